@@ -1,0 +1,171 @@
+/**
+ * Loading the configuration: embedded defaults ← config file (JSON or YAML) ← AGENTCERT_* variables ← flags.
+ * Validated once; every problem is reported with its path (the fastify initial-config-validation shape), and
+ * the result is frozen.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Value } from '@sinclair/typebox/value';
+import YAML from 'yaml';
+import { AgentcertError } from '../domain/index.js';
+import { ConfigSchema, DEFAULT_CONFIG, type Config } from './schema.js';
+
+export interface ConfigFlags {
+  share?: string;
+  data?: string;
+  port?: number;
+  host?: string;
+}
+
+export interface LoadConfigOptions {
+  file?: string | null;
+  env?: Record<string, string | undefined>;
+  flags?: ConfigFlags;
+  cwd?: string;
+}
+
+/** The variables the service reads, each mapped to its config key (documented in README.md). */
+export const ENV_KEYS: Record<string, { path: string; type: 'string' | 'int' | 'bool' }> = {
+  AGENTCERT_SHARE: { path: 'share.root', type: 'string' },
+  AGENTCERT_SHARE_POLLING: { path: 'share.polling', type: 'bool' },
+  AGENTCERT_DATA: { path: 'data.dir', type: 'string' },
+  AGENTCERT_API_HOST: { path: 'api.host', type: 'string' },
+  AGENTCERT_API_PORT: { path: 'api.port', type: 'int' },
+  AGENTCERT_CA_BACKEND: { path: 'ca.backend', type: 'string' },
+  AGENTCERT_CA_PASSPHRASE: { path: 'ca.builtin.passphrase', type: 'string' },
+  AGENTCERT_CA_TWO_TIER: { path: 'ca.builtin.twoTier', type: 'bool' },
+  AGENTCERT_ADCS_CONFIG: { path: 'ca.adcs.config', type: 'string' },
+  AGENTCERT_LOG_LEVEL: { path: 'log.level', type: 'string' },
+};
+
+type Tree = Record<string, unknown>;
+
+function isPlainObject(v: unknown): v is Tree {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function deepMerge(base: Tree, over: Tree): Tree {
+  const out: Tree = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    out[k] = isPlainObject(v) && isPlainObject(base[k]) ? deepMerge(base[k] as Tree, v) : v;
+  }
+  return out;
+}
+
+function setPath(tree: Tree, dotted: string, value: unknown): void {
+  const keys = dotted.split('.');
+  let node = tree;
+  for (const k of keys.slice(0, -1)) {
+    if (!isPlainObject(node[k])) node[k] = {};
+    node = node[k] as Tree;
+  }
+  node[keys[keys.length - 1]!] = value;
+}
+
+function readConfigFile(file: string, problems: string[]): Tree {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    problems.push(`${file}: cannot read the config file (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+    return {};
+  }
+  try {
+    const parsed: unknown = file.toLowerCase().endsWith('.json') ? JSON.parse(text) : YAML.parse(text);
+    if (parsed == null) return {};
+    if (!isPlainObject(parsed)) {
+      problems.push(`${file}: the config file must hold an object at the top level`);
+      return {};
+    }
+    return resolvePaths(parsed, path.dirname(path.resolve(file)));
+  } catch (err) {
+    problems.push(`${file}: not valid ${file.endsWith('.json') ? 'JSON' : 'YAML'}: ${(err as Error).message}`);
+    return {};
+  }
+}
+
+/** Paths written in a config file are relative to that file, not to wherever the service was started. */
+function resolvePaths(tree: Tree, dir: string): Tree {
+  const out = structuredClone(tree);
+  const share = out['share'];
+  if (isPlainObject(share) && typeof share['root'] === 'string') share['root'] = path.resolve(dir, share['root']);
+  const data = out['data'];
+  if (isPlainObject(data) && typeof data['dir'] === 'string') data['dir'] = path.resolve(dir, data['dir']);
+  return out;
+}
+
+function envOverrides(env: Record<string, string | undefined>, problems: string[]): Tree {
+  const tree: Tree = {};
+  for (const [name, spec] of Object.entries(ENV_KEYS)) {
+    const raw = env[name];
+    if (raw === undefined || raw === '') continue;
+    if (spec.type === 'int') {
+      if (!/^\d+$/.test(raw)) problems.push(`${name}: "${raw}" is not a whole number (sets ${spec.path})`);
+      else setPath(tree, spec.path, Number(raw));
+    } else if (spec.type === 'bool') {
+      const v = raw.toLowerCase();
+      if (!['1', '0', 'true', 'false', 'yes', 'no'].includes(v)) problems.push(`${name}: "${raw}" is not true or false (sets ${spec.path})`);
+      else setPath(tree, spec.path, ['1', 'true', 'yes'].includes(v));
+    } else setPath(tree, spec.path, raw);
+  }
+  return tree;
+}
+
+function flagOverrides(flags: ConfigFlags): Tree {
+  const tree: Tree = {};
+  if (flags.share !== undefined) setPath(tree, 'share.root', flags.share);
+  if (flags.data !== undefined) setPath(tree, 'data.dir', flags.data);
+  if (flags.port !== undefined) setPath(tree, 'api.port', flags.port);
+  if (flags.host !== undefined) setPath(tree, 'api.host', flags.host);
+  return tree;
+}
+
+/** Checks the schema cannot express. */
+function semanticProblems(c: Config): string[] {
+  const problems: string[] = [];
+  if (c.ca.backend === 'adcs' && !/^[^\\]+\\.+$/.test(c.ca.adcs.config)) {
+    problems.push('ca.adcs.config: with ca.backend "adcs" this must be the CA as certreq -config takes it, "HOST\\CA Name"');
+  }
+  if (c.pipeline.retryMaxMs < c.pipeline.retryBaseMs) problems.push('pipeline.retryMaxMs: must not be smaller than pipeline.retryBaseMs');
+  const seenNames = new Set<string>([c.policy.defaultTenant.name.toLowerCase()]);
+  const seenFolders = new Set<string>();
+  c.policy.tenants.forEach((t, i) => {
+    const folder = (t.folder ?? t.name).toLowerCase();
+    if (seenNames.has(t.name.toLowerCase())) problems.push(`policy.tenants.${i}.name: "${t.name}" is used twice`);
+    if (seenFolders.has(folder)) problems.push(`policy.tenants.${i}.folder: "${folder}" is used by two tenants`);
+    seenNames.add(t.name.toLowerCase());
+    seenFolders.add(folder);
+  });
+  return problems;
+}
+
+export function loadConfig(o: LoadConfigOptions = {}): Readonly<Config> {
+  const env = o.env ?? {};
+  const cwd = o.cwd ?? process.cwd();
+  const problems: string[] = [];
+  const file = o.file ?? env['AGENTCERT_CONFIG'] ?? null;
+  let tree = structuredClone(DEFAULT_CONFIG) as unknown as Tree;
+  if (file) tree = deepMerge(tree, readConfigFile(path.resolve(cwd, file), problems));
+  tree = deepMerge(tree, envOverrides(env, problems));
+  tree = deepMerge(tree, flagOverrides(o.flags ?? {}));
+  for (const e of Value.Errors(ConfigSchema, tree)) {
+    const where = e.path.replace(/^\//, '').replace(/\//g, '.') || '(top level)';
+    problems.push(`${where}: ${e.message}${e.value !== undefined && typeof e.value !== 'object' ? ` (found ${JSON.stringify(e.value)})` : ''}`);
+  }
+  if (problems.length === 0) problems.push(...semanticProblems(tree as unknown as Config));
+  if (problems.length > 0) {
+    throw new AgentcertError('AC_CONFIG_INVALID', `The configuration has ${problems.length} problem(s)`, problems);
+  }
+  const config = tree as unknown as Config;
+  config.share.root = path.resolve(cwd, config.share.root);
+  config.data.dir = path.resolve(cwd, config.data.dir);
+  return deepFreeze(config);
+}
+
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === 'object') {
+    for (const v of Object.values(o)) deepFreeze(v);
+    Object.freeze(o);
+  }
+  return o;
+}

@@ -1,0 +1,178 @@
+/**
+ * The configuration schema (TypeBox: one schema gives the TypeScript type and the validator) and the
+ * embedded defaults: built-in CA, ./var/share, ./var/data, API on 127.0.0.1.
+ */
+import { Type, type Static } from '@sinclair/typebox';
+
+const Approval = Type.Union([Type.Literal('auto'), Type.Literal('manual')]);
+
+export const TenantSchema = Type.Object(
+  {
+    name: Type.String({ minLength: 1, pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$' }),
+    /** The subfolder of requests/ whose files belong to this tenant (defaults to the name). */
+    folder: Type.Optional(Type.String({ minLength: 1, pattern: '^[^/\\\\]+$' })),
+    /** DNS name patterns: exact names, or `*.domain` for any name below domain. */
+    allowedNames: Type.Array(Type.String({ minLength: 1 }), { minItems: 1 }),
+    approval: Approval,
+  },
+  { additionalProperties: false },
+);
+
+export const ConfigSchema = Type.Object(
+  {
+    share: Type.Object(
+      {
+        root: Type.String({ minLength: 1 }),
+        /** Poll instead of native events: needed for SMB/UNC shares, where change notifications are unreliable. */
+        polling: Type.Boolean(),
+        pollIntervalMs: Type.Integer({ minimum: 100 }),
+        /** Full scan of requests/ so nothing is missed when an event is lost or the service was down. */
+        reconcileIntervalMs: Type.Integer({ minimum: 1000 }),
+        /** A file must keep its size for this long before it is read (chokidar awaitWriteFinish). */
+        stableMs: Type.Integer({ minimum: 0 }),
+        /** An unfinished PEM (no END line) is rejected only after it has not changed for this long. */
+        incompleteGraceMs: Type.Integer({ minimum: 0 }),
+        maxRequestBytes: Type.Integer({ minimum: 1024, maximum: 1048576 }),
+      },
+      { additionalProperties: false },
+    ),
+    data: Type.Object({ dir: Type.String({ minLength: 1 }) }, { additionalProperties: false }),
+    api: Type.Object(
+      {
+        enabled: Type.Boolean(),
+        host: Type.String({ minLength: 1 }),
+        port: Type.Integer({ minimum: 0, maximum: 65535 }),
+        tokens: Type.Array(
+          Type.Object(
+            {
+              name: Type.String({ minLength: 1 }),
+              token: Type.String({ minLength: 16 }),
+              role: Type.Union([Type.Literal('reader'), Type.Literal('admin')]),
+            },
+            { additionalProperties: false },
+          ),
+        ),
+      },
+      { additionalProperties: false },
+    ),
+    ca: Type.Object(
+      {
+        backend: Type.Union([Type.Literal('builtin'), Type.Literal('adcs')]),
+        /** Leaf validity; never past the issuing CA's notAfter. */
+        leafValidityDays: Type.Integer({ minimum: 1, maximum: 36500 }),
+        /** URL put into issued certificates' CRL distribution point extension (RFC 5280 §4.2.1.13), or null. */
+        crlDistributionPoint: Type.Union([Type.String({ minLength: 1 }), Type.Null()]),
+        builtin: Type.Object(
+          {
+            twoTier: Type.Boolean(),
+            keyBits: Type.Union([Type.Literal(2048), Type.Literal(3072), Type.Literal(4096)]),
+            rootCommonName: Type.String({ minLength: 1 }),
+            issuingCommonName: Type.String({ minLength: 1 }),
+            organization: Type.String(),
+            rootValidityYears: Type.Integer({ minimum: 1, maximum: 50 }),
+            issuingValidityYears: Type.Integer({ minimum: 1, maximum: 50 }),
+            /** Encrypts the CA keys at rest (also AGENTCERT_CA_PASSPHRASE). */
+            passphrase: Type.Union([Type.String({ minLength: 8 }), Type.Null()]),
+          },
+          { additionalProperties: false },
+        ),
+        adcs: Type.Object(
+          {
+            /** `HOST\CA Name`, as certreq -config takes it. */
+            config: Type.String(),
+            certreqPath: Type.String({ minLength: 1 }),
+            certutilPath: Type.String({ minLength: 1 }),
+            timeoutMs: Type.Integer({ minimum: 1000 }),
+            /** How often a request the CA keeps pending is asked about again. */
+            pendingPollMs: Type.Integer({ minimum: 1000 }),
+          },
+          { additionalProperties: false },
+        ),
+      },
+      { additionalProperties: false },
+    ),
+    policy: Type.Object(
+      {
+        minKeyBits: Type.Integer({ minimum: 1024, maximum: 16384 }),
+        defaultTenant: TenantSchema,
+        tenants: Type.Array(TenantSchema),
+        /** Management servers, gateways: a request for one of these names always waits for an admin. */
+        protectedNames: Type.Array(Type.String({ minLength: 1 })),
+      },
+      { additionalProperties: false },
+    ),
+    packaging: Type.Object(
+      {
+        /** Path of makensis; null looks it up on PATH, and no .exe is built when it is absent. */
+        makensisPath: Type.Union([Type.String({ minLength: 1 }), Type.Null()]),
+        /** How agents reach results/ on the share (e.g. \\fileserver\agentcert\results), written into manifests. */
+        resultsUncPath: Type.Union([Type.String({ minLength: 1 }), Type.Null()]),
+      },
+      { additionalProperties: false },
+    ),
+    pipeline: Type.Object(
+      {
+        concurrency: Type.Integer({ minimum: 1, maximum: 256 }),
+        retryBaseMs: Type.Integer({ minimum: 10 }),
+        retryMaxMs: Type.Integer({ minimum: 10 }),
+        tickMs: Type.Integer({ minimum: 10 }),
+      },
+      { additionalProperties: false },
+    ),
+    log: Type.Object(
+      {
+        level: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l))),
+      },
+      { additionalProperties: false },
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export type Config = Static<typeof ConfigSchema>;
+export type TenantConfig = Static<typeof TenantSchema>;
+
+export const DEFAULT_CONFIG: Config = {
+  share: {
+    root: './var/share',
+    polling: false,
+    pollIntervalMs: 2000,
+    reconcileIntervalMs: 30_000,
+    stableMs: 500,
+    incompleteGraceMs: 60_000,
+    maxRequestBytes: 65_536,
+  },
+  data: { dir: './var/data' },
+  api: { enabled: true, host: '127.0.0.1', port: 8470, tokens: [] },
+  ca: {
+    backend: 'builtin',
+    leafValidityDays: 730,
+    crlDistributionPoint: null,
+    builtin: {
+      twoTier: false,
+      keyBits: 3072,
+      rootCommonName: 'agentcert Root CA',
+      issuingCommonName: 'agentcert Issuing CA',
+      organization: 'agentcert',
+      rootValidityYears: 20,
+      issuingValidityYears: 10,
+      passphrase: null,
+    },
+    adcs: {
+      config: '',
+      certreqPath: 'certreq.exe',
+      certutilPath: 'certutil.exe',
+      timeoutMs: 60_000,
+      pendingPollMs: 300_000,
+    },
+  },
+  policy: {
+    minKeyBits: 2048,
+    defaultTenant: { name: 'default', allowedNames: ['*'], approval: 'auto' },
+    tenants: [],
+    protectedNames: [],
+  },
+  packaging: { makensisPath: null, resultsUncPath: null },
+  pipeline: { concurrency: 4, retryBaseMs: 5_000, retryMaxMs: 600_000, tickMs: 1_000 },
+  log: { level: 'info' },
+};

@@ -1,0 +1,132 @@
+/**
+ * The one registry of error codes (the fastify `lib/errors.js` shape, with a "how to solve" column).
+ * Each code has an HTTP status, a CLI exit code (CONTRACT.md: 0 ok, 1 internal, 2 usage/config, 3 rejected,
+ * 4 CA failure, 5 verification failed), a one-line summary and a remediation a person can act on.
+ * README.md's error-code table is checked against this list by test/unit/errors.test.ts.
+ */
+
+export interface ErrorSpec {
+  status: number;
+  exitCode: number;
+  summary: string;
+  remediation: string;
+}
+
+export const ERRORS = {
+  AC_INTERNAL: {
+    status: 500,
+    exitCode: 1,
+    summary: 'An internal error stopped the operation.',
+    remediation: 'Look at the log line with this error for the stack; the request is kept and resumes at the next start.',
+  },
+  AC_USAGE: {
+    status: 400,
+    exitCode: 2,
+    summary: 'The command line is not valid.',
+    remediation: 'Run `agentcert --help` or `agentcert <command> --help` for the accepted arguments.',
+  },
+  AC_CONFIG_INVALID: {
+    status: 500,
+    exitCode: 2,
+    summary: 'The configuration is not valid.',
+    remediation: 'Fix each listed key in the config file, the AGENTCERT_* variable or the flag that set it.',
+  },
+  AC_CA_NOT_INITIALIZED: {
+    status: 503,
+    exitCode: 2,
+    summary: 'The built-in CA has not been created yet.',
+    remediation: 'Run `agentcert ca init` (or start the service once; it creates the CA on first start).',
+  },
+  AC_CA_KEY_LOCKED: {
+    status: 500,
+    exitCode: 2,
+    summary: 'The CA private key is encrypted and no passphrase (or a wrong one) was given.',
+    remediation: 'Set AGENTCERT_CA_PASSPHRASE (or ca.passphrase in the config) to the passphrase the CA was created with.',
+  },
+  AC_NOT_A_REQUEST: {
+    status: 400,
+    exitCode: 2,
+    summary: 'The file is not a certificate request.',
+    remediation: 'Drop the .req file certreq wrote (PEM "NEW CERTIFICATE REQUEST" or DER PKCS#10), unchanged.',
+  },
+  AC_REQUEST_INCOMPLETE: {
+    status: 400,
+    exitCode: 2,
+    summary: 'The request file looks unfinished (a PEM with no END line, or truncated DER).',
+    remediation: 'Wait until the copy has finished; the service retries a file until it has been stable for a while.',
+  },
+  AC_FILE_TOO_LARGE: {
+    status: 413,
+    exitCode: 2,
+    summary: 'The file is larger than any certificate request (over 64 KB).',
+    remediation: 'Drop only the .req file certreq wrote; it is a few KB.',
+  },
+  AC_REQUEST_REJECTED: {
+    status: 422,
+    exitCode: 3,
+    summary: 'The request breaks a SCOM readiness or identity rule.',
+    remediation: 'Read rejected/<FQDN>.txt on the share: it names each rule and the INF line that fixes it.',
+  },
+  AC_CA_UNAVAILABLE: {
+    status: 503,
+    exitCode: 4,
+    summary: 'The CA could not be reached (RPC unavailable, timeout, or the process hung).',
+    remediation: 'Check that the CA service runs and `certutil -config <CA> -ping` answers; the request is retried with backoff.',
+  },
+  AC_CA_DENIED: {
+    status: 422,
+    exitCode: 4,
+    summary: 'The CA denied the request.',
+    remediation: 'Read the CA text in the event history; fix the request or the CA policy and drop a new request.',
+  },
+  AC_CA_OUTPUT_UNKNOWN: {
+    status: 502,
+    exitCode: 4,
+    summary: 'The CA tool printed output of no known shape.',
+    remediation: 'The raw output is kept in the event; report it with the certreq/certutil version so a parser fixture can be added.',
+  },
+  AC_VERIFY_FAILED: {
+    status: 500,
+    exitCode: 5,
+    summary: 'The issued certificate failed the verify gate; no package was published.',
+    remediation: 'Read the failed check in the event history; fix the CA configuration (chain, EKU, validity) and re-drop the request.',
+  },
+  AC_PUBLISH_FAILED: {
+    status: 500,
+    exitCode: 1,
+    summary: 'The delivery package could not be written to the share.',
+    remediation: 'Check free space and write permission on issued/; publishing is retried with backoff.',
+  },
+  AC_NOT_FOUND: {
+    status: 404,
+    exitCode: 2,
+    summary: 'No request or certificate matches.',
+    remediation: 'Use `agentcert list` to find the id, FQDN, serial or thumbprint.',
+  },
+  AC_STORE_LOCKED: {
+    status: 503,
+    exitCode: 1,
+    summary: 'Another agentcert process holds the store.',
+    remediation: 'Stop the other `agentcert serve` (one service per data directory), or point --data elsewhere.',
+  },
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export class AgentcertError extends Error {
+  readonly code: ErrorCode;
+  readonly details: string[];
+  constructor(code: ErrorCode, message?: string, details: string[] = [], options?: { cause?: unknown }) {
+    super(message ?? ERRORS[code].summary, options);
+    this.name = 'AgentcertError';
+    this.code = code;
+    this.details = details;
+  }
+  get spec(): ErrorSpec {
+    return ERRORS[this.code];
+  }
+}
+
+export function isAgentcertError(err: unknown): err is AgentcertError {
+  return err instanceof AgentcertError;
+}

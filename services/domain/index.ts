@@ -1,0 +1,3 @@
+export * from './types.js';
+export * from './ports.js';
+export * from './errors.js';

@@ -1,0 +1,72 @@
+/**
+ * The share layout of CONTRACT.md and the rules for names on it.
+ */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+
+export const SHARE_DIRS = ['requests', 'issued', 'rejected', 'pending', 'results', 'tools', 'archive'] as const;
+
+export interface ShareLayout {
+  root: string;
+  requests: string;
+  issued: string;
+  rejected: string;
+  pending: string;
+  results: string;
+  tools: string;
+  archive: string;
+}
+
+export function shareLayout(root: string): ShareLayout {
+  const r = path.resolve(root);
+  return {
+    root: r,
+    requests: path.join(r, 'requests'),
+    issued: path.join(r, 'issued'),
+    rejected: path.join(r, 'rejected'),
+    pending: path.join(r, 'pending'),
+    results: path.join(r, 'results'),
+    tools: path.join(r, 'tools'),
+    archive: path.join(r, 'archive'),
+  };
+}
+
+export function ensureShareLayout(root: string, tenantFolders: readonly string[] = []): ShareLayout {
+  const layout = shareLayout(root);
+  for (const d of SHARE_DIRS) mkdirSync(layout[d], { recursive: true });
+  for (const t of tenantFolders) mkdirSync(path.join(layout.requests, t), { recursive: true });
+  return layout;
+}
+
+/** Files Windows and Office leave in folders; never requests, never reported. */
+export function isIgnoredName(name: string): boolean {
+  const n = name.toLowerCase();
+  return n === 'thumbs.db' || n === 'desktop.ini' || n === '.ds_store' || n.startsWith('~$') || n.startsWith('.') || n.endsWith('.tmp') || n.endsWith('.partial');
+}
+
+/** A request file is `<FQDN>.req`, extension in any case. */
+export function isRequestName(name: string): boolean {
+  return /\.req$/i.test(name) && !isIgnoredName(name);
+}
+
+/** RFC 1123 host name labels: letters, digits, hyphens; no label starts or ends with a hyphen; ≤ 63 per label, ≤ 253 in all. */
+export function isDnsName(name: string): boolean {
+  if (name.length === 0 || name.length > 253) return false;
+  return name.split('.').every((l) => /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i.test(l));
+}
+
+/** The FQDN a request file is named after (lower case), or null when the name is not `<FQDN>.req`. */
+export function fqdnFromFileName(name: string): string | null {
+  if (!/\.req$/i.test(name)) return null;
+  const stem = name.slice(0, -4).trim().toLowerCase();
+  return isDnsName(stem) ? stem : null;
+}
+
+/**
+ * A name that is safe to use as a file name on the share for messages about a request whose own name is not a
+ * valid FQDN (spaces, `..`, reserved Windows names such as CON).
+ */
+export function safeFileStem(name: string): string {
+  const stem = name.replace(/\.req$/i, '').replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^\.+/, '_').slice(0, 100) || '_';
+  return /^(con|prn|aux|nul|com[1-9]|lpt[1-9])(\..*)?$/i.test(stem) ? `_${stem}` : stem;
+}

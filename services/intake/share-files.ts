@@ -1,0 +1,50 @@
+/**
+ * Writing on the share: every file appears complete or not at all (write a temporary name, fsync, rename),
+ * because server owners and scripts read these folders while the service writes them.
+ */
+import { randomBytes } from 'node:crypto';
+import { open, rename, rm, mkdir, copyFile, constants, lstat } from 'node:fs/promises';
+import path from 'node:path';
+
+export async function writeFileAtomic(file: string, data: string | Buffer): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true });
+  const tmp = path.join(path.dirname(file), `.tmp-${randomBytes(6).toString('hex')}-${path.basename(file)}`);
+  const fh = await open(tmp, 'w', 0o644);
+  try {
+    await fh.writeFile(data);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  try {
+    await rename(tmp, file);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
+}
+
+/** Move a processed request into archive/ under a unique name; never overwrites, never deletes. */
+export async function archiveFile(src: string, archiveDir: string, stampedName: string): Promise<string> {
+  await mkdir(archiveDir, { recursive: true });
+  let dest = path.join(archiveDir, stampedName);
+  for (let i = 1; await exists(dest); i++) dest = path.join(archiveDir, `${stampedName}.${i}`);
+  try {
+    await rename(src, dest);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err;
+    // archive/ on another volume: copy (refusing to overwrite), then remove the original.
+    await copyFile(src, dest, constants.COPYFILE_EXCL);
+    await rm(src);
+  }
+  return dest;
+}
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await lstat(p);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,42 @@
+/**
+ * One service per data directory: two writers racing on the same requests would break exactly-once.
+ * A lock file holds the owner's pid; a lock left by a killed process (pid gone) is taken over.
+ */
+import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import path from 'node:path';
+import { AgentcertError } from '../domain/index.js';
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export function acquireDataLock(dataDir: string): () => void {
+  const file = path.join(dataDir, 'agentcert.lock');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(file, 'wx', 0o600);
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      return () => {
+        try {
+          if (readFileSync(file, 'utf8') === String(process.pid)) rmSync(file);
+        } catch {
+          /* already gone */
+        }
+      };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const owner = Number(readFileSync(file, 'utf8').trim());
+      if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && pidAlive(owner)) {
+        throw new AgentcertError('AC_STORE_LOCKED', `agentcert (pid ${owner}) already serves ${dataDir}`);
+      }
+      rmSync(file, { force: true });
+    }
+  }
+  throw new AgentcertError('AC_STORE_LOCKED', `could not take the lock ${file}`);
+}

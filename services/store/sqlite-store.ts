@@ -1,0 +1,255 @@
+/**
+ * The store: one SQLite file (better-sqlite3, WAL). Every state change is a transaction that checks the
+ * current state, updates the row and appends the event row, so the audit trail and the state never disagree.
+ */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { AgentcertError, type AuditEvent, type Clock, type Finding, type IssuedCertificate, type RequestState } from '../domain/index.js';
+import { MIGRATIONS } from './migrations.js';
+import { rowToCertificate, rowToEvent, rowToRequest, type CertificateRow, type EventRow, type RequestRow, type StoredRequest } from './rows.js';
+
+export interface NewRequest {
+  fingerprint: string;
+  fqdn: string;
+  tenant: string;
+  role?: string;
+  csrDer: Buffer | null;
+  originalBytes: Buffer;
+  sourceName: string;
+}
+
+export interface TransitionInput {
+  from: RequestState | readonly RequestState[];
+  to: RequestState;
+  reason: string;
+  message: string;
+  actor?: string;
+  data?: Record<string, unknown> | null;
+  caRequestId?: string | null;
+  findings?: Finding[];
+  /** Resets the retry counter and schedule unless given. */
+  attempts?: number;
+  nextAttemptAt?: string | null;
+  republish?: boolean;
+  /** Stored in the same transaction: a certificate can never exist without its `issued` event. */
+  certificate?: Omit<IssuedCertificate, 'createdAt' | 'state' | 'revokedAt' | 'revocationReason'>;
+}
+
+export interface RequestFilter {
+  state?: RequestState;
+  fqdn?: string;
+  tenant?: string;
+  limit?: number;
+  offset?: number;
+}
+
+export class StateConflictError extends Error {
+  constructor(readonly requestId: string, readonly expected: string, readonly actual: string) {
+    super(`request ${requestId} is ${actual}, expected ${expected}`);
+  }
+}
+
+export class SqliteStore {
+  readonly db: Database.Database;
+  constructor(readonly file: string, private readonly clock: Clock) {
+    mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    // NORMAL is durable across process crashes in WAL mode (only an OS crash can lose the last commits).
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('foreign_keys = ON');
+    this.db.pragma('busy_timeout = 5000');
+    this.migrate();
+  }
+
+  private migrate(): void {
+    const current = this.db.pragma('user_version', { simple: true }) as number;
+    for (let v = current; v < MIGRATIONS.length; v++) {
+      this.db.transaction(() => {
+        this.db.exec(MIGRATIONS[v]!);
+        this.db.pragma(`user_version = ${v + 1}`);
+      })();
+    }
+  }
+
+  private nowIso(): string {
+    return this.clock.now().toISOString();
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  /** Insert a new request with its `received` event, or return the existing one for the same fingerprint. */
+  insertRequest(r: NewRequest, message: string): { request: StoredRequest; created: boolean } {
+    return this.db.transaction(() => {
+      const existing = this.getByFingerprint(r.fingerprint);
+      if (existing) return { request: existing, created: false };
+      const now = this.nowIso();
+      let id = r.fingerprint.slice(0, 12);
+      if (this.getRequest(id)) id = r.fingerprint.slice(0, 20);
+      this.db
+        .prepare(
+          `INSERT INTO requests (id, fingerprint, fqdn, tenant, role, state, csr_der, original, source_name, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, 'received', ?, ?, ?, ?, ?)`,
+        )
+        .run(id, r.fingerprint, r.fqdn, r.tenant, r.role ?? 'agent', r.csrDer, r.originalBytes, r.sourceName, now, now);
+      this.appendEvent(id, r.fqdn, null, 'received', 'RECEIVED', message, 'share', { sourceName: r.sourceName });
+      return { request: this.getRequest(id)!, created: true };
+    })();
+  }
+
+  private appendEvent(
+    requestId: string,
+    fqdn: string,
+    from: RequestState | null,
+    to: RequestState,
+    reason: string,
+    message: string,
+    actor: string,
+    data: Record<string, unknown> | null,
+  ): void {
+    this.db
+      .prepare(`INSERT INTO events (request_id, fqdn, at, from_state, to_state, reason, message, actor, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+      .run(requestId, fqdn, this.nowIso(), from, to, reason, message, actor, data ? JSON.stringify(data) : null);
+  }
+
+  /** Move a request from one of `from` to `to`, atomically with its event (and certificate, when given). */
+  transition(id: string, t: TransitionInput): StoredRequest {
+    return this.db.transaction(() => {
+      const cur = this.getRequest(id);
+      if (!cur) throw new AgentcertError('AC_NOT_FOUND', `no request ${id}`);
+      const from = typeof t.from === 'string' ? [t.from] : t.from;
+      if (!from.includes(cur.state)) throw new StateConflictError(id, from.join('|'), cur.state);
+      const now = this.nowIso();
+      this.db
+        .prepare(
+          `UPDATE requests SET state = ?, ca_request_id = ?, findings = ?, attempts = ?, next_attempt_at = ?, republish = ?, updated_at = ? WHERE id = ?`,
+        )
+        .run(
+          t.to,
+          t.caRequestId !== undefined ? t.caRequestId : cur.caRequestId,
+          JSON.stringify(t.findings ?? cur.findings),
+          t.attempts ?? 0,
+          t.nextAttemptAt ?? null,
+          t.republish ? 1 : 0,
+          now,
+          id,
+        );
+      if (t.certificate) this.insertCertificate(t.certificate, now);
+      this.appendEvent(id, cur.fqdn, cur.state, t.to, t.reason, t.message, t.actor ?? 'service', t.data ?? null);
+      return this.getRequest(id)!;
+    })();
+  }
+
+  private insertCertificate(c: NonNullable<TransitionInput['certificate']>, now: string): void {
+    this.db
+      .prepare(
+        `INSERT INTO certificates (serial, request_id, fqdn, tenant, thumbprint, sha256, not_before, not_after, subject, issuer, der, state, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?)`,
+      )
+      .run(c.serialNumber, c.requestId, c.fqdn, c.tenant, c.thumbprint, c.sha256, c.notBefore, c.notAfter, c.subject, c.issuer, c.der, now);
+  }
+
+  /** Record something that happened to a request without changing its state (a retry, a re-drop, a re-publish). */
+  note(id: string, e: { reason: string; message: string; actor?: string; data?: Record<string, unknown> | null; attempts?: number; nextAttemptAt?: string | null; republish?: boolean }): StoredRequest {
+    return this.db.transaction(() => {
+      const cur = this.getRequest(id);
+      if (!cur) throw new AgentcertError('AC_NOT_FOUND', `no request ${id}`);
+      this.db
+        .prepare(`UPDATE requests SET attempts = ?, next_attempt_at = ?, republish = ?, updated_at = ? WHERE id = ?`)
+        .run(
+          e.attempts ?? cur.attempts,
+          e.nextAttemptAt !== undefined ? e.nextAttemptAt : cur.nextAttemptAt,
+          e.republish !== undefined ? (e.republish ? 1 : 0) : cur.republish ? 1 : 0,
+          this.nowIso(),
+          id,
+        );
+      this.appendEvent(id, cur.fqdn, cur.state, cur.state, e.reason, e.message, e.actor ?? 'service', e.data ?? null);
+      return this.getRequest(id)!;
+    })();
+  }
+
+  getRequest(id: string): StoredRequest | null {
+    const row = this.db.prepare(`SELECT * FROM requests WHERE id = ?`).get(id) as RequestRow | undefined;
+    return row ? rowToRequest(row) : null;
+  }
+
+  getByFingerprint(fp: string): StoredRequest | null {
+    const row = this.db.prepare(`SELECT * FROM requests WHERE fingerprint = ?`).get(fp) as RequestRow | undefined;
+    return row ? rowToRequest(row) : null;
+  }
+
+  /** Requests the pipeline can advance now: not terminal, not waiting for a person, and due. */
+  dueRequests(now: Date, limit: number): StoredRequest[] {
+    const rows = this.db
+      .prepare(
+        `SELECT * FROM requests
+         WHERE (state IN ('received','checked','submitted','awaiting_ca','issued','verified') OR (state IN ('packaged','rejected') AND republish = 1))
+           AND (next_attempt_at IS NULL OR next_attempt_at <= ?)
+         ORDER BY created_at LIMIT ?`,
+      )
+      .all(now.toISOString(), limit) as RequestRow[];
+    return rows.map(rowToRequest);
+  }
+
+  /** When the next scheduled attempt is due, for the scheduler's sleep. */
+  nextScheduledAt(): string | null {
+    const row = this.db
+      .prepare(`SELECT MIN(next_attempt_at) AS t FROM requests WHERE state IN ('received','checked','submitted','awaiting_ca','issued','verified') AND next_attempt_at IS NOT NULL`)
+      .get() as { t: string | null };
+    return row.t;
+  }
+
+  findRequests(f: RequestFilter = {}): StoredRequest[] {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (f.state) (where.push('state = ?'), args.push(f.state));
+    if (f.fqdn) (where.push('fqdn = ?'), args.push(f.fqdn.toLowerCase()));
+    if (f.tenant) (where.push('tenant = ?'), args.push(f.tenant));
+    const sql = `SELECT * FROM requests ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id LIMIT ? OFFSET ?`;
+    const rows = this.db.prepare(sql).all(...args, f.limit ?? 1000, f.offset ?? 0) as RequestRow[];
+    return rows.map(rowToRequest);
+  }
+
+  events(requestId: string): AuditEvent[] {
+    return (this.db.prepare(`SELECT * FROM events WHERE request_id = ? ORDER BY id`).all(requestId) as EventRow[]).map(rowToEvent);
+  }
+
+  certificateForRequest(requestId: string): IssuedCertificate | null {
+    const row = this.db.prepare(`SELECT * FROM certificates WHERE request_id = ?`).get(requestId) as CertificateRow | undefined;
+    return row ? rowToCertificate(row) : null;
+  }
+
+  /** Find a certificate by serial (either byte order) or thumbprint. */
+  findCertificate(key: string): IssuedCertificate | null {
+    const k = key.replace(/[\s:]/g, '').toUpperCase();
+    const row = this.db.prepare(`SELECT * FROM certificates WHERE serial = ? OR thumbprint = ?`).get(k, k) as CertificateRow | undefined;
+    return row ? rowToCertificate(row) : null;
+  }
+
+  findCertificates(f: { fqdn?: string; state?: string; expiringBefore?: string; limit?: number; offset?: number } = {}): IssuedCertificate[] {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (f.fqdn) (where.push('fqdn = ?'), args.push(f.fqdn.toLowerCase()));
+    if (f.state) (where.push('state = ?'), args.push(f.state));
+    if (f.expiringBefore) (where.push('not_after <= ?'), args.push(f.expiringBefore));
+    const sql = `SELECT * FROM certificates ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY not_after, serial LIMIT ? OFFSET ?`;
+    return (this.db.prepare(sql).all(...args, f.limit ?? 1000, f.offset ?? 0) as CertificateRow[]).map(rowToCertificate);
+  }
+
+  countByState(): Record<string, number> {
+    const rows = this.db.prepare(`SELECT state, COUNT(*) AS n FROM requests GROUP BY state`).all() as { state: string; n: number }[];
+    return Object.fromEntries(rows.map((r) => [r.state, r.n]));
+  }
+
+  getMeta(key: string): string | null {
+    const row = this.db.prepare(`SELECT value FROM meta WHERE key = ?`).get(key) as { value: string } | undefined;
+    return row?.value ?? null;
+  }
+
+  setMeta(key: string, value: string): void {
+    this.db.prepare(`INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`).run(key, value);
+  }
+}
