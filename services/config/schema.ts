@@ -105,6 +105,8 @@ export const ConfigSchema = Type.Object(
       {
         /** Path of makensis; null looks it up on PATH, and no .exe is built when it is absent. */
         makensisPath: Type.Union([Type.String({ minLength: 1 }), Type.Null()]),
+        /** Build <FQDN>-install.exe when makensis is available (the .zip and .ps1 are always there). */
+        buildExe: Type.Boolean(),
         /** How agents reach results/ on the share (e.g. \\fileserver\agentcert\results), written into manifests. */
         resultsUncPath: Type.Union([Type.String({ minLength: 1 }), Type.Null()]),
       },
@@ -172,7 +174,7 @@ export const DEFAULT_CONFIG: Config = {
     tenants: [],
     protectedNames: [],
   },
-  packaging: { makensisPath: null, resultsUncPath: null },
+  packaging: { makensisPath: null, buildExe: true, resultsUncPath: null },
   pipeline: { concurrency: 4, retryBaseMs: 5_000, retryMaxMs: 600_000, tickMs: 1_000 },
   log: { level: 'info' },
 };

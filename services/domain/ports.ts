@@ -45,6 +45,8 @@ export interface IssuanceInput {
   fqdn: string;
   /** The PKCS#10 DER. */
   csrDer: Buffer;
+  /** The request's SubjectPublicKeyInfo DER (the key the certificate is for). */
+  publicKeyDer: Buffer;
   /** The PKCS#10 as it was requested, re-encoded as PEM (`NEW CERTIFICATE REQUEST`), for certreq. */
   csrPem: string;
   /** True when the request itself asks for both serverAuth and clientAuth EKUs. */

@@ -48,6 +48,8 @@ export interface Finding {
   /** What is required. */
   required?: string;
   remediation: string;
+  /** The rule does not reject but needs an admin's approval (identity rules). */
+  holds?: boolean;
 }
 
 export type VerdictOutcome = 'accept' | 'hold' | 'reject';

@@ -1,0 +1,114 @@
+/**
+ * The subcommands. Each resolves the configuration, calls one application function and prints the result.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { loadConfig, type Config } from '../services/config/index.js';
+import { AgentcertError, systemClock, REQUEST_STATES, type RequestState } from '../services/domain/index.js';
+import { inspectRequest, listInventory, renderInspect, showRecord, storePath } from '../services/lifecycle/index.js';
+import { createLogger } from '../services/log.js';
+import { serve } from '../services/main.js';
+import { SqliteStore } from '../services/store/index.js';
+import { caCommand } from './ca-command.js';
+import { toCsv, printTable } from './output.js';
+import { makeSampleRequest } from '../services/pki/index.js';
+
+export function configFrom(cmd: Command): Readonly<Config> {
+  const g = cmd.optsWithGlobals() as { config?: string; share?: string; data?: string };
+  return loadConfig({ file: g.config ?? null, env: process.env, flags: { ...(g.share ? { share: g.share } : {}), ...(g.data ? { data: g.data } : {}) } });
+}
+
+const out = (s: string): void => void process.stdout.write(s.endsWith('\n') ? s : `${s}\n`);
+
+export function openStore(config: Readonly<Config>): SqliteStore {
+  return new SqliteStore(storePath(config), systemClock);
+}
+
+export function registerCommands(program: Command): void {
+  program
+    .command('serve')
+    .description('run the service: watcher, pipeline, API')
+    .option('--once', 'process everything waiting in the share and the store, then exit')
+    .action(async (opts: { once?: boolean }, cmd: Command) => {
+      const config = configFrom(cmd);
+      const log = createLogger(config.log.level);
+      const code = await serve(config, { once: opts.once === true, log, say: out });
+      process.exitCode = code;
+    });
+
+  caCommand(program, configFrom, out);
+
+  program
+    .command('list')
+    .description('the inventory of requests and certificates')
+    .option('--state <state>', `only requests in this state (${REQUEST_STATES.join(', ')})`)
+    .option('--expiring <days>', 'only active certificates expiring within DAYS days')
+    .option('--json', 'print JSON')
+    .option('--csv', 'print CSV')
+    .action((opts: { state?: string; expiring?: string; json?: boolean; csv?: boolean }, cmd: Command) => {
+      if (opts.state && !REQUEST_STATES.includes(opts.state as RequestState)) throw new AgentcertError('AC_USAGE', `unknown state "${opts.state}"`, [`states: ${REQUEST_STATES.join(', ')}`]);
+      if (opts.expiring !== undefined && !/^\d+$/.test(opts.expiring)) throw new AgentcertError('AC_USAGE', `--expiring takes a number of days, not "${opts.expiring}"`);
+      const store = openStore(configFrom(cmd));
+      try {
+        const items = listInventory(store, { ...(opts.state ? { state: opts.state as RequestState } : {}), ...(opts.expiring !== undefined ? { expiringDays: Number(opts.expiring) } : {}), now: new Date() });
+        if (opts.json) out(JSON.stringify(items, null, 2));
+        else if (opts.csv) out(toCsv(items as unknown as Record<string, unknown>[], ['id', 'fqdn', 'tenant', 'state', 'serialNumber', 'thumbprint', 'notAfter', 'createdAt', 'updatedAt']));
+        else printTable(out, items as unknown as Record<string, unknown>[], ['id', 'fqdn', 'tenant', 'state', 'serialNumber', 'notAfter']);
+      } finally {
+        store.close();
+      }
+    });
+
+  program
+    .command('show <key>')
+    .description('one request/certificate (id, FQDN, serial or thumbprint) with its whole event history')
+    .option('--json', 'print JSON')
+    .action((key: string, opts: { json?: boolean }, cmd: Command) => {
+      const store = openStore(configFrom(cmd));
+      try {
+        const v = showRecord(store, key);
+        if (opts.json) return out(JSON.stringify(v, null, 2));
+        const r = v.request;
+        out(`Request ${r.id}  ${r.fqdn}  tenant ${r.tenant}  state ${r.state}`);
+        out(`  file ${r.sourceName}, fingerprint ${r.fingerprint}`);
+        if (r.caRequestId) out(`  CA request id ${r.caRequestId}`);
+        if (r.nextAttemptAt) out(`  next attempt ${r.nextAttemptAt} (attempt ${r.attempts})`);
+        if (v.certificate) out(`Certificate serial ${v.certificate.serialNumber}  thumbprint ${v.certificate.thumbprint}  valid ${v.certificate.notBefore} → ${v.certificate.notAfter}  (${v.certificate.state})`);
+        for (const f of r.findings) out(`  [${f.severity}] ${f.rule}: ${f.message}`);
+        out('Events:');
+        for (const e of v.events) out(`  ${e.at}  ${e.from ?? '-'} → ${e.to}  ${e.reason}  (${e.actor})  ${e.message}`);
+      } finally {
+        store.close();
+      }
+    });
+
+  program
+    .command('inspect <file>')
+    .description('show everything in one request file and the policy verdict (exit 0 accept/hold, 3 reject, 2 not a request)')
+    .option('--fqdn <name>', 'the FQDN the request must be for (default: from the file name, else the request)')
+    .option('--json', 'print JSON')
+    .action((file: string, opts: { fqdn?: string; json?: boolean }, cmd: Command) => {
+      const config = configFrom(cmd);
+      let bytes: Buffer;
+      try {
+        bytes = readFileSync(file);
+      } catch (err) {
+        throw new AgentcertError('AC_USAGE', `cannot read ${file}: ${(err as NodeJS.ErrnoException).code}`);
+      }
+      const doc = inspectRequest(bytes, { fileName: path.basename(file), ...(opts.fqdn ? { fqdn: opts.fqdn } : {}), config });
+      out(opts.json ? JSON.stringify(doc, null, 2) : renderInspect(doc));
+      if (doc.verdict.outcome === 'reject') process.exitCode = 3;
+    });
+
+  program
+    .command('sample-request <fqdn>')
+    .description('write a request like certreq makes (RSA-2048, Microsoft attributes, SChannel CSP, KeySpec 1) to try the flow without Windows')
+    .option('--out <file>', 'where to write it (default: <fqdn>.req in the current folder)')
+    .action((fqdn: string, opts: { out?: string }) => {
+      const { pem } = makeSampleRequest(fqdn);
+      const file = opts.out ?? `${fqdn}.req`;
+      writeFileSync(file, pem);
+      out(`wrote ${file} (RSA-2048, Microsoft RSA SChannel Cryptographic Provider, KeySpec 1). The private key is not kept: the certificate is for trying the flow only.`);
+    });
+}

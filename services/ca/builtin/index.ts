@@ -1,0 +1,2 @@
+export * from './ca-files.js';
+export * from './builtin-backend.js';

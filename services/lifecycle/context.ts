@@ -1,0 +1,45 @@
+/**
+ * What every lifecycle step receives (ARCHITECTURE.md house rule 2: clock, log, store, runner as arguments).
+ */
+import type { Config } from '../config/index.js';
+import type { CaBackend, Clock, Logger, Runner } from '../domain/index.js';
+import type { ShareLayout } from '../intake/index.js';
+import type { SqliteStore, StoredRequest, TransitionInput } from '../store/index.js';
+
+export interface PipelineContext {
+  config: Readonly<Config>;
+  store: SqliteStore;
+  backend: CaBackend;
+  clock: Clock;
+  log: Logger;
+  runner: Runner;
+  layout: ShareLayout;
+}
+
+export function requestLog(ctx: PipelineContext, r: { id: string; fqdn: string }): Logger {
+  return ctx.log.child({ requestId: r.id, fqdn: r.fqdn });
+}
+
+/** Every state change goes through here: one store transaction and one log line (CONTRACT.md "Logs"). */
+export function transition(ctx: PipelineContext, r: StoredRequest, t: TransitionInput): StoredRequest {
+  const next = ctx.store.transition(r.id, t);
+  const line = { event: `${r.state}->${t.to}`, reason: t.reason, message: t.message, actor: t.actor ?? 'service' };
+  const log = requestLog(ctx, r);
+  if (t.to === 'failed' || t.to === 'rejected' || t.to === 'denied') log.warn(line, t.message);
+  else log.info(line, t.message);
+  return next;
+}
+
+/** Exponential backoff with full jitter, capped (ARCHITECTURE.md: retries use backoff with jitter). */
+export function backoffDelayMs(attempt: number, baseMs: number, maxMs: number, random: () => number = Math.random): number {
+  const cap = Math.min(maxMs, baseMs * 2 ** Math.min(attempt, 30));
+  return Math.round(cap / 2 + (random() * cap) / 2);
+}
+
+export function scheduleRetry(ctx: PipelineContext, r: StoredRequest, reason: string, message: string, data?: Record<string, unknown>): StoredRequest {
+  const attempts = r.attempts + 1;
+  const delay = backoffDelayMs(attempts - 1, ctx.config.pipeline.retryBaseMs, ctx.config.pipeline.retryMaxMs);
+  const nextAttemptAt = new Date(ctx.clock.now().getTime() + delay).toISOString();
+  requestLog(ctx, r).warn({ event: 'retry', reason, attempts, nextAttemptAt }, message);
+  return ctx.store.note(r.id, { reason, message: `${message} (attempt ${attempts}; next at ${nextAttemptAt})`, attempts, nextAttemptAt, data: data ?? null });
+}

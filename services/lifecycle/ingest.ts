@@ -1,0 +1,103 @@
+/**
+ * Intake of one dropped file: read bytes → fingerprint → durable store → only then move the original to
+ * archive/ (nothing the server owner dropped is deleted before its bytes are in the store).
+ */
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+import type { TenantConfig } from '../config/index.js';
+import { isAgentcertError, type Finding } from '../domain/index.js';
+import { archiveFile, fqdnFromFileName, safeFileStem, safeReadRequest } from '../intake/index.js';
+import { parseRequest, type ParsedRequest } from '../pki/index.js';
+import type { StoredRequest } from '../store/index.js';
+import { requestLog, transition, type PipelineContext } from './context.js';
+import { writeRejection } from './owner-files.js';
+
+export type IngestResult = { kind: 'stored'; request: StoredRequest; created: boolean } | { kind: 'skipped'; why: string };
+
+function sha256(b: Buffer): string {
+  return createHash('sha256').update(b).digest('hex');
+}
+
+/** The tenant a file belongs to: requests/<file> → default tenant; requests/<folder>/<file> → that tenant. */
+export function tenantForFile(ctx: PipelineContext, file: string): TenantConfig | null {
+  const rel = path.relative(ctx.layout.requests, file).split(path.sep);
+  if (rel.length === 1) return ctx.config.policy.defaultTenant;
+  const folder = rel[0]!.toLowerCase();
+  return ctx.config.policy.tenants.find((t) => (t.folder ?? t.name).toLowerCase() === folder) ?? null;
+}
+
+function archiveName(ctx: PipelineContext, requestId: string, tenant: string, name: string): string {
+  const stamp = ctx.clock.now().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return `${stamp}-${tenant}-${requestId}-${safeFileStem(name)}.req`;
+}
+
+function fileFinding(rule: string, message: string, remediation: string, found?: string): Finding {
+  return { rule, severity: 'error', message, remediation, ...(found ? { found } : {}) };
+}
+
+export async function ingestFile(ctx: PipelineContext, file: string): Promise<IngestResult> {
+  const name = path.basename(file);
+  const read = await safeReadRequest(file, ctx.config.share.maxRequestBytes);
+  if (read.kind === 'gone') return { kind: 'skipped', why: 'gone' };
+  if (read.kind === 'not-a-file') {
+    // Never followed or read: a symlink could point outside the share, a directory is not a request.
+    ctx.log.warn({ event: 'intake_skipped', file, what: read.what }, `${name} is a ${read.what}, not a request file; it is left alone`);
+    return { kind: 'skipped', why: read.what };
+  }
+  const tenant = tenantForFile(ctx, file);
+  const fileFqdn = fqdnFromFileName(name);
+  const findings: Finding[] = [];
+  let parsed: ParsedRequest | null = null;
+  let fingerprint: string;
+  let bytes: Buffer;
+  if (read.kind === 'too-large') {
+    bytes = read.head;
+    fingerprint = sha256(Buffer.concat([read.head, Buffer.from(`:${read.size}`)]));
+    findings.push(fileFinding('FILE_TOO_LARGE', `the file is ${read.size} bytes; a certificate request is a few KB (limit ${ctx.config.share.maxRequestBytes})`, 'drop only the .req file certreq wrote, unchanged', `${read.size} bytes`));
+  } else {
+    bytes = read.bytes;
+    try {
+      parsed = parseRequest(bytes);
+      fingerprint = parsed.fingerprint;
+    } catch (err) {
+      if (!isAgentcertError(err)) throw err;
+      const ageMs = ctx.clock.now().getTime() - read.mtimeMs;
+      if (err.code === 'AC_REQUEST_INCOMPLETE' && ageMs < ctx.config.share.incompleteGraceMs) {
+        return { kind: 'skipped', why: 'incomplete' }; // still being written: look again later
+      }
+      fingerprint = sha256(bytes);
+      findings.push(fileFinding('FILE_NOT_A_REQUEST', `${name} is not a certificate request: ${err.message}`, 'drop the .req file that certreq -new wrote (PEM "BEGIN NEW CERTIFICATE REQUEST" or DER), unchanged'));
+    }
+  }
+  if (!fileFqdn) findings.push(fileFinding('FILE_NAME', `the file name "${name}" is not <FQDN>.req`, 'name the file after the host\'s fully qualified DNS name, for example web01.contoso.local.req', name));
+  if (!tenant) findings.push(fileFinding('FILE_TENANT_FOLDER', `the folder "${path.basename(path.dirname(file))}" is not a configured tenant`, 'drop the request in requests/ or in the folder of your tenant'));
+
+  const fqdn = fileFqdn ?? safeFileStem(name).toLowerCase();
+  const tenantName = tenant?.name ?? 'unknown';
+  const { request, created } = ctx.store.insertRequest(
+    { fingerprint, fqdn, tenant: tenantName, csrDer: parsed?.csrDer ?? null, originalBytes: bytes, sourceName: path.relative(ctx.layout.requests, file) },
+    `${path.relative(ctx.layout.requests, file)} received (${bytes.length} bytes${parsed ? `, ${parsed.format}` : ''})`,
+  );
+  let current = request;
+  if (created && findings.length > 0) {
+    current = transition(ctx, request, { from: 'received', to: 'rejected', reason: findings[0]!.rule, message: findings.map((f) => f.message).join('; '), findings });
+    await writeRejection(ctx, current);
+  } else if (!created) {
+    current = noteRedrop(ctx, request, name);
+  }
+  const dest = await archiveFile(file, path.join(ctx.layout.archive), archiveName(ctx, current.id, tenantName, name));
+  requestLog(ctx, current).info({ event: 'archived', file: path.basename(dest) }, `original archived as archive/${path.basename(dest)}`);
+  return { kind: 'stored', request: current, created };
+}
+
+/** The same request dropped again: nothing is issued; its package (or rejection) is published again. */
+function noteRedrop(ctx: PipelineContext, r: StoredRequest, name: string): StoredRequest {
+  const republish = r.state === 'packaged' || r.state === 'rejected';
+  return ctx.store.note(r.id, {
+    reason: 'REDROPPED',
+    message: `${name} dropped again (same request, fingerprint ${r.fingerprint.slice(0, 16)}…); ${republish ? 'publishing the existing result again' : `the request is ${r.state}; nothing new is issued`}`,
+    actor: 'share',
+    republish,
+    nextAttemptAt: republish ? null : r.nextAttemptAt,
+  });
+}

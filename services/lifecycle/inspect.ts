@@ -1,0 +1,80 @@
+/**
+ * `agentcert inspect`: everything in one request file plus the policy verdict (CONTRACT.md's inspect --json
+ * document).
+ */
+import path from 'node:path';
+import type { Config } from '../config/index.js';
+import type { PolicyVerdict } from '../domain/index.js';
+import { fqdnFromFileName } from '../intake/index.js';
+import { parseRequest, type ParsedRequest } from '../pki/index.js';
+import { checkIdentity, checkRequest, decideVerdict } from '../rules/index.js';
+
+export interface InspectDocument {
+  file: string;
+  format: ParsedRequest['format'];
+  subject: string;
+  commonNames: string[];
+  dnsNames: string[];
+  fqdn: string | null;
+  key: ParsedRequest['key'];
+  signatureAlgorithm: string;
+  signatureValid: boolean;
+  microsoft: ParsedRequest['microsoft'];
+  requestedExtensions: ParsedRequest['requestedExtensions'];
+  attributes: ParsedRequest['attributes'];
+  unknownAttributes: string[];
+  fingerprint: string;
+  verdict: PolicyVerdict;
+}
+
+export function inspectRequest(bytes: Buffer, o: { fileName: string; fqdn?: string; config: Readonly<Config> }): InspectDocument {
+  const parsed = parseRequest(bytes);
+  const fqdn = (o.fqdn ?? fqdnFromFileName(path.basename(o.fileName)) ?? parsed.fqdn ?? '').toLowerCase();
+  const findings = [
+    ...checkRequest({ parsed, fileFqdn: fqdn, minKeyBits: o.config.policy.minKeyBits }),
+    ...checkIdentity({ fqdn, tenant: o.config.policy.defaultTenant, protectedNames: o.config.policy.protectedNames, hasActiveCertificateWithOtherKey: false }),
+  ];
+  return {
+    file: o.fileName,
+    format: parsed.format,
+    subject: parsed.subject,
+    commonNames: parsed.commonNames,
+    dnsNames: parsed.dnsNames,
+    fqdn: fqdn || null,
+    key: parsed.key,
+    signatureAlgorithm: parsed.signatureAlgorithm,
+    signatureValid: parsed.signatureValid,
+    microsoft: parsed.microsoft,
+    requestedExtensions: parsed.requestedExtensions,
+    attributes: parsed.attributes,
+    unknownAttributes: parsed.unknownAttributes,
+    fingerprint: parsed.fingerprint,
+    verdict: decideVerdict(findings),
+  };
+}
+
+const MARK = { error: 'FAIL', warning: 'WARN', info: 'INFO' } as const;
+
+export function renderInspect(d: InspectDocument): string {
+  const m = d.microsoft;
+  const lines = [
+    `Request       : ${d.file} (${d.format})`,
+    `Subject       : ${d.subject || '(empty)'}`,
+    `DNS names     : ${d.dnsNames.join(', ') || '(none)'}`,
+    `For FQDN      : ${d.fqdn ?? '(none)'}`,
+    `Key           : ${d.key.algorithm}${d.key.bits ? `-${d.key.bits}` : ''}${d.key.curve ? ` ${d.key.curve}` : ''}`,
+    `Signature     : ${d.signatureAlgorithm}, ${d.signatureValid ? 'valid' : 'INVALID'}`,
+    `Provider      : ${m.csp ? `${m.csp.provider} (KeySpec ${m.csp.keySpec})` : '(no CSP attribute)'}`,
+    `OS version    : ${m.osVersion ?? '(none)'}`,
+    `Made by       : ${m.client ? `${m.client.process} as ${m.client.user} on ${m.client.machine} (client id ${m.client.id})` : '(no client info)'}`,
+    `Key usage     : ${d.requestedExtensions.keyUsage.join(', ') || '(none requested)'}`,
+    `EKU           : ${d.requestedExtensions.extendedKeyUsage.join(', ') || '(none requested)'}`,
+    `Fingerprint   : ${d.fingerprint}`,
+    '',
+    'Checks:',
+    ...(d.verdict.findings.length ? d.verdict.findings.map((f) => `  [${MARK[f.severity]}] ${f.rule}: ${f.message}\n         fix: ${f.remediation}`) : ['  [PASS] every SCOM readiness rule']),
+    '',
+    `Verdict: ${d.verdict.outcome.toUpperCase()}`,
+  ];
+  return lines.join('\n');
+}

@@ -1,0 +1,37 @@
+/**
+ * What the server owner sees on the share besides the package: rejected/<FQDN>.txt + .json (+ the original
+ * request beside it) and pending/<FQDN>.txt.
+ */
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import { writeFileAtomic } from '../intake/index.js';
+import { renderPending, renderRejection } from '../rules/index.js';
+import type { StoredRequest } from '../store/index.js';
+import type { PipelineContext } from './context.js';
+
+export async function writeRejection(ctx: PipelineContext, r: StoredRequest): Promise<void> {
+  const at = ctx.clock.now().toISOString();
+  const base = path.join(ctx.layout.rejected, r.fqdn);
+  const doc = { fqdn: r.fqdn, requestId: r.id, fingerprint: r.fingerprint, sourceName: r.sourceName, state: r.state, at, findings: r.findings };
+  await writeFileAtomic(`${base}.req`, r.originalBytes);
+  await writeFileAtomic(`${base}.json`, JSON.stringify(doc, null, 2) + '\n');
+  // The .txt last: it is what people look for, and it appears only once the rest is there.
+  await writeFileAtomic(`${base}.txt`, renderRejection({ fqdn: r.fqdn, sourceName: r.sourceName, requestId: r.id, findings: r.findings, at }));
+  await removePending(ctx, r.fqdn);
+}
+
+export async function writePending(ctx: PipelineContext, r: StoredRequest): Promise<void> {
+  await writeFileAtomic(
+    path.join(ctx.layout.pending, `${r.fqdn}.txt`),
+    renderPending({ fqdn: r.fqdn, sourceName: r.sourceName, requestId: r.id, findings: r.findings, at: r.createdAt }),
+  );
+}
+
+export async function removePending(ctx: PipelineContext, fqdn: string): Promise<void> {
+  await rm(path.join(ctx.layout.pending, `${fqdn}.txt`), { force: true });
+}
+
+/** A package for this FQDN supersedes an older rejection of it. */
+export async function removeRejection(ctx: PipelineContext, fqdn: string): Promise<void> {
+  for (const ext of ['.txt', '.json', '.req']) await rm(path.join(ctx.layout.rejected, `${fqdn}${ext}`), { force: true });
+}

@@ -1,0 +1,150 @@
+/**
+ * The pipeline: intake of candidate files and advancing stored requests, with bounded concurrency. All state is
+ * in the store, so a restart simply picks up whatever is due (every state resumes at start-up).
+ */
+import { isAgentcertError } from '../domain/index.js';
+import type { StoredRequest } from '../store/index.js';
+import { StateConflictError } from '../store/index.js';
+import { requestLog, scheduleRetry, type PipelineContext } from './context.js';
+import { ingestFile } from './ingest.js';
+import { checkStep, packageStep, republishRejectionStep, resumeStep, submitStep, verifyStep } from './steps.js';
+
+type Step = (ctx: PipelineContext, r: StoredRequest) => Promise<StoredRequest>;
+
+/** The step for a request's state, or null when there is nothing to do now. */
+export function stepFor(r: StoredRequest, now: Date): Step | null {
+  if (r.nextAttemptAt && new Date(r.nextAttemptAt) > now) return null;
+  switch (r.state) {
+    case 'received':
+      return checkStep;
+    case 'checked':
+      return r.caRequestId ? resumeStep : submitStep;
+    case 'submitted':
+    case 'awaiting_ca':
+      return resumeStep;
+    case 'issued':
+      return verifyStep;
+    case 'verified':
+      return packageStep;
+    case 'packaged':
+      return r.republish ? packageStep : null;
+    case 'rejected':
+      return r.republish ? republishRejectionStep : null;
+    default:
+      return null;
+  }
+}
+
+export class Pipeline {
+  private readonly files = new Set<string>();
+  private readonly filesInFlight = new Set<string>();
+  private readonly requestsInFlight = new Set<string>();
+  private running = 0;
+  private idleWaiters: (() => void)[] = [];
+  private stopped = false;
+
+  constructor(private readonly ctx: PipelineContext) {}
+
+  /** A file on the share to look at (deduplicated while queued or in flight). */
+  offerFile(file: string): void {
+    if (this.stopped || this.filesInFlight.has(file)) return;
+    this.files.add(file);
+    this.pump();
+  }
+
+  /** Look for due requests in the store and work on them. */
+  kick(): void {
+    this.pump();
+  }
+
+  private pump(): void {
+    if (this.stopped) return;
+    const limit = this.ctx.config.pipeline.concurrency;
+    while (this.running < limit && this.files.size > 0) {
+      const file = this.files.values().next().value as string;
+      this.files.delete(file);
+      this.filesInFlight.add(file);
+      this.spawn(() => this.ingest(file), () => this.filesInFlight.delete(file));
+    }
+    if (this.running < limit) {
+      const due = this.ctx.store.dueRequests(this.ctx.clock.now(), limit * 4).filter((r) => !this.requestsInFlight.has(r.id));
+      for (const r of due) {
+        if (this.running >= limit) break;
+        this.requestsInFlight.add(r.id);
+        this.spawn(() => this.advance(r.id), () => this.requestsInFlight.delete(r.id));
+      }
+    }
+    if (this.running === 0) this.notifyIdle();
+  }
+
+  private spawn(work: () => Promise<void>, done: () => void): void {
+    this.running++;
+    work()
+      .catch((err) => this.ctx.log.error({ err }, 'pipeline task failed'))
+      .finally(() => {
+        done();
+        this.running--;
+        setImmediate(() => this.pump());
+      });
+  }
+
+  private async ingest(file: string): Promise<void> {
+    try {
+      const res = await ingestFile(this.ctx, file);
+      if (res.kind === 'stored') await this.advance(res.request.id, true);
+    } catch (err) {
+      this.ctx.log.error({ err, file, event: 'intake_error' }, `could not take in ${file}; it stays on the share and is tried again`);
+    }
+  }
+
+  /** Advance one request through as many steps as it can take now. */
+  private async advance(id: string, claim = false): Promise<void> {
+    if (claim) {
+      if (this.requestsInFlight.has(id)) return;
+      this.requestsInFlight.add(id);
+    }
+    try {
+      for (let i = 0; i < 16 && !this.stopped; i++) {
+        const r = this.ctx.store.getRequest(id);
+        if (!r) return;
+        const step = stepFor(r, this.ctx.clock.now());
+        if (!step) return;
+        try {
+          await step(this.ctx, r);
+        } catch (err) {
+          if (err instanceof StateConflictError) continue; // someone else (an admin) moved it: re-read
+          const code = isAgentcertError(err) ? err.code : 'AC_INTERNAL';
+          requestLog(this.ctx, r).error({ err, state: r.state }, `step for ${r.state} failed`);
+          scheduleRetry(this.ctx, r, code, `${r.state} step failed: ${(err as Error).message}`);
+          return;
+        }
+      }
+    } finally {
+      if (claim) this.requestsInFlight.delete(id);
+    }
+  }
+
+  /** Resolves when nothing is queued, in flight, or due now. */
+  async idle(): Promise<void> {
+    for (;;) {
+      if (this.running === 0 && this.files.size === 0 && this.ctx.store.dueRequests(this.ctx.clock.now(), 1).length === 0) return;
+      await new Promise<void>((resolve) => {
+        this.idleWaiters.push(resolve);
+        this.pump();
+      });
+    }
+  }
+
+  private notifyIdle(): void {
+    const w = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const f of w) f();
+  }
+
+  /** Stop taking new work and wait for what is in flight (graceful shutdown). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.files.clear();
+    while (this.running > 0) await new Promise((r) => setTimeout(r, 20));
+  }
+}

@@ -1,0 +1,128 @@
+/**
+ * One step per state (the cert-manager reconcile shape): read the current state, do one thing, record reason
+ * and message. Each step is safe to run again after a crash at any instant.
+ */
+import { derToPem, describeCertificate, parseRequest, verifyChain } from '../pki/index.js';
+import { checkCertificate, checkIdentity, checkRequest, decideVerdict } from '../rules/index.js';
+import type { CaOutcome, IssuanceInput } from '../domain/index.js';
+import type { StoredRequest } from '../store/index.js';
+import { scheduleRetry, transition, type PipelineContext } from './context.js';
+import { removePending, writePending, writeRejection } from './owner-files.js';
+import { publishRequestPackage } from './publish.js';
+
+const SERVER_AUTH = '1.3.6.1.5.5.7.3.1';
+const CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
+
+export async function checkStep(ctx: PipelineContext, r: StoredRequest): Promise<StoredRequest> {
+  const parsed = parseRequest(r.originalBytes);
+  const tenant = r.tenant === ctx.config.policy.defaultTenant.name ? ctx.config.policy.defaultTenant : ctx.config.policy.tenants.find((t) => t.name === r.tenant);
+  const now = ctx.clock.now();
+  const others = ctx.store.findCertificates({ fqdn: r.fqdn, state: 'active' }).filter((c) => new Date(c.notAfter) > now && c.requestId !== r.id);
+  const hasOtherKey = others.some((c) => !describeCertificate(c.der).publicKeyDer.equals(parsed.publicKeyDer));
+  const findings = [
+    ...checkRequest({ parsed, fileFqdn: r.fqdn, minKeyBits: ctx.config.policy.minKeyBits }),
+    ...(tenant ? checkIdentity({ fqdn: r.fqdn, tenant, protectedNames: ctx.config.policy.protectedNames, hasActiveCertificateWithOtherKey: hasOtherKey }) : []),
+  ];
+  const verdict = decideVerdict(findings);
+  const summary = findings.filter((f) => f.severity === 'error' || f.holds).map((f) => f.message).join('; ');
+  if (verdict.outcome === 'reject') {
+    const next = transition(ctx, r, { from: 'received', to: 'rejected', reason: findings.find((f) => f.severity === 'error')!.rule, message: summary, findings });
+    await writeRejection(ctx, next);
+    return next;
+  }
+  if (verdict.outcome === 'hold') {
+    const next = transition(ctx, r, { from: 'received', to: 'awaiting_approval', reason: findings.find((f) => f.holds)!.rule, message: summary, findings });
+    await writePending(ctx, next);
+    return next;
+  }
+  return transition(ctx, r, { from: 'received', to: 'checked', reason: 'CHECKS_PASSED', message: `request checks passed (${findings.length} note(s))`, findings });
+}
+
+function issuanceInput(r: StoredRequest): IssuanceInput {
+  const parsed = parseRequest(r.originalBytes);
+  const eku = parsed.requestedExtensions.extendedKeyUsage;
+  return {
+    fingerprint: r.fingerprint,
+    fqdn: r.fqdn,
+    csrDer: parsed.csrDer,
+    csrPem: derToPem(parsed.csrDer, 'NEW CERTIFICATE REQUEST'),
+    publicKeyDer: parsed.publicKeyDer,
+    requestHasScomEkus: eku.includes(SERVER_AUTH) && eku.includes(CLIENT_AUTH),
+  };
+}
+
+/** checked → submitted (the CA request id is persisted before anything irreversible) → issued / awaiting_ca / … */
+export async function submitStep(ctx: PipelineContext, r: StoredRequest): Promise<StoredRequest> {
+  const input = issuanceInput(r);
+  let current = r;
+  const outcome = await ctx.backend.submit(input, (caRequestId) => {
+    current = transition(ctx, current, { from: 'checked', to: 'submitted', reason: 'SUBMITTED', message: `submitted to the ${ctx.backend.kind} CA (CA request id ${caRequestId})`, caRequestId });
+  });
+  return applyOutcome(ctx, ctx.store.getRequest(r.id)!, outcome);
+}
+
+/** submitted / awaiting_ca: continue with the stored CA request id; never submits again. */
+export async function resumeStep(ctx: PipelineContext, r: StoredRequest): Promise<StoredRequest> {
+  const outcome = await ctx.backend.resume(issuanceInput(r), r.caRequestId!);
+  return applyOutcome(ctx, r, outcome);
+}
+
+function applyOutcome(ctx: PipelineContext, r: StoredRequest, o: CaOutcome): StoredRequest {
+  const from = ['checked', 'submitted', 'awaiting_ca'] as const;
+  switch (o.kind) {
+    case 'issued': {
+      const info = describeCertificate(o.certificateDer);
+      return transition(ctx, r, {
+        from,
+        to: 'issued',
+        reason: 'ISSUED',
+        message: `${o.message}; serial ${info.serialNumber}, valid until ${info.notAfter.toISOString()}`,
+        caRequestId: o.caRequestId,
+        certificate: { serialNumber: info.serialNumber, requestId: r.id, fqdn: r.fqdn, tenant: r.tenant, thumbprint: info.thumbprint, sha256: info.sha256, notBefore: info.notBefore.toISOString(), notAfter: info.notAfter.toISOString(), subject: info.subject, issuer: info.issuer, der: o.certificateDer },
+      });
+    }
+    case 'pending': {
+      const nextAttemptAt = new Date(ctx.clock.now().getTime() + ctx.config.ca.adcs.pendingPollMs).toISOString();
+      if (r.state === 'awaiting_ca') return ctx.store.note(r.id, { reason: 'CA_PENDING', message: `still pending at the CA: ${o.message}`, nextAttemptAt });
+      return transition(ctx, r, { from, to: 'awaiting_ca', reason: 'CA_PENDING', message: `the CA keeps request ${o.caRequestId} pending (a CA officer must issue it): ${o.message}`, caRequestId: o.caRequestId, nextAttemptAt });
+    }
+    case 'denied':
+      return transition(ctx, r, { from, to: 'denied', reason: 'AC_CA_DENIED', message: `the CA denied the request: ${o.message}`, caRequestId: o.caRequestId ?? r.caRequestId, findings: [...r.findings, { rule: 'CA_DENIED', severity: 'error', message: `the CA denied the request: ${o.message}`, remediation: 'ask the PKI admins why the CA denied it, fix the request and drop a new one' }] });
+    case 'retry':
+      return scheduleRetry(ctx, r, o.code, `the CA could not be reached: ${o.message}`);
+    case 'failed':
+      return transition(ctx, r, { from, to: 'failed', reason: o.code, message: o.message, data: o.raw ? { raw: o.raw } : null });
+  }
+}
+
+/** The verify gate: a certificate that fails any check never reaches a package. */
+export async function verifyStep(ctx: PipelineContext, r: StoredRequest): Promise<StoredRequest> {
+  const cert = ctx.store.certificateForRequest(r.id);
+  if (!cert) return transition(ctx, r, { from: 'issued', to: 'failed', reason: 'AC_VERIFY_FAILED', message: 'the request is issued but no certificate is stored' });
+  const chain = await ctx.backend.chain();
+  const now = ctx.clock.now();
+  const report = verifyChain({ leafDer: cert.der, intermediatesDer: chain.slice(0, -1), trustedRootsDer: chain.slice(-1), at: now });
+  const leaf = checkCertificate({ info: describeCertificate(cert.der), fqdn: r.fqdn, at: now, requestPublicKeyDer: parseRequest(r.originalBytes).publicKeyDer, minKeyBits: ctx.config.policy.minKeyBits });
+  const checks = [...report.checks, ...leaf];
+  const failed = checks.filter((c) => !c.passed);
+  if (failed.length > 0) {
+    return transition(ctx, r, { from: 'issued', to: 'failed', reason: 'AC_VERIFY_FAILED', message: `verify gate failed: ${failed.map((c) => `${c.rule}: ${c.message}`).join('; ')}`, data: { checks } });
+  }
+  return transition(ctx, r, { from: 'issued', to: 'verified', reason: 'VERIFIED', message: `verify gate passed (${checks.length} checks: chain to ${report.chain.at(-1)?.subject ?? 'root'}, key, EKU, KU, name)`, data: { checks } });
+}
+
+export async function packageStep(ctx: PipelineContext, r: StoredRequest): Promise<StoredRequest> {
+  try {
+    const pkg = await publishRequestPackage(ctx, r);
+    await removePending(ctx, r.fqdn);
+    if (r.state === 'packaged') return ctx.store.note(r.id, { reason: 'REPUBLISHED', message: `package published again to issued/${r.fqdn}/`, republish: false, nextAttemptAt: null });
+    return transition(ctx, r, { from: 'verified', to: 'packaged', reason: 'PACKAGED', message: `package published to issued/${r.fqdn}/ (${pkg.files.length} files)`, data: { files: pkg.files } });
+  } catch (err) {
+    return scheduleRetry(ctx, r, 'AC_PUBLISH_FAILED', `publishing the package failed: ${(err as Error).message}`);
+  }
+}
+
+export async function republishRejectionStep(ctx: PipelineContext, r: StoredRequest): Promise<StoredRequest> {
+  await writeRejection(ctx, r);
+  return ctx.store.note(r.id, { reason: 'REPUBLISHED', message: `rejection written again to rejected/${r.fqdn}.txt`, republish: false, nextAttemptAt: null });
+}

@@ -1,0 +1,98 @@
+/**
+ * Composition root: config → adapters → lifecycle → watcher + API (ARCHITECTURE.md).
+ */
+import path from 'node:path';
+import { buildApi } from './api/index.js';
+import type { Config } from './config/index.js';
+import { systemClock, type Clock, type Logger } from './domain/index.js';
+import { startRequestWatcher, listRequestFiles } from './intake/index.js';
+import { createApp } from './lifecycle/index.js';
+import { cleanStaleStaging, publishTools } from './packaging/index.js';
+import { createExecaRunner } from './process/index.js';
+import { acquireDataLock } from './store/index.js';
+import { mkdirSync } from 'node:fs';
+
+export interface ServeOptions {
+  once: boolean;
+  log: Logger;
+  clock?: Clock;
+  /** Where human messages go (stdout). */
+  say: (line: string) => void;
+}
+
+export async function serve(config: Readonly<Config>, o: ServeOptions): Promise<number> {
+  mkdirSync(config.data.dir, { recursive: true, mode: 0o700 });
+  const release = acquireDataLock(config.data.dir);
+  const clock = o.clock ?? systemClock;
+  const app = await createApp(config, { clock, log: o.log, runner: createExecaRunner() }, { initCa: true }).catch((err) => {
+    release();
+    throw err;
+  });
+  const { ctx, pipeline } = app;
+  try {
+    await cleanStaleStaging(ctx.layout.root);
+    await publishTools({ shareRoot: ctx.layout.root, chain: (await ctx.backend.chain()).map((der, i, all) => ({ der, store: i === all.length - 1 ? 'Root' : 'CA' })) });
+  } catch (err) {
+    o.log.error({ err }, 'could not publish tools/ on the share; requests are still processed');
+  }
+  if (o.once) {
+    try {
+      for (const f of await listRequestFiles(ctx.layout.requests)) pipeline.offerFile(f);
+      await pipeline.idle();
+      o.say(`processed the share: ${JSON.stringify(ctx.store.countByState())}`);
+      return 0;
+    } finally {
+      await app.close();
+      release();
+    }
+  }
+  return runForever(config, app, o, release);
+}
+
+async function runForever(config: Readonly<Config>, app: Awaited<ReturnType<typeof createApp>>, o: ServeOptions, release: () => void): Promise<number> {
+  const { ctx, pipeline } = app;
+  const watcher = startRequestWatcher({
+    requestsDir: ctx.layout.requests,
+    polling: config.share.polling,
+    pollIntervalMs: config.share.pollIntervalMs,
+    stableMs: config.share.stableMs,
+    reconcileIntervalMs: config.share.reconcileIntervalMs,
+    log: o.log,
+    onCandidate: (f) => pipeline.offerFile(f),
+  });
+  let watcherReady = false;
+  await watcher.ready;
+  watcherReady = true;
+  await watcher.scan();
+  pipeline.kick();
+  const tick = setInterval(() => pipeline.kick(), config.pipeline.tickMs);
+  const api = config.api.enabled ? buildApi({ ctx, watcherReady: () => watcherReady, startedAt: new Date() }) : null;
+  let address = 'disabled';
+  if (api) address = await api.listen({ host: config.api.host, port: config.api.port });
+  const sample = path.join(ctx.layout.requests, 'web01.contoso.local.req');
+  o.say(
+    [
+      'agentcert is running.',
+      `  Drop requests here : ${ctx.layout.requests}${path.sep}<FQDN>.req`,
+      `  Packages appear in : ${ctx.layout.issued}${path.sep}<FQDN>${path.sep}`,
+      `  Rejections         : ${ctx.layout.rejected}${path.sep}<FQDN>.txt`,
+      `  CA backend         : ${ctx.backend.kind}    API: ${address} (GET /healthz)`,
+      `  Try it without Windows: npx agentcert sample-request web01.contoso.local --out "${sample}"`,
+      'Stop with Ctrl+C.',
+    ].join('\n'),
+  );
+  o.log.info({ event: 'started', share: ctx.layout.root, data: config.data.dir, api: address, backend: ctx.backend.kind }, 'agentcert started');
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  o.log.info({ event: 'stopping' }, 'stopping: finishing in-flight work');
+  clearInterval(tick);
+  watcherReady = false;
+  await watcher.close();
+  if (api) await api.close();
+  await app.close();
+  release();
+  o.log.info({ event: 'stopped' }, 'agentcert stopped');
+  return 0;
+}
