@@ -80,8 +80,8 @@ export async function ingestFile(ctx: PipelineContext, file: string): Promise<In
   );
   let current = request;
   if (created && findings.length > 0) {
+    await writeRejection(ctx, request, findings);
     current = transition(ctx, request, { from: 'received', to: 'rejected', reason: findings[0]!.rule, message: findings.map((f) => f.message).join('; '), findings });
-    await writeRejection(ctx, current);
   } else if (!created) {
     current = noteRedrop(ctx, request, name);
   }

@@ -6,24 +6,29 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { writeFileAtomic } from '../intake/index.js';
 import { renderPending, renderRejection } from '../rules/index.js';
+import type { Finding } from '../domain/index.js';
 import type { StoredRequest } from '../store/index.js';
 import type { PipelineContext } from './context.js';
 
-export async function writeRejection(ctx: PipelineContext, r: StoredRequest): Promise<void> {
+/**
+ * Written before the state changes to rejected/denied (and written again when the same request is dropped
+ * again), so a crash between the two never leaves a rejected request without its explanation.
+ */
+export async function writeRejection(ctx: PipelineContext, r: StoredRequest, findings: Finding[] = r.findings): Promise<void> {
   const at = ctx.clock.now().toISOString();
   const base = path.join(ctx.layout.rejected, r.fqdn);
-  const doc = { fqdn: r.fqdn, requestId: r.id, fingerprint: r.fingerprint, sourceName: r.sourceName, state: r.state, at, findings: r.findings };
+  const doc = { fqdn: r.fqdn, requestId: r.id, fingerprint: r.fingerprint, sourceName: r.sourceName, at, findings };
   await writeFileAtomic(`${base}.req`, r.originalBytes);
   await writeFileAtomic(`${base}.json`, JSON.stringify(doc, null, 2) + '\n');
   // The .txt last: it is what people look for, and it appears only once the rest is there.
-  await writeFileAtomic(`${base}.txt`, renderRejection({ fqdn: r.fqdn, sourceName: r.sourceName, requestId: r.id, findings: r.findings, at }));
+  await writeFileAtomic(`${base}.txt`, renderRejection({ fqdn: r.fqdn, sourceName: r.sourceName, requestId: r.id, findings, at }));
   await removePending(ctx, r.fqdn);
 }
 
-export async function writePending(ctx: PipelineContext, r: StoredRequest): Promise<void> {
+export async function writePending(ctx: PipelineContext, r: StoredRequest, findings: Finding[] = r.findings): Promise<void> {
   await writeFileAtomic(
     path.join(ctx.layout.pending, `${r.fqdn}.txt`),
-    renderPending({ fqdn: r.fqdn, sourceName: r.sourceName, requestId: r.id, findings: r.findings, at: r.createdAt }),
+    renderPending({ fqdn: r.fqdn, sourceName: r.sourceName, requestId: r.id, findings, at: r.createdAt }),
   );
 }
 

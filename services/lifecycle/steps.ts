@@ -26,14 +26,12 @@ export async function checkStep(ctx: PipelineContext, r: StoredRequest): Promise
   const verdict = decideVerdict(findings);
   const summary = findings.filter((f) => f.severity === 'error' || f.holds).map((f) => f.message).join('; ');
   if (verdict.outcome === 'reject') {
-    const next = transition(ctx, r, { from: 'received', to: 'rejected', reason: findings.find((f) => f.severity === 'error')!.rule, message: summary, findings });
-    await writeRejection(ctx, next);
-    return next;
+    await writeRejection(ctx, r, findings);
+    return transition(ctx, r, { from: 'received', to: 'rejected', reason: findings.find((f) => f.severity === 'error')!.rule, message: summary, findings });
   }
   if (verdict.outcome === 'hold') {
-    const next = transition(ctx, r, { from: 'received', to: 'awaiting_approval', reason: findings.find((f) => f.holds)!.rule, message: summary, findings });
-    await writePending(ctx, next);
-    return next;
+    await writePending(ctx, r, findings);
+    return transition(ctx, r, { from: 'received', to: 'awaiting_approval', reason: findings.find((f) => f.holds)!.rule, message: summary, findings });
   }
   return transition(ctx, r, { from: 'received', to: 'checked', reason: 'CHECKS_PASSED', message: `request checks passed (${findings.length} note(s))`, findings });
 }
@@ -67,7 +65,7 @@ export async function resumeStep(ctx: PipelineContext, r: StoredRequest): Promis
   return applyOutcome(ctx, r, outcome);
 }
 
-function applyOutcome(ctx: PipelineContext, r: StoredRequest, o: CaOutcome): StoredRequest {
+async function applyOutcome(ctx: PipelineContext, r: StoredRequest, o: CaOutcome): Promise<StoredRequest> {
   const from = ['checked', 'submitted', 'awaiting_ca'] as const;
   switch (o.kind) {
     case 'issued': {
@@ -86,8 +84,11 @@ function applyOutcome(ctx: PipelineContext, r: StoredRequest, o: CaOutcome): Sto
       if (r.state === 'awaiting_ca') return ctx.store.note(r.id, { reason: 'CA_PENDING', message: `still pending at the CA: ${o.message}`, nextAttemptAt });
       return transition(ctx, r, { from, to: 'awaiting_ca', reason: 'CA_PENDING', message: `the CA keeps request ${o.caRequestId} pending (a CA officer must issue it): ${o.message}`, caRequestId: o.caRequestId, nextAttemptAt });
     }
-    case 'denied':
-      return transition(ctx, r, { from, to: 'denied', reason: 'AC_CA_DENIED', message: `the CA denied the request: ${o.message}`, caRequestId: o.caRequestId ?? r.caRequestId, findings: [...r.findings, { rule: 'CA_DENIED', severity: 'error', message: `the CA denied the request: ${o.message}`, remediation: 'ask the PKI admins why the CA denied it, fix the request and drop a new one' }] });
+    case 'denied': {
+      const findings = [...r.findings, { rule: 'CA_DENIED', severity: 'error' as const, message: `the CA denied the request: ${o.message}`, remediation: 'ask the PKI admins why the CA denied it, fix the request and drop a new one' }];
+      await writeRejection(ctx, r, findings);
+      return transition(ctx, r, { from, to: 'denied', reason: 'AC_CA_DENIED', message: `the CA denied the request: ${o.message}`, caRequestId: o.caRequestId ?? r.caRequestId, findings });
+    }
     case 'retry':
       return scheduleRetry(ctx, r, o.code, `the CA could not be reached: ${o.message}`);
     case 'failed':
