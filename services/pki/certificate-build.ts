@@ -1,0 +1,93 @@
+/**
+ * Build and sign X.509 v3 certificates (RFC 5280 §4.1). forge lays out the TBSCertificate, node:crypto signs.
+ * RSA PKCS#1 v1.5 signatures are deterministic, and nothing here reads a clock or a random source, so the same
+ * inputs give byte-identical DER: the service relies on that to re-create a certificate after a crash and get
+ * exactly the one it recorded (ARCHITECTURE.md, crash-safe exactly-once issuance).
+ */
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import { type Asn1, parseDer, seqOf, intNode, intNodeFromBytes, contextNode, timeNode, bitStringNode, toDer, children } from './asn1-read.js';
+import { readTlv, tlvChildren, tlvBytes } from './der-slice.js';
+import { readExtensions, summarizeExtensions } from './extensions.js';
+import { buildName } from './names.js';
+import { OID } from './oids.js';
+import { keyIdentifier } from './public-key.js';
+import { normalizeSerialHex } from './serial.js';
+import { signData, signatureAlgorithmFor } from './signature.js';
+import {
+  keyUsageExtension, basicConstraintsExtension, extKeyUsageExtension, subjectKeyIdExtension,
+  authorityKeyIdExtension, dnsSanExtension, crlDistributionPointExtension,
+} from './x509-extensions.js';
+
+export interface CaMaterial { certDer: Buffer; key: KeyObject }
+
+export function spkiOfKey(key: KeyObject): Buffer {
+  const pub = key.type === 'private' ? createPublicKey(key) : key;
+  return pub.export({ type: 'spki', format: 'der' });
+}
+
+/** The parts of an issuer certificate a child needs: its subject Name (byte-exact) and its key identifier. */
+export function issuerParts(certDer: Buffer): { subject: Asn1; keyId: Buffer } {
+  const tbs = tlvChildren(certDer, tlvChildren(certDer, readTlv(certDer, 0))[0]!);
+  const off = tbs[0]!.tag === 0xa0 ? 1 : 0;
+  const subject = parseDer(Buffer.from(tlvBytes(certDer, tbs[off + 4]!)));
+  const spki = Buffer.from(tlvBytes(certDer, tbs[off + 5]!));
+  const extTlv = tbs.find((t) => t.tag === 0xa3);
+  let keyId: Buffer | null = null;
+  if (extTlv) {
+    const exts = readExtensions(children(parseDer(Buffer.from(tlvBytes(certDer, extTlv))))[0]!);
+    const ski = summarizeExtensions(exts).subjectKeyId;
+    if (ski) keyId = Buffer.from(ski, 'hex');
+  }
+  return { subject, keyId: keyId ?? keyIdentifier(spki) };
+}
+
+export interface CertificateTemplate {
+  issuerKey: KeyObject;
+  issuerName: Asn1;
+  subjectName: Asn1;
+  spkiDer: Buffer;
+  serialHex: string;
+  notBefore: Date;
+  notAfter: Date;
+  extensions: Asn1[];
+}
+
+/** TBSCertificate → signed Certificate DER. */
+export function buildCertificate(t: CertificateTemplate): Buffer {
+  const serial = intNodeFromBytes(Buffer.from(normalizeSerialHex(t.serialHex), 'hex'));
+  const tbs = seqOf([
+    contextNode(0, true, [intNode(2)]), // v3
+    serial,
+    signatureAlgorithmFor(t.issuerKey),
+    t.issuerName,
+    seqOf([timeNode(t.notBefore), timeNode(t.notAfter)]),
+    t.subjectName,
+    parseDer(t.spkiDer),
+    contextNode(3, true, [seqOf(t.extensions)]),
+  ]);
+  const tbsDer = toDer(tbs);
+  const { algId, signature } = signData(t.issuerKey, tbsDer);
+  return toDer(seqOf([parseDer(tbsDer), algId, bitStringNode(signature)]));
+}
+
+export function signLeafCertificate(o: {
+  issuer: CaMaterial; publicKeyDer: Buffer; fqdn: string;
+  serialHex: string; notBefore: Date; notAfter: Date; crlDistributionPoint?: string | null;
+  extendedKeyUsage?: string[];
+}): Buffer {
+  const issuer = issuerParts(o.issuer.certDer);
+  // SCOM-FACTS §1.1: both EKUs, KU ⊇ 0xA0, the FQDN as the single CN and as the first DNS SAN.
+  const extensions = [
+    basicConstraintsExtension(false),
+    keyUsageExtension(['digitalSignature', 'keyEncipherment']),
+    extKeyUsageExtension(o.extendedKeyUsage ?? [OID.serverAuth, OID.clientAuth]),
+    dnsSanExtension([o.fqdn]),
+    subjectKeyIdExtension(keyIdentifier(o.publicKeyDer)),
+    authorityKeyIdExtension(issuer.keyId),
+  ];
+  if (o.crlDistributionPoint) extensions.push(crlDistributionPointExtension(o.crlDistributionPoint));
+  return buildCertificate({
+    issuerKey: o.issuer.key, issuerName: issuer.subject, subjectName: buildName({ commonName: [o.fqdn] }),
+    spkiDer: o.publicKeyDer, serialHex: o.serialHex, notBefore: o.notBefore, notAfter: o.notAfter, extensions,
+  });
+}
