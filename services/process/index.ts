@@ -1,0 +1,5 @@
+/**
+ * Process adapter: the only module that spawns child processes (ARCHITECTURE.md "Where things live").
+ */
+export { createExecaRunner } from './execa-runner.js';
+export { decodeOutput, looksLikeUtf16le } from './output-text.js';
