@@ -1,0 +1,169 @@
+/**
+ * publishPackage: render the delivery package into issued/.tmp-<random>/ and move it into issued/<fqdn>/ by
+ * rename, so the folder appears complete or not at all (CONTRACT.md "Share layout").
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { AgentRole, Logger, Runner } from '../domain/index.js';
+import { AgentcertError } from '../domain/index.js';
+import { readInstaller } from './assets.js';
+import { fsyncPath, writeFileSynced } from './durable-write.js';
+import { buildManifest, certificateFileName, chainFileNames, type Manifest } from './manifest.js';
+import { buildInstallerExe, findMakensis, type SigningConfig } from './nsis.js';
+import { renderInstallScript, toCrlf, withUtf8Bom } from './render.js';
+import { writeZip } from './zip.js';
+
+export interface DeliveryInput {
+  shareRoot: string;
+  fqdn: string;
+  role: AgentRole;
+  certificateDer: Buffer;
+  chain: { der: Buffer; store: 'Root' | 'CA' }[];
+  requestFingerprint: string;
+  requestId: string;
+  issuedAt: string;
+  issuer: string;
+  resultsPath: string | null;
+  makensisPath?: string | null;
+  signing?: SigningConfig | null;
+}
+
+export interface DeliveryPackage {
+  dir: string;
+  files: { name: string; sha256: string }[];
+  manifest: Manifest;
+}
+
+const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex').toUpperCase();
+
+/** The package folder and the file names are built from the FQDN: only a DNS name may get there. */
+function assertFqdn(fqdn: string): void {
+  const ok = fqdn.length > 0 && fqdn.length <= 253 && fqdn === fqdn.toLowerCase() &&
+    fqdn.split('.').every((l) => /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(l));
+  if (!ok) throw new AgentcertError('AC_PUBLISH_FAILED', `not a lower-case DNS name, refusing to publish: ${JSON.stringify(fqdn)}`);
+}
+
+/** The payload the installer verifies, in install order: certificate, CA certificates, scripts. */
+async function renderPayload(input: DeliveryInput): Promise<{ files: { name: string; data: Buffer }[]; manifest: Manifest }> {
+  const chainNames = chainFileNames(input.chain);
+  const base: { name: string; data: Buffer }[] = [
+    { name: certificateFileName(input.fqdn), data: input.certificateDer },
+    ...input.chain.map((c, i) => ({ name: chainNames[i]!, data: c.der })),
+    { name: 'install.cmd', data: Buffer.from(toCrlf(await readInstaller('install.cmd')), 'utf8') },
+  ];
+  // The script pins manifest values, and the manifest lists the script's hash: render the manifest without the
+  // script first (same values), render the script from it, then list every file.
+  const draft = buildManifest({ ...input, files: [] });
+  const script = withUtf8Bom(renderInstallScript(await readInstaller('install-certificate.ps1'), draft));
+  const files = [...base, { name: 'install-certificate.ps1', data: script }];
+  const manifest = buildManifest({ ...input, files: files.map((f) => ({ name: f.name, sha256: sha256(f.data) })) });
+  return { files, manifest };
+}
+
+async function stage(input: DeliveryInput, tmp: string, deps: { runner: Runner; log: Logger }): Promise<Manifest> {
+  const { files, manifest } = await renderPayload(input);
+  for (const f of files) await writeFileSynced(path.join(tmp, f.name), f.data);
+  const manifestData = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`, 'utf8');
+  await writeFileSynced(path.join(tmp, 'manifest.json'), manifestData);
+  const all = [...files, { name: 'manifest.json', data: manifestData }];
+  await writeZip(path.join(tmp, `${input.fqdn}.zip`), all, new Date(input.issuedAt));
+  const makensis = await findMakensis(deps.runner, deps.log, input.makensisPath);
+  if (makensis) {
+    const exeName = `${input.fqdn}-install.exe`;
+    const exe = await buildInstallerExe({
+      runner: deps.runner,
+      log: deps.log,
+      makensis,
+      packageDir: tmp,
+      files: all.map((f) => f.name),
+      outName: exeName,
+      displayName: `agentcert certificate for ${input.fqdn}`,
+      signing: input.signing ?? null,
+    });
+    await writeFileSynced(path.join(tmp, exeName), exe);
+  } else {
+    deps.log.info({ fqdn: input.fqdn }, 'makensis not found: package published without the .exe');
+  }
+  await fsyncPath(tmp);
+  return manifest;
+}
+
+async function exists(p: string): Promise<boolean> {
+  return stat(p).then(() => true, () => false);
+}
+
+export async function publishPackage(input: DeliveryInput, deps: { runner: Runner; log: Logger }): Promise<DeliveryPackage> {
+  assertFqdn(input.fqdn);
+  const issued = path.join(path.resolve(input.shareRoot), 'issued');
+  const final = path.join(issued, input.fqdn);
+  const tmp = path.join(issued, `.tmp-${randomBytes(8).toString('hex')}`);
+  let manifest: Manifest;
+  try {
+    await mkdir(issued, { recursive: true });
+    await mkdir(tmp);
+    manifest = await stage(input, tmp, deps);
+    await swapIn(tmp, final, issued, input.fqdn);
+  } catch (err) {
+    await rm(tmp, { recursive: true, force: true }).catch(() => undefined);
+    if (err instanceof AgentcertError) throw err;
+    throw new AgentcertError('AC_PUBLISH_FAILED', `publishing ${input.fqdn} failed: ${(err as Error).message}`, [], { cause: err });
+  }
+  const files = await listFiles(final);
+  deps.log.info({ fqdn: input.fqdn, dir: final, files: files.length }, 'delivery package published');
+  return { dir: final, files, manifest };
+}
+
+/** Old package aside, new one in, old one deleted; if the second rename fails, the old one goes back. */
+async function swapIn(tmp: string, final: string, issued: string, fqdn: string): Promise<void> {
+  if (!(await exists(final))) {
+    await rename(tmp, final);
+    await fsyncPath(issued);
+    return;
+  }
+  const old = path.join(issued, `.old-${fqdn}-${randomBytes(6).toString('hex')}`);
+  await rename(final, old);
+  try {
+    await rename(tmp, final);
+  } catch (err) {
+    await rename(old, final).catch(() => undefined);
+    throw err;
+  }
+  await fsyncPath(issued);
+  await rm(old, { recursive: true, force: true });
+}
+
+async function listFiles(dir: string): Promise<{ name: string; sha256: string }[]> {
+  const names = (await readdir(dir)).sort();
+  const out: { name: string; sha256: string }[] = [];
+  for (const name of names) out.push({ name, sha256: sha256(await readFile(path.join(dir, name))) });
+  return out;
+}
+
+/**
+ * Clean what a crash left in issued/: `.tmp-*` staging folders are deleted; an `.old-<fqdn>-*` folder is
+ * deleted, or moved back to issued/<fqdn>/ when the crash came between the two renames and no package is there.
+ * Call it at start-up, before publishing (a concurrent publish's staging folder would be removed too).
+ */
+export async function cleanStaleStaging(shareRoot: string): Promise<void> {
+  const issued = path.join(path.resolve(shareRoot), 'issued');
+  let names: string[];
+  try {
+    names = await readdir(issued);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw err;
+  }
+  for (const name of names) {
+    const p = path.join(issued, name);
+    if (name.startsWith('.tmp-')) {
+      await rm(p, { recursive: true, force: true });
+    } else if (name.startsWith('.old-')) {
+      const fqdn = name.slice('.old-'.length, name.lastIndexOf('-'));
+      const final = path.join(issued, fqdn);
+      if (fqdn.length > 0 && !fqdn.includes('/') && !(await exists(final))) await rename(p, final);
+      else await rm(p, { recursive: true, force: true });
+    }
+  }
+  await fsyncPath(issued);
+}

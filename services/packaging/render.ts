@@ -1,0 +1,55 @@
+/**
+ * Renders the per-package installer. The script reads everything from manifest.json; the only rendered part is
+ * one block of single-quoted literals (through quotePowerShell, nothing else) that pins the values the script
+ * cross-checks the manifest against, so a manifest edited after publishing is refused.
+ */
+import type { Manifest } from './manifest.js';
+import { quotePowerShell } from './powershell-quote.js';
+
+const BEGIN = '#region rendered';
+const END = '#endregion rendered';
+
+function q(value: string | null): string {
+  return value === null ? '$null' : quotePowerShell(value);
+}
+
+export function renderPackageBlock(m: Manifest): string {
+  const chain = m.chain.map(
+    (c) => `        @{ File = ${q(c.file)}; Store = ${q(c.store)}; Thumbprint = ${q(c.thumbprint)}; Subject = ${q(c.subject)} }`,
+  );
+  return [
+    `${BEGIN} by agentcert: the values of this package (manifest.json must agree with them)`,
+    '$Package = @{',
+    `    Fqdn = ${q(m.fqdn)}`,
+    `    Role = ${q(m.role)}`,
+    `    CertificateFile = ${q(m.certificate.file)}`,
+    `    Subject = ${q(m.certificate.subject)}`,
+    `    Thumbprint = ${q(m.certificate.thumbprint)}`,
+    `    SerialNumber = ${q(m.certificate.serialNumber)}`,
+    `    SerialNumberReversed = ${q(m.certificate.serialNumberReversed)}`,
+    `    ResultsPath = ${q(m.resultsPath)}`,
+    '    Chain = @(',
+    ...chain,
+    '    )',
+    '}',
+    END,
+  ].join('\r\n');
+}
+
+/** Replace the `#region rendered` … `#endregion rendered` block of the installer template. */
+export function renderInstallScript(template: string, m: Manifest): string {
+  const start = template.indexOf(BEGIN);
+  const end = template.indexOf(END, start);
+  if (start < 0 || end < 0) throw new Error('install-certificate.ps1 has no "#region rendered" block');
+  const rendered = template.slice(0, start) + renderPackageBlock(m) + template.slice(end + END.length);
+  return toCrlf(rendered);
+}
+
+/** Windows PowerShell 5.1 and cmd.exe read CRLF files best; a UTF-8 BOM makes 5.1 read non-ASCII literals right. */
+export function toCrlf(text: string): string {
+  return text.replace(/\r?\n/g, '\r\n');
+}
+
+export function withUtf8Bom(text: string): Buffer {
+  return Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text.replace(/^\uFEFF/, ''), 'utf8')]);
+}

@@ -1,0 +1,60 @@
+/**
+ * <share>/tools/: what a server owner needs to make a request (CONTRACT.md "Share layout"): request-certificate.ps1,
+ * the INF templates, the CA certificates and a README.txt. Each file is replaced atomically and only when its
+ * content changed, so publishing on every start is cheap and never leaves a half-written file.
+ */
+import { mkdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { INF_TEMPLATES, infTemplatePath, readInstaller } from './assets.js';
+import { writeFileAtomic } from './durable-write.js';
+import { chainFileNames } from './manifest.js';
+import { toCrlf, withUtf8Bom } from './render.js';
+
+async function writeIfChanged(file: string, data: Buffer): Promise<void> {
+  const current = await readFile(file).catch(() => null);
+  if (current && current.equals(data)) return;
+  await writeFileAtomic(file, data);
+}
+
+export function toolsReadme(caFiles: string[]): string {
+  return toCrlf(`agentcert - request tooling for SCOM agent certificates
+=========================================================
+
+1. On the server that needs a certificate (agent, gateway or management server), open an elevated
+   PowerShell and run:
+
+     powershell.exe -NoProfile -ExecutionPolicy Bypass -File \\\\<this share>\\tools\\request-certificate.ps1 -Share \\\\<this share>
+
+   Options: -Role agent|gateway|management-server, -Fqdn <name> (workgroup servers, when the computer
+   name is not the name the management server resolves), -KeyLength 2048|4096, -Exportable,
+   -OutputDirectory <folder>.
+   It writes <FQDN>.req (certreq -new, key in the machine store, legacy SChannel CSP, KeySpec 1)
+   and copies it to requests\\ on the share (or tells you where to copy it).
+
+2. The service checks the request, issues the certificate and publishes issued\\<FQDN>\\ on the share:
+   run install.cmd (or <FQDN>-install.exe) from that folder on the same server, elevated.
+   Problems are explained in rejected\\<FQDN>.txt or pending\\<FQDN>.txt.
+
+3. The result of the installation is written to results\\<FQDN>.json on the share.
+
+The request must be accepted on the same server that made it: the private key never leaves it.
+
+Files here:
+  request-certificate.ps1      makes the request
+  agent.inf, gateway.inf, management-server.inf, renewal.inf
+                               the certreq templates the script fills in (for doing it by hand)
+${caFiles.map((f) => `  ${f.padEnd(28)} CA certificate (DER)`).join('\n')}
+`);
+}
+
+export async function publishTools(o: { shareRoot: string; chain: { der: Buffer; store: 'Root' | 'CA' }[] }): Promise<void> {
+  const tools = path.join(path.resolve(o.shareRoot), 'tools');
+  await mkdir(tools, { recursive: true });
+  await writeIfChanged(path.join(tools, 'request-certificate.ps1'), withUtf8Bom(toCrlf(await readInstaller('request-certificate.ps1'))));
+  for (const name of INF_TEMPLATES) {
+    await writeIfChanged(path.join(tools, name), Buffer.from(toCrlf(await readFile(infTemplatePath(name), 'utf8')), 'utf8'));
+  }
+  const names = chainFileNames(o.chain);
+  for (const [i, c] of o.chain.entries()) await writeIfChanged(path.join(tools, names[i]!), c.der);
+  await writeIfChanged(path.join(tools, 'README.txt'), Buffer.from(toolsReadme(names), 'utf8'));
+}

@@ -1,0 +1,171 @@
+import { createHash, X509Certificate } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cleanStaleStaging, publishPackage, type DeliveryInput } from '../../services/packaging/index.js';
+import { makeTestPki, silentLog, type TestPki } from '../fixtures/packaging/test-pki.js';
+import { childRunner } from '../helpers/child-runner.js';
+import { parsePowerShell } from '../helpers/powershell-parse.js';
+
+const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex').toUpperCase();
+const has7zz = (() => {
+  try {
+    execFileSync('7zz', ['i'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+let pki: TestPki;
+let share: string;
+let leaf: Buffer;
+const FQDN = 'agent01.dmz.contoso.com';
+// A serial whose first byte has the high bit set: the DER INTEGER carries a leading 00 (SCOM-FACTS §2).
+const SERIAL = '80AB0000000000000000000000000001C3';
+
+function input(over: Partial<DeliveryInput> = {}): DeliveryInput {
+  return {
+    shareRoot: share,
+    fqdn: FQDN,
+    role: 'agent',
+    certificateDer: leaf,
+    chain: [
+      { der: pki.issuingDer, store: 'CA' },
+      { der: pki.rootDer, store: 'Root' },
+    ],
+    requestFingerprint: 'ab'.repeat(32),
+    requestId: 'abababababab',
+    issuedAt: '2025-11-23T12:00:00.000Z',
+    issuer: 'builtin',
+    resultsPath: "\\\\files01\\agent cert o'neil \u00fc\\results\\agent01.dmz.contoso.com.json",
+    makensisPath: '/nonexistent/makensis',
+    ...over,
+  };
+}
+
+beforeAll(() => {
+  pki = makeTestPki();
+  leaf = pki.leafDer(FQDN, SERIAL);
+  // A share path with a space, a quote and non-ASCII, as real shares have.
+  share = mkdtempSync(path.join(os.tmpdir(), "agentcert share o'q \u00e9-"));
+});
+afterAll(() => {
+  rmSync(share, { recursive: true, force: true });
+  rmSync(pki.dir, { recursive: true, force: true });
+});
+
+describe('publishPackage', () => {
+  it('publishes issued/<fqdn>/ with the certificate, the CA certificates, the scripts, manifest.json and the zip', async () => {
+    const pkg = await publishPackage(input(), { runner: childRunner, log: silentLog });
+    expect(pkg.dir).toBe(path.join(share, 'issued', FQDN));
+    const names = readdirSync(pkg.dir).sort();
+    expect(names).toEqual(
+      [`${FQDN}.cer`, `${FQDN}.zip`, 'ca-Test-Issuing-CA-Ops-e.cer', 'install-certificate.ps1', 'install.cmd', 'manifest.json', 'root-Test-Root-CA.cer'].sort(),
+    );
+    expect(readFileSync(path.join(pkg.dir, `${FQDN}.cer`)).equals(leaf)).toBe(true);
+    expect(pkg.files.map((f) => f.name)).toEqual(names);
+    for (const f of pkg.files) expect(f.sha256).toBe(sha256(readFileSync(path.join(pkg.dir, f.name))));
+  });
+
+  it('writes a manifest whose serial keeps the leading 00 byte and whose files list every payload file with its SHA-256', async () => {
+    const pkg = await publishPackage(input(), { runner: childRunner, log: silentLog });
+    const m = JSON.parse(readFileSync(path.join(pkg.dir, 'manifest.json'), 'utf8'));
+    expect(m).toEqual(pkg.manifest);
+    const x = new X509Certificate(leaf);
+    expect(m.schemaVersion).toBe(1);
+    expect(m.fqdn).toBe(FQDN);
+    expect(m.role).toBe('agent');
+    expect(m.certificate.serialNumber).toBe(`00${SERIAL}`);
+    expect(x.serialNumber.toUpperCase()).toBe(SERIAL); // what node shows: the 00 byte is gone
+    expect(m.certificate.serialNumberReversed).toBe(Buffer.from(`00${SERIAL}`, 'hex').reverse().toString('hex').toUpperCase());
+    expect(m.certificate.serialNumberReversed.startsWith('C301')).toBe(true);
+    expect(m.certificate.serialNumberReversed.endsWith('AB8000')).toBe(true);
+    expect(m.certificate.thumbprint).toBe(x.fingerprint.replace(/:/g, ''));
+    expect(m.certificate.sha256).toBe(sha256(leaf));
+    expect(m.certificate.subject).toBe(`CN=${FQDN}`);
+    expect(new Date(m.certificate.notAfter).getTime()).toBe(new Date(x.validTo).getTime());
+    expect(m.chain).toEqual([
+      { file: 'ca-Test-Issuing-CA-Ops-e.cer', store: 'CA', thumbprint: new X509Certificate(pki.issuingDer).fingerprint.replace(/:/g, ''), subject: "CN=Test Issuing CA 'Ops' \u00e9" },
+      { file: 'root-Test-Root-CA.cer', store: 'Root', thumbprint: new X509Certificate(pki.rootDer).fingerprint.replace(/:/g, ''), subject: 'CN=Test Root CA, O=agentcert tests' },
+    ]);
+    const listed = m.files.map((f: { name: string }) => f.name).sort();
+    expect(listed).toEqual([`${FQDN}.cer`, 'ca-Test-Issuing-CA-Ops-e.cer', 'install-certificate.ps1', 'install.cmd', 'root-Test-Root-CA.cer'].sort());
+    for (const f of m.files) expect(f.sha256).toBe(sha256(readFileSync(path.join(pkg.dir, f.name))));
+    expect(m.requestFingerprint).toBe('ab'.repeat(32));
+    expect(m.resultsPath).toBe(input().resultsPath);
+  });
+
+  it('renders an installer that parses and pins exactly the manifest values', async () => {
+    const pkg = await publishPackage(input(), { runner: childRunner, log: silentLog });
+    const raw = readFileSync(path.join(pkg.dir, 'install-certificate.ps1'));
+    expect([...raw.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]); // BOM: PowerShell 5.1 reads the non-ASCII right
+    const script = raw.subarray(3).toString('utf8');
+    expect((await parsePowerShell(script)).errors).toEqual([]);
+    expect(script).not.toMatch(/[^\r]\n/); // CRLF throughout
+    const m = pkg.manifest;
+    const lit = (v: string): string => `'${v.replace(/'/g, "''")}'`;
+    expect(script).toContain(`Fqdn = ${lit(m.fqdn)}`);
+    expect(script).toContain(`Thumbprint = ${lit(m.certificate.thumbprint)}`);
+    expect(script).toContain(`SerialNumberReversed = ${lit(m.certificate.serialNumberReversed)}`);
+    expect(script).toContain(`ResultsPath = ${lit(m.resultsPath!)}`);
+    for (const c of m.chain) {
+      expect(script).toContain(`@{ File = ${lit(c.file)}; Store = ${lit(c.store)}; Thumbprint = ${lit(c.thumbprint)}; Subject = ${lit(c.subject)} }`);
+    }
+  });
+
+  it('puts every other file into <fqdn>.zip, byte for byte', async () => {
+    if (!has7zz) throw new Error('7zz is needed (Debian package 7zip)');
+    const pkg = await publishPackage(input(), { runner: childRunner, log: silentLog });
+    const out = mkdtempSync(path.join(os.tmpdir(), 'agentcert-unzip-'));
+    execFileSync('7zz', ['x', `-o${out}`, path.join(pkg.dir, `${FQDN}.zip`)], { stdio: 'ignore' });
+    const inZip = readdirSync(out).sort();
+    expect(inZip).toEqual(pkg.files.map((f) => f.name).filter((n) => !n.endsWith('.zip')));
+    for (const n of inZip) expect(readFileSync(path.join(out, n)).equals(readFileSync(path.join(pkg.dir, n)))).toBe(true);
+    rmSync(out, { recursive: true, force: true });
+  });
+
+  it('replaces an existing package and leaves no staging folders', async () => {
+    await publishPackage(input(), { runner: childRunner, log: silentLog });
+    const newer = pki.resignLeaf('0A0B0C');
+    const pkg = await publishPackage(input({ certificateDer: newer }), { runner: childRunner, log: silentLog });
+    expect(readFileSync(path.join(pkg.dir, `${FQDN}.cer`)).equals(newer)).toBe(true);
+    expect(pkg.manifest.certificate.serialNumber).toBe('0A0B0C');
+    expect(readdirSync(path.join(share, 'issued')).filter((n) => n.startsWith('.'))).toEqual([]);
+  });
+
+  it('fails without leaving a partial package when the input is broken', async () => {
+    const fqdn = 'broken.example.com';
+    await expect(
+      publishPackage(input({ fqdn, chain: [{ der: Buffer.from('not a certificate'), store: 'Root' }] }), { runner: childRunner, log: silentLog }),
+    ).rejects.toMatchObject({ code: 'AC_PUBLISH_FAILED' });
+    expect(existsSync(path.join(share, 'issued', fqdn))).toBe(false);
+    expect(readdirSync(path.join(share, 'issued')).filter((n) => n.startsWith('.'))).toEqual([]);
+  });
+
+  it('refuses an FQDN that is not a lower-case DNS name (it becomes a folder and file names)', async () => {
+    for (const fqdn of ['../evil', 'Agent.Example.com', 'a b.example.com', '']) {
+      await expect(publishPackage(input({ fqdn }), { runner: childRunner, log: silentLog })).rejects.toMatchObject({ code: 'AC_PUBLISH_FAILED' });
+    }
+  });
+});
+
+describe('cleanStaleStaging', () => {
+  it('removes .tmp-* folders and restores an .old-<fqdn>-* folder whose package is missing', async () => {
+    const root = mkdtempSync(path.join(os.tmpdir(), 'agentcert-stale-'));
+    const issued = path.join(root, 'issued');
+    mkdirSync(path.join(issued, '.tmp-0123abcd'), { recursive: true });
+    writeFileSync(path.join(issued, '.tmp-0123abcd', 'x.cer'), 'partial');
+    mkdirSync(path.join(issued, '.old-a.example.com-a1b2c3'), { recursive: true });
+    writeFileSync(path.join(issued, '.old-a.example.com-a1b2c3', 'manifest.json'), '{}');
+    mkdirSync(path.join(issued, 'b.example.com'), { recursive: true });
+    mkdirSync(path.join(issued, '.old-b.example.com-d4e5f6'), { recursive: true });
+    await cleanStaleStaging(root);
+    expect(readdirSync(issued).sort()).toEqual(['a.example.com', 'b.example.com']);
+    expect(readFileSync(path.join(issued, 'a.example.com', 'manifest.json'), 'utf8')).toBe('{}');
+    await cleanStaleStaging(path.join(root, 'missing')); // no issued/: nothing to do, no error
+    rmSync(root, { recursive: true, force: true });
+  });
+});
