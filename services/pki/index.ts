@@ -17,3 +17,4 @@ export {
   keyUsageExtension, basicConstraintsExtension, extKeyUsageExtension, subjectKeyIdExtension, authorityKeyIdExtension,
   dnsSanExtension, crlDistributionPointExtension, type KeyUsageName,
 } from './x509-extensions.js';
+export { signCrl, parseCrl, type RevocationReason, type CrlEntry, type ParsedCrl } from './crl.js';

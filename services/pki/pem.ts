@@ -83,13 +83,27 @@ function fromPem(text: string): Buffer {
     throw new AgentcertError('AC_REQUEST_INCOMPLETE', `PEM "BEGIN ${request.label}" has no END line; the file may still be being written`);
   }
   if (request) return outerDer(request.der, `the PEM ${request.label} block`);
-  const first = blocks[0]!;
+  const first = blocks[0];
+  if (!first) {
+    const lines = text.trimEnd().split(/\r\n|\r|\n/);
+    const cutOff = /-----BEGIN /.test(lines[lines.length - 1] ?? '');
+    throw new AgentcertError(cutOff ? 'AC_REQUEST_INCOMPLETE' : 'AC_NOT_A_REQUEST', cutOff ? 'the file ends inside a PEM BEGIN line' : 'found a malformed PEM BEGIN line');
+  }
   if (!first.complete) throw new AgentcertError('AC_REQUEST_INCOMPLETE', `PEM "BEGIN ${first.label}" has no END line`);
   const kind = /CERTIFICATE$/i.test(first.label) ? 'a certificate' : `a PEM ${first.label} block`;
   throw new AgentcertError('AC_NOT_A_REQUEST', `found ${kind} ("BEGIN ${first.label}"), not a certificate request`);
 }
 
 export function decodeRequestBytes(bytes: Buffer): Buffer {
+  try {
+    return decode(bytes);
+  } catch (err) {
+    if (err instanceof AgentcertError) throw err;
+    throw new AgentcertError('AC_NOT_A_REQUEST', `the file could not be decoded: ${(err as Error)?.message ?? String(err)}`, [], { cause: err });
+  }
+}
+
+function decode(bytes: Buffer): Buffer {
   if (bytes.length === 0) throw new AgentcertError('AC_NOT_A_REQUEST', 'the file is empty');
   if (bytes[0] === 0x30) return outerDer(bytes, 'the DER file');
   const text = bytesToText(bytes);
