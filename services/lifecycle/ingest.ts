@@ -9,7 +9,7 @@ import { isAgentcertError, type Finding } from '../domain/index.js';
 import { archiveFile, fqdnFromFileName, safeFileStem, safeReadRequest } from '../intake/index.js';
 import { parseRequest, type ParsedRequest } from '../pki/index.js';
 import type { StoredRequest } from '../store/index.js';
-import { requestLog, transition, type PipelineContext } from './context.js';
+import { requestLog, type PipelineContext } from './context.js';
 import { writeRejection } from './owner-files.js';
 
 export type IngestResult = { kind: 'stored'; request: StoredRequest; created: boolean } | { kind: 'skipped'; why: string };
@@ -74,14 +74,17 @@ export async function ingestFile(ctx: PipelineContext, file: string): Promise<In
 
   const fqdn = fileFqdn ?? safeFileStem(name).toLowerCase();
   const tenantName = tenant?.name ?? 'unknown';
+  const rejection = findings.length > 0 ? { reason: findings[0]!.rule, message: findings.map((f) => f.message).join('; '), findings } : undefined;
   const { request, created } = ctx.store.insertRequest(
     { fingerprint, fqdn, tenant: tenantName, csrDer: parsed?.csrDer ?? null, originalBytes: bytes, sourceName: path.relative(ctx.layout.requests, file) },
     `${path.relative(ctx.layout.requests, file)} received (${bytes.length} bytes${parsed ? `, ${parsed.format}` : ''})`,
+    rejection,
   );
   let current = request;
-  if (created && findings.length > 0) {
+  if (created && rejection) {
+    requestLog(ctx, request).warn({ event: 'received->rejected', reason: rejection.reason, message: rejection.message }, rejection.message);
+    // Before the file is archived: a crash here leaves the file on the share, and the re-drop writes this again.
     await writeRejection(ctx, request, findings);
-    current = transition(ctx, request, { from: 'received', to: 'rejected', reason: findings[0]!.rule, message: findings.map((f) => f.message).join('; '), findings });
   } else if (!created) {
     current = noteRedrop(ctx, request, name);
   }

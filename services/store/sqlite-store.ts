@@ -81,8 +81,12 @@ export class SqliteStore {
     this.db.close();
   }
 
-  /** Insert a new request with its `received` event, or return the existing one for the same fingerprint. */
-  insertRequest(r: NewRequest, message: string): { request: StoredRequest; created: boolean } {
+  /**
+   * Insert a new request with its `received` event, or return the existing one for the same fingerprint.
+   * With `rejection`, the request is rejected in the same transaction (a file that is not a request at all), so
+   * the pipeline never sees it as `received`.
+   */
+  insertRequest(r: NewRequest, message: string, rejection?: { reason: string; message: string; findings: Finding[] }): { request: StoredRequest; created: boolean } {
     return this.db.transaction(() => {
       const existing = this.getByFingerprint(r.fingerprint);
       if (existing) return { request: existing, created: false };
@@ -96,6 +100,10 @@ export class SqliteStore {
         )
         .run(id, r.fingerprint, r.fqdn, r.tenant, r.role ?? 'agent', r.csrDer, r.originalBytes, r.sourceName, now, now);
       this.appendEvent(id, r.fqdn, null, 'received', 'RECEIVED', message, 'share', { sourceName: r.sourceName });
+      if (rejection) {
+        this.db.prepare(`UPDATE requests SET state = 'rejected', findings = ? WHERE id = ?`).run(JSON.stringify(rejection.findings), id);
+        this.appendEvent(id, r.fqdn, 'received', 'rejected', rejection.reason, rejection.message, 'service', null);
+      }
       return { request: this.getRequest(id)!, created: true };
     })();
   }
