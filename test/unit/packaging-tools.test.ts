@@ -1,0 +1,73 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { publishTools } from '../../services/packaging/index.js';
+import { makeTestPki, type TestPki } from '../fixtures/packaging/test-pki.js';
+import { parsePowerShell } from '../helpers/powershell-parse.js';
+
+let pki: TestPki;
+let share: string;
+beforeAll(() => {
+  pki = makeTestPki('Tools Root', 'Tools Issuing');
+  share = mkdtempSync(path.join(os.tmpdir(), 'agentcert tools \u00e9 '));
+});
+afterAll(() => {
+  rmSync(share, { recursive: true, force: true });
+  rmSync(pki.dir, { recursive: true, force: true });
+});
+
+const chain = (): { der: Buffer; store: 'Root' | 'CA' }[] => [
+  { der: pki.issuingDer, store: 'CA' },
+  { der: pki.rootDer, store: 'Root' },
+];
+
+describe('publishTools', () => {
+  it('publishes request-certificate.ps1, the four INF templates, the CA certificates and README.txt', async () => {
+    await publishTools({ shareRoot: share, chain: chain() });
+    const tools = path.join(share, 'tools');
+    expect(readdirSync(tools).sort()).toEqual(
+      ['README.txt', 'agent.inf', 'ca-Tools-Issuing.cer', 'gateway.inf', 'management-server.inf', 'renewal.inf', 'request-certificate.ps1', 'root-Tools-Root.cer'].sort(),
+    );
+    expect(readFileSync(path.join(tools, 'root-Tools-Root.cer')).equals(pki.rootDer)).toBe(true);
+    expect(readFileSync(path.join(tools, 'ca-Tools-Issuing.cer')).equals(pki.issuingDer)).toBe(true);
+    const script = readFileSync(path.join(tools, 'request-certificate.ps1')).toString('utf8').replace(/^\uFEFF/, '');
+    expect((await parsePowerShell(script)).errors).toEqual([]);
+    expect(readFileSync(path.join(tools, 'README.txt'), 'utf8')).toContain('root-Tools-Root.cer');
+  });
+
+  it('is idempotent: a second run rewrites nothing and leaves no temp files', async () => {
+    await publishTools({ shareRoot: share, chain: chain() });
+    const tools = path.join(share, 'tools');
+    const before = readdirSync(tools).map((n) => [n, statSync(path.join(tools, n)).mtimeMs] as const);
+    await new Promise((r) => setTimeout(r, 20));
+    await publishTools({ shareRoot: share, chain: chain() });
+    const after = readdirSync(tools).map((n) => [n, statSync(path.join(tools, n)).mtimeMs] as const);
+    expect(after).toEqual(before);
+    expect(readdirSync(tools).filter((n) => n.endsWith('.tmp'))).toEqual([]);
+  });
+});
+
+describe('INF templates (issue 8 point 1, SCOM-FACTS §1.1/§1.3/§8.1)', () => {
+  const dir = path.resolve(import.meta.dirname, '../../inf-templates');
+  for (const name of ['agent.inf', 'gateway.inf', 'management-server.inf', 'renewal.inf']) {
+    it(`${name} asks for what a SCOM certificate needs`, () => {
+      const inf = readFileSync(path.join(dir, name), 'utf8');
+      const value = (key: string): string | undefined =>
+        new RegExp(`^${key}\\s*=\\s*(.+?)\\s*(;.*)?$`, 'm').exec(inf)?.[1];
+      expect(value('Subject')).toBe('"CN={{FQDN}}"');
+      expect(value('KeyLength')).toBe('{{KEY_LENGTH}}');
+      expect(value('KeySpec')).toBe('1');
+      expect(value('KeyUsage')).toBe('0xa0');
+      expect(value('ProviderName')).toBe('"Microsoft RSA SChannel Cryptographic Provider"');
+      expect(value('ProviderType')).toBe('12');
+      expect(value('MachineKeySet')).toBe('TRUE');
+      expect(value('Exportable')).toBe('{{EXPORTABLE}}');
+      expect(value('HashAlgorithm')).toBe('SHA256');
+      expect(value('RequestType')).toBe('PKCS10');
+      const eku = inf.slice(inf.indexOf('[EnhancedKeyUsageExtension]'));
+      expect(eku).toMatch(/^OID = 1\.3\.6\.1\.5\.5\.7\.3\.1\b/m);
+      expect(eku).toMatch(/^OID = 1\.3\.6\.1\.5\.5\.7\.3\.2\b/m);
+    });
+  }
+});
