@@ -4,16 +4,29 @@
  * (eContentType data) or CMC PKIData (RFC 5272 §3.2) holding it as TaggedCertificationRequest bodyPartID 1.
  */
 import { createHash, type KeyObject } from 'node:crypto';
-import { type Asn1, parseDer, seqOf, setOf, oidNode, intNode, octetNode, contextNode, toDer } from './asn1-read.js';
+import { type Asn1, parseDer, seqOf, setOf, oidNode, intNode, octetNode, contextNode, toDer, utf8Node } from './asn1-read.js';
 import { tbsFields } from './certificate-info.js';
 import { OID } from './oids.js';
 import { signData } from './signature.js';
 
 const attribute = (oid: string, value: Asn1): Asn1 => seqOf([oidNode(oid), setOf([value])]);
 
-function pkiData(csrDer: Buffer): Buffer {
+type ClientInfo = { id: number; machine: string; user: string; process: string };
+
+/**
+ * certreq's CMC form moves ClientInfo out of the PKCS#10 into control 1.3.6.1.4.1.311.10.10.1 (SCOM-FACTS §5):
+ * TaggedAttribute { bodyPartID, attrType, attrValues { SEQUENCE { dataReference, certReferences, attributes } } }.
+ */
+function clientInfoControl(c: ClientInfo): Asn1 {
+  const info = seqOf([intNode(c.id), utf8Node(c.machine), utf8Node(c.user), utf8Node(c.process)]);
+  const addAttributes = seqOf([intNode(0), seqOf([intNode(1)]), setOf([attribute(OID.msClientInfo, info)])]);
+  return seqOf([intNode(2), oidNode(OID.msCmcAttributes), setOf([addAttributes])]);
+}
+
+function pkiData(csrDer: Buffer, clientInfo?: ClientInfo): Buffer {
   const tcr = contextNode(0, true, [intNode(1), parseDer(csrDer)]);
-  return toDer(seqOf([seqOf([]), seqOf([tcr]), seqOf([]), seqOf([])]));
+  const controls = clientInfo ? [clientInfoControl(clientInfo)] : [];
+  return toDer(seqOf([seqOf(controls), seqOf([tcr]), seqOf([]), seqOf([])]));
 }
 
 function issuerAndSerial(certDer: Buffer): Asn1 {
@@ -22,9 +35,10 @@ function issuerAndSerial(certDer: Buffer): Asn1 {
   return seqOf([tbs[off + 2]!, tbs[off]!]);
 }
 
-export function wrapRequestInCms(o: { csrDer: Buffer; signerCertDer: Buffer; signerKey: KeyObject; cmc?: boolean }): Buffer {
+/** `clientInfo` (cmc only, an addition to the contract) puts a client-info control in PKIData as certreq does. */
+export function wrapRequestInCms(o: { csrDer: Buffer; signerCertDer: Buffer; signerKey: KeyObject; cmc?: boolean; clientInfo?: ClientInfo }): Buffer {
   const eContentType = o.cmc ? OID.cmcPkiData : OID.cmsData;
-  const content = o.cmc ? pkiData(o.csrDer) : o.csrDer;
+  const content = o.cmc ? pkiData(o.csrDer, o.clientInfo) : o.csrDer;
   const digestAlg = seqOf([oidNode(OID.sha256)]);
   // signedAttrs: contentType then messageDigest, already in DER SET OF order (X.690 §11.6) by their encodings.
   const signedAttrs = [
