@@ -123,7 +123,8 @@ export function unwrapCms(der: Buffer): UnwrappedCms {
         ? { issuer: formatName(child(sid, 0)), serialHex: bytesOf(child(sid, 1)).toString('hex').toUpperCase() }
         : null;
       const key = certificateDer ? publicKeyObject(spkiOf(certificateDer)) : fallbackKey;
-      return { certificateDer, issuerAndSerial, signatureValid: verifySignerInfo(der, siTlv, content, key) };
+      // null: no certificate in the message and no request key to try, so the signer cannot be checked
+      return { certificateDer, issuerAndSerial, signatureValid: key ? verifySignerInfo(der, siTlv, content, key) : null };
     },
   };
 }
