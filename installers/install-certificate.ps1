@@ -8,19 +8,19 @@
     self-heal (once), result. See README-installer.md for what each step does and the troubleshooting table.
     Windows PowerShell 5.1; run elevated (install.cmd and the .exe elevate for you).
 
-    Exit codes:
-      0  installed            certificate trusted, installed, bound; the agent loaded it (event 20053)
-      10 installed-unbound    trust and certificate installed; no SCOM agent here yet: run again after it is installed
-      11 installed-unconfirmed bound and agent restarted, but neither 20053 nor an error event came in time
-      1  unexpected error     read the log
-      2  not elevated         run install.cmd, the .exe, or an elevated PowerShell
-      3  package damaged      a file does not match manifest.json: copy the package again
-      4  wrong computer       this machine's FQDN is not the package's (-Force overrides)
-      5  trust failed         a CA certificate could not be added to LocalMachine\Root or \CA
-      6  accept failed        certreq -accept failed (0x80092004: the request's private key is gone: request again)
-      7  certificate unusable the installed certificate fails a SCOM requirement (key, KeySpec, chain, EKU, KU)
-      8  bind failed          the registry values could not be written or read back
-      9  agent rejected it    the agent logged a certificate error after the restart (and self-heal did not fix it)
+    Exit codes (status in result.json):
+      0  installed              certificate trusted, installed, bound; the agent loaded it (event 20053)
+      10 installed-unbound      trust and certificate installed; no SCOM agent here yet: run again after it is installed
+      11 installed-unconfirmed  bound and agent restarted, but neither 20053 nor an error event came in time
+      1  error                  unexpected failure: read the log
+      2  not-elevated           run install.cmd, the .exe, or an elevated PowerShell
+      3  package-damaged        a file does not match manifest.json: copy the package again
+      4  wrong-computer         this machine's FQDN is not the package's (-Force overrides)
+      5  trust-failed           a CA certificate could not be added to LocalMachine\Root or \CA
+      6  accept-failed          certreq -accept failed (0x80092004: the request's private key is gone: request again)
+      7  certificate-unusable   the installed certificate fails a SCOM requirement (key, KeySpec, chain, EKU, KU)
+      8  bind-failed            the registry values could not be written or read back
+      9  agent-rejected         the agent logged a certificate error after the restart (and self-heal did not fix it)
 
 .PARAMETER Force
     Install even though this computer's FQDN does not match the package.
@@ -80,6 +80,8 @@ $Diagnoses = @{
 $ExitCodes = @{ 'installed' = 0; 'error' = 1; 'not-elevated' = 2; 'package-damaged' = 3; 'wrong-computer' = 4; 'trust-failed' = 5; 'accept-failed' = 6; 'certificate-unusable' = 7; 'bind-failed' = 8; 'agent-rejected' = 9; 'installed-unbound' = 10; 'installed-unconfirmed' = 11 }
 
 $script:WhatIfMode = [bool]$WhatIfPreference
+# -BindOnly forbids installing trust or the certificate; self-heal lifts it for its re-import.
+$script:BindOnlyMode = [bool]$BindOnly
 $script:Steps = New-Object System.Collections.ArrayList
 $script:Diagnosis = New-Object System.Collections.ArrayList
 $script:StartedAt = Get-Date
@@ -180,7 +182,7 @@ function ConvertFrom-HexString([string]$Hex) {
 
 function Get-ReversedSerial([string]$SerialHex) {
     # SCOM-FACTS §2: all bytes reversed, nibbles kept, a leading 00 byte included.
-    $pairs = for ($i = 0; $i -lt $SerialHex.Length; $i += 2) { $SerialHex.Substring($i, 2) }
+    $pairs = @(for ($i = 0; $i -lt $SerialHex.Length; $i += 2) { $SerialHex.Substring($i, 2) })
     [array]::Reverse($pairs)
     return ($pairs -join '').ToUpperInvariant()
 }
@@ -250,7 +252,7 @@ function Install-Trust($m) {
     $added = 0
     foreach ($c in $m.chain) {
         if (Test-StoreHasThumbprint $c.store $c.thumbprint) { continue }
-        if ($BindOnly) { Stop-Install 'trust-failed' ($c.subject + ' is not in LocalMachine\' + $c.store + '; run without -BindOnly first') }
+        if ($script:BindOnlyMode) { Stop-Install 'trust-failed' ($c.subject + ' is not in LocalMachine\' + $c.store + '; run without -BindOnly first') }
         $file = Join-Path $PSScriptRoot $c.file
         $r = Invoke-Change ('certutil -addstore ' + $c.store + ' ' + $c.file) { Invoke-Native 'certutil.exe' @('-addstore', $c.store, $file) }
         if ($script:WhatIfMode) { continue }
@@ -284,7 +286,7 @@ function Import-AdminPfx($m) {
 function Install-Certificate($m) {
     $existing = Get-InstalledCertificate $m
     if ($existing -and $existing.HasPrivateKey) { return 'already in LocalMachine\My with its private key' }
-    if ($BindOnly) { Stop-Install 'accept-failed' 'the certificate is not installed with its key; run without -BindOnly first' }
+    if ($script:BindOnlyMode) { Stop-Install 'accept-failed' 'the certificate is not installed with its key; run without -BindOnly first' }
     if ($PfxPath) {
         Invoke-Change ('import PFX ' + $PfxPath + ' into LocalMachine\My') { Import-AdminPfx $m } | Out-Null
         return 'imported from the PFX'
@@ -438,6 +440,7 @@ function Test-IssuedByThisCa($c, $m) {
 }
 
 function Invoke-SelfHeal($m, $agent) {
+    $script:BindOnlyMode = $false
     $removed = 0
     # Only this FQDN's certificates and this CA's certificates, never anything else.
     $chainThumbprints = @($m.chain | ForEach-Object { $_.thumbprint })
