@@ -11,6 +11,7 @@ import { createLogger } from '../services/log.js';
 import { serve } from '../services/main.js';
 import { SqliteStore } from '../services/store/index.js';
 import { caCommand } from './ca-command.js';
+import { adminCommands } from './admin-commands.js';
 import { toCsv, printTable } from './output.js';
 import { makeSampleRequest } from '../services/pki/index.js';
 
@@ -38,6 +39,7 @@ export function registerCommands(program: Command): void {
     });
 
   caCommand(program, configFrom, out);
+  adminCommands(program, configFrom, out);
 
   program
     .command('list')
