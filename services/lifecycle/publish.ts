@@ -30,7 +30,7 @@ export async function publishRequestPackage(ctx: PipelineContext, r: StoredReque
       issuedAt: cert.createdAt,
       issuer: describeCertificate(chain[0]!).subject,
       resultsPath: unc ? `${unc.replace(/[\\/]+$/, '')}\\${r.fqdn}.json` : null,
-      makensisPath: ctx.config.packaging.buildExe ? ctx.config.packaging.makensisPath : null,
+      makensisPath: ctx.config.packaging.makensisPath,
       buildExe: ctx.config.packaging.buildExe,
     },
     { runner: ctx.runner, log: ctx.log.child({ requestId: r.id, fqdn: r.fqdn }) },

@@ -26,6 +26,8 @@ export interface DeliveryInput {
   issuer: string;
   resultsPath: string | null;
   makensisPath?: string | null;
+  /** false: never build the .exe (packaging.buildExe); the .zip and the scripts are always there. */
+  buildExe?: boolean;
   signing?: SigningConfig | null;
 }
 
@@ -68,7 +70,7 @@ async function stage(input: DeliveryInput, tmp: string, deps: { runner: Runner; 
   await writeFileSynced(path.join(tmp, 'manifest.json'), manifestData);
   const all = [...files, { name: 'manifest.json', data: manifestData }];
   await writeZip(path.join(tmp, `${input.fqdn}.zip`), all, new Date(input.issuedAt));
-  const makensis = await findMakensis(deps.runner, deps.log, input.makensisPath);
+  const makensis = input.buildExe === false ? null : await findMakensis(deps.runner, deps.log, input.makensisPath);
   if (makensis) {
     const exeName = `${input.fqdn}-install.exe`;
     const exe = await buildInstallerExe({
@@ -82,7 +84,7 @@ async function stage(input: DeliveryInput, tmp: string, deps: { runner: Runner; 
       signing: input.signing ?? null,
     });
     await writeFileSynced(path.join(tmp, exeName), exe);
-  } else {
+  } else if (input.buildExe !== false) {
     deps.log.info({ fqdn: input.fqdn }, 'makensis not found: package published without the .exe');
   }
   await fsyncPath(tmp);
