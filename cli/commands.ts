@@ -6,7 +6,8 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig, type Config } from '../services/config/index.js';
 import { AgentcertError, systemClock, REQUEST_STATES, type RequestState } from '../services/domain/index.js';
-import { inspectRequest, listInventory, renderInspect, showRecord, storePath } from '../services/lifecycle/index.js';
+import { inspectRequest, listInventory, renderInspect, renderVerify, showRecord, storePath, verifyCertificateFile } from '../services/lifecycle/index.js';
+import { caExists, loadBuiltinChain } from '../services/ca/index.js';
 import { createLogger } from '../services/log.js';
 import { serve } from '../services/main.js';
 import { SqliteStore } from '../services/store/index.js';
@@ -101,6 +102,33 @@ export function registerCommands(program: Command): void {
       const doc = inspectRequest(bytes, { fileName: path.basename(file), ...(opts.fqdn ? { fqdn: opts.fqdn } : {}), config });
       out(opts.json ? JSON.stringify(doc, null, 2) : renderInspect(doc));
       if (doc.verdict.outcome === 'reject') process.exitCode = 3;
+    });
+
+  program
+    .command('verify <file>')
+    .description('check an issued certificate (PEM, DER or PKCS#7) against the SCOM rules and build its chain (exit 0 pass, 5 fail)')
+    .option('--chain <file...>', 'CA certificates to chain to (PEM, DER or .p7b); default: the built-in CA')
+    .option('--fqdn <name>', 'the FQDN the certificate must be for (default: its CN)')
+    .option('--json', 'print JSON')
+    .action((file: string, opts: { chain?: string[]; fqdn?: string; json?: boolean }, cmd: Command) => {
+      const config = configFrom(cmd);
+      const read = (f: string) => {
+        try {
+          return { name: f, bytes: readFileSync(f) };
+        } catch (err) {
+          throw new AgentcertError('AC_USAGE', `cannot read ${f}: ${(err as NodeJS.ErrnoException).code}`);
+        }
+      };
+      const doc = verifyCertificateFile({
+        file: read(file),
+        chainFiles: (opts.chain ?? []).map(read),
+        fqdn: opts.fqdn ?? null,
+        configuredRoots: config.ca.backend === 'builtin' && caExists(config.data.dir) ? loadBuiltinChain(config.data.dir).slice(-1) : [],
+        minKeyBits: config.policy.minKeyBits,
+        at: new Date(),
+      });
+      out(opts.json ? JSON.stringify(doc, null, 2) : renderVerify(doc));
+      if (!doc.passed) process.exitCode = 5;
     });
 
   program

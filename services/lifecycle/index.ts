@@ -5,3 +5,4 @@ export * from './ingest.js';
 export * from './publish.js';
 export * from './queries.js';
 export * from './inspect.js';
+export * from './verify.js';

@@ -7,7 +7,7 @@ import type { Config } from '../config/index.js';
 import type { PolicyVerdict } from '../domain/index.js';
 import { fqdnFromFileName } from '../intake/index.js';
 import { parseRequest, type ParsedRequest } from '../pki/index.js';
-import { checkIdentity, checkRequest, decideVerdict } from '../rules/index.js';
+import { checkIdentity, checkRequest, decideVerdict, REQUEST_RULES } from '../rules/index.js';
 
 export interface InspectDocument {
   file: string;
@@ -72,7 +72,9 @@ export function renderInspect(d: InspectDocument): string {
     `Fingerprint   : ${d.fingerprint}`,
     '',
     'Checks:',
-    ...(d.verdict.findings.length ? d.verdict.findings.map((f) => `  [${MARK[f.severity]}] ${f.rule}: ${f.message}\n         fix: ${f.remediation}`) : ['  [PASS] every SCOM readiness rule']),
+    // A checklist in the manner of the community checkers: every rule, passed or not (SCOM-FACTS §4).
+    ...REQUEST_RULES.filter((r) => !d.verdict.findings.some((f) => f.rule === r.id)).map((r) => `  [PASS] ${r.id}: ${r.fact}`),
+    ...d.verdict.findings.map((f) => `  [${f.holds ? 'HOLD' : MARK[f.severity]}] ${f.rule}: ${f.message}\n         fix: ${f.remediation}`),
     '',
     `Verdict: ${d.verdict.outcome.toUpperCase()}`,
   ];

@@ -18,3 +18,4 @@ export {
   dnsSanExtension, crlDistributionPointExtension, type KeyUsageName,
 } from './x509-extensions.js';
 export { signCrl, parseCrl, type RevocationReason, type CrlEntry, type ParsedCrl } from './crl.js';
+export { readCertificateFile } from './certificate-file.js';

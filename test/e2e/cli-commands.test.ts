@@ -1,7 +1,7 @@
 /**
  * The CLI's commands, JSON shapes and exit codes (CONTRACT.md), run as child processes.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { vector } from '../helpers/paths.js';
@@ -88,6 +88,44 @@ describe('agentcert CLI', () => {
     const missing = runCli(['show', 'nope.contoso.local', ...dirs()]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('AC_NOT_FOUND');
+  });
+
+  it('verify passes an issued certificate (DER and .p7b), prints the serial both ways, and fails a bad one with exit 5', async () => {
+    const dir = path.join(env.share, 'issued', 'app01.contoso.local');
+    const cer = path.join(dir, 'app01.contoso.local.cer');
+    const r = runCli(['verify', cer, '--fqdn', 'app01.contoso.local', '--json', ...dirs()]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const d = JSON.parse(r.stdout) as { passed: boolean; serialNumber: string; serialNumberReversed: string; chain: unknown[]; checks: { rule: string; passed: boolean }[] };
+    expect(d.passed).toBe(true);
+    expect(d.serialNumberReversed).toBe(d.serialNumber.match(/../g)!.reverse().join(''));
+    expect(d.chain).toHaveLength(2);
+    expect(d.checks.map((c) => c.rule)).toEqual(expect.arrayContaining(['CERT_EKU', 'CERT_KEY_USAGE', 'CERT_SUBJECT_CN', 'root-trusted']));
+    expect(runCli(['verify', cer, '--fqdn', 'other.contoso.local', ...dirs()]).code).toBe(5);
+
+    // A .p7b with the chain, as the Windows export wizard writes it, checked against its own root.
+    const { execFileSync } = await import('node:child_process');
+    const root = readdirSync(dir).find((f) => f.startsWith('root-'))!;
+    const rootPem = path.join(env.dir, 'root.pem');
+    const leafPem = path.join(env.dir, 'leaf.pem');
+    execFileSync('openssl', ['x509', '-inform', 'DER', '-in', path.join(dir, root), '-out', rootPem]);
+    execFileSync('openssl', ['x509', '-inform', 'DER', '-in', cer, '-out', leafPem]);
+    const p7b = path.join(env.dir, 'chain.p7b');
+    execFileSync('openssl', ['crl2pkcs7', '-nocrl', '-certfile', leafPem, '-certfile', rootPem, '-outform', 'DER', '-out', p7b]);
+    const viaP7b = runCli(['verify', p7b, '--data', path.join(env.dir, 'no-ca-here')]);
+    expect(viaP7b.code, viaP7b.stdout).toBe(0);
+    expect(viaP7b.stdout).toContain('meets the SCOM requirements');
+
+    // A certificate without Client Authentication fails.
+    const { makeSampleRequest, signLeafCertificate, parseRequest } = await import('../../services/pki/index.js');
+    const { loadBuiltinCa } = await import('../../services/ca/index.js');
+    const ca = loadBuiltinCa(env.data, null);
+    const parsed = parseRequest(Buffer.from(makeSampleRequest('bad.contoso.local').pem));
+    const bad = signLeafCertificate({ issuer: ca.signer, publicKeyDer: parsed.publicKeyDer, fqdn: 'bad.contoso.local', serialHex: '0A0B0C', notBefore: new Date(Date.now() - 60_000), notAfter: new Date(Date.now() + 86_400_000), extendedKeyUsage: ['1.3.6.1.5.5.7.3.1'] });
+    const badFile = path.join(env.dir, 'bad.cer');
+    writeFileSync(badFile, bad);
+    const failed = runCli(['verify', badFile, ...dirs()]);
+    expect(failed.code).toBe(5);
+    expect(failed.stdout).toMatch(/\[FAIL\] CERT_EKU/);
   });
 
   it('reports every configuration problem with its key and exits 2', () => {
