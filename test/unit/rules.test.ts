@@ -115,6 +115,27 @@ describe('request rules, real vectors (../shared/vectors/README.md)', () => {
   });
 });
 
+describe('inspect reaches the README conclusions for every vector', () => {
+  const config = loadConfig({ env: {} });
+  const cases: [string, string, string][] = [
+    ['certreq-win11-25h2-rsa2048-schannel-ku-a0-inner-pkcs10.req', 'pop-diag-test.hagland.domain', 'accept'],
+    ['certreq-win2019-1809-rsa2048-schannel-keyexchange-san.req', 'testserver.test.com', 'accept'],
+    ['certenroll-win10-21h2-rsa2048-ksp-powershell.req', 'intranet.adcslabor.de', 'reject'],
+    ['certenroll-win10-21h2-ecdsa-p256-ksp.req', '', 'reject'],
+    ['certreq-win7-rsa1024-strongcsp-usertemplate.req', '', 'reject'],
+    ['certenroll-win10-21h2-rsa2048-ksp-san-csp-before-extreq.req', '', 'reject'],
+    ['certenroll-win11-24h2-rsa3072-ksp-duplicate-cn.req', '', 'reject'],
+    ['certreq-win11-22h2-dsa-basedss-legacycsp.req', '', 'reject'],
+    ['mmc-win10-22h2-rsa2048-strongcsp-keyexchange-nosubject.req', '', 'reject'],
+  ];
+  for (const [file, fqdn, outcome] of cases) {
+    it(`${file} → ${outcome}`, () => {
+      const d = inspectRequest(readFileSync(vector(file)), { fileName: file, ...(fqdn ? { fqdn } : {}), config });
+      expect(d.verdict.outcome).toBe(outcome);
+    });
+  }
+});
+
 describe('identity rules', () => {
   const contoso = { name: 'contoso', allowedNames: ['*.contoso.local'], approval: 'auto' as const };
   it('rejects a name outside the tenant, holds protected names, key changes and manual tenants', () => {
