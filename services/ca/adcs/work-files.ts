@@ -1,0 +1,43 @@
+/**
+ * Per-request work files for certreq/certutil: workDir/<fingerprint>/{request.req, eku.der, issued.cer}.
+ * They are kept until the certificate is issued, so a restart can look at what was sent (issue 4 design).
+ */
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { encodeEkuExtensionValue } from './eku-extension.js';
+import { fileBytesToDer } from './ca-chain.js';
+
+export interface RequestWorkFiles {
+  dir: string;
+  requestFile: string;
+  certFile: string;
+  ekuFile: string;
+}
+
+export async function prepareWorkFiles(workDir: string, fingerprint: string, csrPem: string): Promise<RequestWorkFiles> {
+  // The fingerprint is SHA-256 hex from our own store; anything else would be a bug, never a path.
+  if (!/^[0-9a-fA-F]{16,128}$/.test(fingerprint)) throw new Error(`not a request fingerprint: ${fingerprint}`);
+  const dir = path.join(workDir, fingerprint.toLowerCase());
+  await mkdir(dir, { recursive: true });
+  const files = { dir, requestFile: path.join(dir, 'request.req'), certFile: path.join(dir, 'issued.cer'), ekuFile: path.join(dir, 'eku.der') };
+  // certreq writes CRLF PEM itself (SCOM-FACTS §5); it reads either line ending.
+  await writeFile(files.requestFile, csrPem.replace(/\r?\n/g, '\r\n'));
+  await writeFile(files.ekuFile, encodeEkuExtensionValue());
+  return files;
+}
+
+/** certreq asks before overwriting an existing output file (or fails under -q); start each call without one. */
+export async function clearCertFile(files: RequestWorkFiles): Promise<void> {
+  await rm(files.certFile, { force: true });
+}
+
+/** The certificate certreq wrote (Base64 with or without PEM armour, or DER with -binary), or null. */
+export async function readIssuedCertificate(files: RequestWorkFiles): Promise<Buffer | null> {
+  const bytes = await readFile(files.certFile).catch(() => null);
+  if (!bytes || bytes.length === 0) return null;
+  return fileBytesToDer(bytes)[0] ?? null;
+}
+
+export async function removeWorkFiles(files: RequestWorkFiles): Promise<void> {
+  await rm(files.dir, { recursive: true, force: true });
+}
