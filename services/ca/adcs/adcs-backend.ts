@@ -145,7 +145,8 @@ export function createAdcsBackend(o: AdcsBackendOptions): AdcsBackend {
 
   async function ping(): Promise<CaPing> {
     const run = await tools.ping();
-    if (run.transport) return { ok: false, message: run.transport };
+    // A dead or hung process says nothing about the CA; an RPC failure is printed and parsed below.
+    if (run.result.timedOut || run.result.spawnError) return { ok: false, message: run.transport ?? 'certutil -ping failed' };
     const parsed = parseCertutilPing(run.text);
     return { ok: parsed.ok, message: parsed.ok ? `${o.config}: ${parsed.message}` : `${o.config}: ${parsed.message}${parsed.hresult ? ` (${formatHresult(parsed.hresult)})` : ''}` };
   }
