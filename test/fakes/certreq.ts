@@ -82,7 +82,7 @@ function main(): void {
   const caName = caNameOf(config as string);
   if (!caName) finish(inv, certreqText.unexpectedArgument(config as string), { verb, requestId: null, outcome: 'bad-config' }, 87);
   const [first, outFile] = args.positional as [string, string];
-  applyFaults(inv, verb, args.verb, verb === 'retrieve' ? first : null, certreqText.rpcUnavailable);
+  applyFaults(inv, verb, verb === 'retrieve' ? first : null, certreqText.rpcUnavailable);
 
   if (verb === 'submit') {
     if (!existsSync(first)) finish(inv, certreqText.fileNotFound(), { verb, requestId: null, outcome: 'file-not-found' }, 2);

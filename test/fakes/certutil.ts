@@ -92,7 +92,7 @@ function main(): void {
   const caName = caNameOf(config!);
   if (!caName) finish(inv, certutilText.invalidArg(typed), { verb: fakeVerb, requestId, outcome: 'bad-config' }, 87);
   const rpcLines = verb === '-ping' ? () => certutilText.pingRpcUnavailable(config!) : () => certutilText.rpcUnavailable(typed);
-  applyFaults(inv, fakeVerb, typed, requestId, rpcLines);
+  applyFaults(inv, fakeVerb, requestId, rpcLines);
   switch (verb) {
     case '-ping':
       finish(inv, certutilText.pingOk(config!, caName!), { verb: fakeVerb, requestId, outcome: 'alive' });

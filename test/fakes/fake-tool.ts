@@ -24,7 +24,7 @@ export function finish(inv: Invocation, lines: string[], entry: Omit<FakeLogEntr
 }
 
 /** Scenario switches checked before a verb touches any state. Returns only when the verb should run normally. */
-export function applyFaults(inv: Invocation, verb: FakeVerb, verbLabel: string, requestId: string | null, rpcLines: () => string[]): void {
+export function applyFaults(inv: Invocation, verb: FakeVerb, requestId: string | null, rpcLines: () => string[]): void {
   if (inv.scenario.hang?.includes(verb)) {
     appendLog(inv.dir, { tool: inv.tool, argv: inv.argv, verb, requestId, outcome: 'hang' });
     // A hung certreq ignores SIGTERM (SCOM-FACTS §6); only SIGKILL at the caller's timeout ends it.
@@ -39,7 +39,6 @@ export function applyFaults(inv: Invocation, verb: FakeVerb, verbLabel: string, 
   if (inv.scenario.malformed?.includes(verb)) {
     finish(inv, MALFORMED, { verb, requestId, outcome: 'malformed' }, 0);
   }
-  void verbLabel;
 }
 
 /** Thrown to unwind the entry point into an endless wait without running the verb. */

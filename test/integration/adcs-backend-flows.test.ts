@@ -2,6 +2,8 @@
  * AdcsBackend against the fake certreq/certutil (test/fakes): the dispositions of issue 4 §2 and the CA-side
  * EKU fix of SCOM-FACTS §8.1, asserted on outcomes and on the fake CA's invocation log.
  */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { describeCertificate } from '../../services/pki/index.js';
 import { assertFakesBuilt, issuanceInput, makeFakeCa, recorder, type FakeCaEnv } from '../fakes/fake-ca-harness.js';
@@ -68,10 +70,14 @@ describe('AdcsBackend flows', () => {
     const input = issuanceInput('agent05.dmz.example');
     const first = await backend.submit(input, () => undefined);
     expect(first).toMatchObject({ kind: 'pending', caRequestId: '1' });
+    // Work files are kept while the CA holds the request, removed once it is issued.
+    const workFiles = path.join(env.workDir, input.fingerprint.toLowerCase());
+    expect(existsSync(path.join(workFiles, 'request.req'))).toBe(true);
     expect(await backend.resume(input, '1')).toMatchObject({ kind: 'pending', caRequestId: '1' });
     env.scenario({ onResubmit: 'issue' });
     const later = await backend.resume(input, '1');
     expect(later).toMatchObject({ kind: 'issued', caRequestId: '1' });
+    expect(existsSync(workFiles)).toBe(false);
     expect(env.submits()).toHaveLength(1);
   });
 

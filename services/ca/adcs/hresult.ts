@@ -15,7 +15,7 @@ export const HRESULT = {
   endpointNotRegistered: 0x800706d9,
   /** ERROR_WINHTTP_TIMEOUT — vectors/certutil-rpc-unavailable.txt (certreq error form). */
   winHttpTimeout: 0x80072ee2,
-  /** WAIT_TIMEOUT / ERROR_TIMEOUT / RPC_E_DISCONNECTED / RPC_E_SERVERFAULT-free transient cases. */
+  /** ERROR_TIMEOUT (WIN32 1460) and RPC_E_DISCONNECTED: the call broke off, the CA may be fine. */
   errorTimeout: 0x800705b4,
   rpcDisconnected: 0x80010108,
   /** CERTSRV_E_BAD_REQUESTSTATUS: "The request's current status does not allow this operation" — what
