@@ -54,7 +54,7 @@ describe('AdcsBackend faults', () => {
     const o = await backend.submit(input, () => undefined);
     expect(Date.now() - started).toBeLessThan(HANG_TIMEOUT_MS + 3_000);
     expect(o).toMatchObject({ kind: 'retry', caRequestId: null, code: 'AC_CA_UNAVAILABLE' });
-    expect(o.kind === 'retry' && o.message).toMatch(/did not finish within 2000 ms and was killed/);
+    expect(o.kind === 'retry' && o.message).toMatch(/timed out after 2000 ms \(hung process killed\)/);
     env.scenario({});
     expect(await backend.submit(input, () => undefined)).toMatchObject({ kind: 'issued', caRequestId: '1' });
     expect(env.submits()).toHaveLength(1);

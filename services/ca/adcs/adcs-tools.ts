@@ -39,7 +39,7 @@ export interface AdcsTools {
 }
 
 function transportReason(label: string, r: RunResult, text: string, timeoutMs: number): string | null {
-  if (r.timedOut) return `${label} did not finish within ${timeoutMs} ms and was killed`;
+  if (r.timedOut) return `${label} timed out after ${timeoutMs} ms (hung process killed)`;
   if (r.spawnError) return `${label} could not be started: ${r.spawnError}`;
   const hr = findFailureHresult(text);
   if (isTransportHresult(hr)) {
