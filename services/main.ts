@@ -2,7 +2,7 @@
  * Composition root: config → adapters → lifecycle → watcher + API (ARCHITECTURE.md).
  */
 import path from 'node:path';
-import { buildApi } from './api/index.js';
+import { buildApi, resolveApiTokens } from './api/index.js';
 import type { Config } from './config/index.js';
 import { systemClock, type Clock, type Logger } from './domain/index.js';
 import { startRequestWatcher, listRequestFiles } from './intake/index.js';
@@ -66,7 +66,10 @@ async function runForever(config: Readonly<Config>, app: Awaited<ReturnType<type
   await watcher.scan();
   pipeline.kick();
   const tick = setInterval(() => pipeline.kick(), config.pipeline.tickMs);
-  const api = config.api.enabled ? buildApi({ ctx, watcherReady: () => watcherReady, startedAt: new Date() }) : null;
+  const auth = config.api.enabled ? resolveApiTokens(config) : null;
+  const api = auth
+    ? buildApi({ ctx, watcherReady: () => watcherReady, watcherLastEventAt: () => watcher.lastEventAt(), startedAt: new Date(), pipeline, tokens: auth.tokens, refreshCrl: true })
+    : null;
   let address = 'disabled';
   if (api) address = await api.listen({ host: config.api.host, port: config.api.port });
   const sample = path.join(ctx.layout.requests, 'web01.contoso.local.req');
@@ -77,6 +80,8 @@ async function runForever(config: Readonly<Config>, app: Awaited<ReturnType<type
       `  Packages appear in : ${ctx.layout.issued}${path.sep}<FQDN>${path.sep}`,
       `  Rejections         : ${ctx.layout.rejected}${path.sep}<FQDN>.txt`,
       `  CA backend         : ${ctx.backend.kind}    API: ${address} (GET /healthz)`,
+      ...(api ? [`  Dashboard          : ${address}/    API docs: ${address}/docs`] : []),
+      ...(auth?.adminTokenFile ? [`  Admin token        : ${auth.adminTokenFile}${auth.created ? ' (created now)' : ''} — sign in with its content`] : []),
       `  Try it without Windows: npx agentcert sample-request web01.contoso.local --out "${sample}"`,
       'Stop with Ctrl+C.',
     ].join('\n'),

@@ -1,1 +1,2 @@
 export * from './server.js';
+export { resolveApiTokens, type ApiToken, type Role } from './auth.js';

@@ -62,6 +62,8 @@ export const ConfigSchema = Type.Object(
         leafValidityDays: Type.Integer({ minimum: 1, maximum: 36500 }),
         /** URL put into issued certificates' CRL distribution point extension (RFC 5280 §4.2.1.13), or null. */
         crlDistributionPoint: Type.Union([Type.String({ minLength: 1 }), Type.Null()]),
+        /** nextUpdate of the built-in CA's CRL (RFC 5280 §5.1.2.5); it is signed again at half this age. */
+        crlValidityHours: Type.Integer({ minimum: 1, maximum: 8760 }),
         builtin: Type.Object(
           {
             twoTier: Type.Boolean(),
@@ -121,6 +123,22 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false },
     ),
+    /** Health monitors (README "Monitors"): thresholds of the waiting and stall monitors. */
+    monitors: Type.Object(
+      {
+        /** A request in a pipeline state (received … verified, awaiting_ca) longer than this: warning. */
+        waitingWarningMinutes: Type.Integer({ minimum: 1 }),
+        /** … and longer than this: critical. */
+        waitingCriticalMinutes: Type.Integer({ minimum: 1 }),
+        /** A request waiting for an admin's approval longer than this: warning. */
+        approvalWarningHours: Type.Integer({ minimum: 1 }),
+        /** Requests are due but nothing was recorded for this long: critical (the pipeline is stuck). */
+        stallMinutes: Type.Integer({ minimum: 1 }),
+        /** How long a CA ping result is reused (AD CS pings spawn certutil). */
+        caPingCacheSeconds: Type.Integer({ minimum: 0 }),
+      },
+      { additionalProperties: false },
+    ),
     log: Type.Object(
       {
         level: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l))),
@@ -150,6 +168,7 @@ export const DEFAULT_CONFIG: Config = {
     backend: 'builtin',
     leafValidityDays: 730,
     crlDistributionPoint: null,
+    crlValidityHours: 168,
     builtin: {
       twoTier: false,
       keyBits: 3072,
@@ -176,5 +195,6 @@ export const DEFAULT_CONFIG: Config = {
   },
   packaging: { makensisPath: null, buildExe: true, resultsUncPath: null },
   pipeline: { concurrency: 4, retryBaseMs: 5_000, retryMaxMs: 600_000, tickMs: 1_000 },
+  monitors: { waitingWarningMinutes: 30, waitingCriticalMinutes: 240, approvalWarningHours: 24, stallMinutes: 10, caPingCacheSeconds: 60 },
   log: { level: 'info' },
 };

@@ -109,6 +109,36 @@ export const ERRORS = {
     summary: 'Another agentcert process holds the store.',
     remediation: 'Stop the other `agentcert serve` (one service per data directory), or point --data elsewhere.',
   },
+  AC_UNAUTHORIZED: {
+    status: 401,
+    exitCode: 2,
+    summary: 'No valid API token was presented.',
+    remediation: 'Send `Authorization: Bearer <token>` with a token from api.tokens, or the admin token in <data>/admin-token.',
+  },
+  AC_FORBIDDEN: {
+    status: 403,
+    exitCode: 2,
+    summary: 'The token is valid but its role may not do this.',
+    remediation: 'Approve, deny and revoke need a token with role "admin" in api.tokens; reader tokens can only read.',
+  },
+  AC_TOO_MANY_ATTEMPTS: {
+    status: 429,
+    exitCode: 2,
+    summary: 'Too many failed sign-in attempts from this address.',
+    remediation: 'Wait a minute (see the Retry-After header) and use the right token; every failure is logged with the address.',
+  },
+  AC_STATE_CONFLICT: {
+    status: 409,
+    exitCode: 2,
+    summary: 'The request or certificate is not in a state that allows this action.',
+    remediation: 'Run `agentcert show <id>` to see its current state; only held requests can be approved or denied, only active certificates revoked.',
+  },
+  AC_CA_CANNOT_REVOKE: {
+    status: 501,
+    exitCode: 4,
+    summary: 'The configured CA backend cannot revoke certificates from agentcert.',
+    remediation: 'Revoke on the CA itself (`certutil -config <CA> -revoke <serial> <reason>`, then `certutil -crl`); agentcert records a revocation only when its backend performed it.',
+  },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

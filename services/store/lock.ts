@@ -40,3 +40,13 @@ export function acquireDataLock(dataDir: string): () => void {
   }
   throw new AgentcertError('AC_STORE_LOCKED', `could not take the lock ${file}`);
 }
+
+/** The pid of the live `agentcert serve` holding the data directory, or null (for `doctor` and the CLI). */
+export function dataLockHolder(dataDir: string): number | null {
+  try {
+    const owner = Number(readFileSync(path.join(dataDir, 'agentcert.lock'), 'utf8').trim());
+    return Number.isInteger(owner) && owner > 0 && pidAlive(owner) ? owner : null;
+  } catch {
+    return null;
+  }
+}

@@ -57,4 +57,16 @@ export const MIGRATIONS: string[] = [
   CREATE INDEX certificates_not_after ON certificates(not_after);
   CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
   `,
+  // 2: the admin surface's lists (services/store/listing.ts) — filtered pages ordered by the index, and the
+  // monitors' "oldest in state" lookups.
+  `
+  CREATE INDEX requests_created ON requests(created_at, id);
+  CREATE INDEX requests_state_created ON requests(state, created_at);
+  CREATE INDEX requests_tenant_created ON requests(tenant, created_at);
+  CREATE INDEX requests_state_updated ON requests(state, updated_at);
+  CREATE INDEX certificates_state_not_after ON certificates(state, not_after);
+  CREATE INDEX certificates_tenant_not_after ON certificates(tenant, not_after);
+  CREATE INDEX certificates_fqdn_not_after ON certificates(fqdn, not_after);
+  CREATE INDEX events_actor ON events(actor, id);
+  `,
 ];

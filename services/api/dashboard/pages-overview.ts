@@ -1,0 +1,66 @@
+/** The overview page: service state and monitors, counts by state, pending approvals, failures, expiry chart. */
+import type { HealthReport, Overview } from '../../lifecycle/index.js';
+import type { RequestSummary } from '../../store/index.js';
+import { html, layout, stateBadge, type SafeHtml } from './html.js';
+
+export interface PageUser {
+  name: string;
+  role: string;
+  csrf: string;
+}
+
+/** Inline SVG bars: active certificates expiring per month for the next 12 months. */
+export function expiryChart(timeline: { month: string; count: number }[]): SafeHtml {
+  const w = 760;
+  const h = 200;
+  const pad = { left: 36, bottom: 34, top: 16 };
+  const max = Math.max(1, ...timeline.map((m) => m.count));
+  const slot = (w - pad.left) / Math.max(1, timeline.length);
+  const barW = Math.max(8, slot * 0.62);
+  const scale = (h - pad.bottom - pad.top) / max;
+  const bars = timeline.map((m, i) => {
+    const bh = Math.round(m.count * scale);
+    const x = pad.left + i * slot + (slot - barW) / 2;
+    const y = h - pad.bottom - bh;
+    const label = new Date(`${m.month}-01T00:00:00Z`).toLocaleString('en', { month: 'short', timeZone: 'UTC' });
+    return html`<g><title>${m.month}: ${m.count} certificate(s) expire</title>
+<rect x="${x.toFixed(1)}" y="${y}" width="${barW.toFixed(1)}" height="${bh}" fill="${i === 0 ? '#cf222e' : i < 3 ? '#d4a72c' : '#0b5cad'}"></rect>
+<text x="${(x + barW / 2).toFixed(1)}" y="${y - 4}" font-size="11" text-anchor="middle">${m.count || ''}</text>
+<text x="${(x + barW / 2).toFixed(1)}" y="${h - pad.bottom + 14}" font-size="11" text-anchor="middle" fill="#5b6672">${label}</text>
+<text x="${(x + barW / 2).toFixed(1)}" y="${h - pad.bottom + 27}" font-size="9" text-anchor="middle" fill="#8b949e">${m.month.slice(0, 4)}</text></g>`;
+  });
+  return html`<svg id="expiry-chart" role="img" aria-label="Certificates expiring per month, next 12 months" viewBox="0 0 ${w} ${h}" width="100%" style="max-width:${w}px;background:#fff;border:1px solid #d8dde3;border-radius:6px">
+<line x1="${pad.left}" y1="${h - pad.bottom}" x2="${w}" y2="${h - pad.bottom}" stroke="#d8dde3"></line>
+<text x="4" y="${pad.top + 4}" font-size="10" fill="#5b6672">${max}</text>${bars}</svg>`;
+}
+
+function requestRows(items: RequestSummary[], empty: string): SafeHtml {
+  if (items.length === 0) return html`<p class="muted">${empty}</p>`;
+  return html`<table><thead><tr><th>FQDN</th><th>Tenant</th><th>State</th><th>Since</th><th>Request</th></tr></thead><tbody>
+${items.map((r) => html`<tr><td><a href="/requests/${r.id}">${r.fqdn}</a></td><td>${r.tenant}</td><td>${stateBadge(r.state)}</td><td>${r.updatedAt}</td><td class="mono">${r.id}</td></tr>`)}
+</tbody></table>`;
+}
+
+export function overviewPage(o: { user: PageUser; overview: Overview; health: HealthReport; pending: RequestSummary[]; failures: RequestSummary[] }): string {
+  const v = o.overview;
+  const states = Object.entries(v.requestsByState).sort((a, b) => b[1] - a[1]);
+  const body = html`<h1>Overview <span id="service-state">${stateBadge(o.health.state)}</span></h1>
+<div class="cards">
+${states.length ? states.map(([s, n]) => html`<a class="card" href="/requests?state=${s}" style="text-decoration:none;color:inherit"><div class="n">${n}</div><div class="l">${s.replace(/_/g, ' ')}</div></a>`) : html`<div class="card"><div class="n">0</div><div class="l">requests</div></div>`}
+<a class="card" href="/certificates?expiring=30" style="text-decoration:none;color:inherit"><div class="n">${v.expiringWithin30Days}</div><div class="l">expire within 30 days</div></a>
+<a class="card" href="/certificates?expiring=7" style="text-decoration:none;color:inherit"><div class="n">${v.expiringWithin7Days}</div><div class="l">expire within 7 days</div></a>
+<div class="card"><div class="n">${v.certificatesByState['revoked'] ?? 0}</div><div class="l">revoked</div></div>
+</div>
+<h2>Pending approvals</h2>
+<div id="pending">${requestRows(o.pending, 'No request waits for approval.')}</div>
+<h2>Failures</h2>
+<div id="failures">${requestRows(o.failures, 'No failed request.')}</div>
+<h2>Expiry, next 12 months</h2>
+${expiryChart(v.expiryTimeline)}
+<h2>Monitors</h2>
+<table id="monitors"><thead><tr><th>Event ID</th><th>Monitor</th><th>State</th><th>Detail</th></tr></thead><tbody>
+${o.health.monitors.map((m) => html`<tr><td>${m.eventId}</td><td>${m.name}</td><td>${stateBadge(m.state)}</td><td>${m.message}</td></tr>`)}
+</tbody></table>
+<p class="muted">Checked ${o.health.checkedAt}. Exports: <a href="/api/v1/exports/certificates.csv">certificates.csv</a> · <a href="/api/v1/exports/requests.csv">requests.csv</a> · <a href="/api/v1/ca/crl">CRL</a></p>`;
+  return layout({ title: 'Overview', user: o.user, body });
+}

@@ -1,0 +1,115 @@
+/**
+ * The dashboard: server-rendered pages under / signed in with an API token (session cookie: HttpOnly,
+ * SameSite=Strict), admin forms with a per-session CSRF token. Actions call the same lifecycle functions as
+ * the API and record the actor as `dashboard:<token name>`.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { REQUEST_STATES } from '../../domain/index.js';
+import {
+  approveRequest, CERTIFICATE_STATES, denyRequest, listCertificates, listRequests, overview, revokeCertificate, showRecord,
+  type Monitors, type PipelineContext,
+} from '../../lifecycle/index.js';
+import { actorOf, SESSION_COOKIE, SESSION_HOURS, type Sessions, type Throttle, type TokenVerifier } from '../auth.js';
+import { checkCsrf } from '../auth-hook.js';
+import { href } from './html.js';
+import { loginPage } from './pages-misc.js';
+import { overviewPage, type PageUser } from './pages-overview.js';
+import { certificatesPage, requestDetailPage, requestsPage } from './pages-records.js';
+
+export interface DashboardDeps {
+  ctx: PipelineContext;
+  monitors: Monitors;
+  verifier: TokenVerifier;
+  throttle: Throttle;
+  sessions: Sessions;
+  kick: () => void;
+}
+
+const PAGE = 50;
+const page = { auth: 'page' as const };
+const pageAdmin = { auth: 'page-admin' as const };
+type Form = Record<string, string | undefined>;
+type ListQuery = { q?: string; state?: string; offset?: string; expiring?: string };
+
+function userOf(req: FastifyRequest): PageUser {
+  return { name: req.session!.name, role: req.session!.role, csrf: req.session!.csrf };
+}
+
+const html = (reply: FastifyReply, body: string) => reply.type('text/html; charset=utf-8').send(body);
+const num = (s: string | undefined) => (s && /^\d+$/.test(s) ? Number(s) : undefined);
+/** Only local paths: `next` must never send a signed-in admin to another site. */
+const safeNext = (n: string | undefined) => (n && /^\/(?![/\\])/.test(n) ? n : '/');
+
+export function registerDashboard(app: FastifyInstance, d: DashboardDeps): void {
+  const { ctx } = d;
+  const hide = { hide: true };
+
+  app.get<{ Querystring: { next?: string } }>('/login', { config: { auth: 'public' }, schema: hide }, async (req, reply) => html(reply, loginPage({ next: safeNext(req.query.next), error: null })));
+
+  app.post<{ Body: Form }>('/login', { config: { auth: 'public' }, schema: hide }, async (req, reply) => {
+    const next = safeNext(req.body?.next);
+    const wait = d.throttle.blockedFor(req.ip);
+    if (wait > 0) return html(reply.code(429).header('Retry-After', String(Math.ceil(wait / 1000))), loginPage({ next, error: `Too many failed attempts; try again in ${Math.ceil(wait / 1000)} s.` }));
+    const token = d.verifier.verify(String(req.body?.token ?? '').trim());
+    if (!token) {
+      d.throttle.fail(req.ip);
+      ctx.log.warn({ event: 'auth_failed', ip: req.ip, url: '/login' }, `dashboard sign-in failed from ${req.ip}`);
+      return html(reply.code(401), loginPage({ next, error: 'That token is not valid.' }));
+    }
+    const s = d.sessions.create(token);
+    ctx.log.info({ event: 'signed_in', user: token.name, role: token.role, ip: req.ip }, `${token.name} signed in to the dashboard`);
+    void reply.setCookie(SESSION_COOKIE, s.id, { httpOnly: true, sameSite: 'strict', path: '/', maxAge: SESSION_HOURS * 3600, secure: req.protocol === 'https' });
+    return reply.redirect(next, 303);
+  });
+
+  app.post('/logout', { config: page, schema: hide, preHandler: checkCsrf }, async (req, reply) => {
+    d.sessions.destroy(req.session?.id);
+    void reply.clearCookie(SESSION_COOKIE, { path: '/' });
+    return reply.redirect('/login', 303);
+  });
+
+  app.get('/', { config: page, schema: hide }, async (req, reply) => {
+    const now = ctx.clock.now();
+    const pending = listRequests(ctx.store, { state: 'awaiting_approval', limit: 50 }).items;
+    const failures = listRequests(ctx.store, { state: 'failed', limit: 20 }).items;
+    return html(reply, overviewPage({ user: userOf(req), overview: overview(ctx.store, now), health: await d.monitors.evaluate(), pending, failures }));
+  });
+
+  app.get<{ Querystring: ListQuery }>('/requests', { config: page, schema: hide }, async (req, reply) => {
+    const q = req.query;
+    const state = q.state && (REQUEST_STATES as readonly string[]).includes(q.state) ? q.state : undefined;
+    const p = listRequests(ctx.store, { ...(q.q ? { q: q.q } : {}), ...(state ? { state } : {}), limit: PAGE, offset: num(q.offset) ?? 0 });
+    return html(reply, requestsPage({ user: userOf(req), page: p, ...(q.q ? { q: q.q } : {}), ...(state ? { state } : {}), states: REQUEST_STATES }));
+  });
+
+  app.get<{ Querystring: ListQuery }>('/certificates', { config: page, schema: hide }, async (req, reply) => {
+    const q = req.query;
+    const state = q.state && (CERTIFICATE_STATES as readonly string[]).includes(q.state) ? q.state : undefined;
+    const expiring = num(q.expiring);
+    const p = listCertificates(ctx.store, { ...(q.q ? { q: q.q } : {}), ...(state ? { state } : {}), ...(expiring !== undefined ? { expiringWithinDays: expiring } : {}), limit: PAGE, offset: num(q.offset) ?? 0 }, ctx.clock.now());
+    return html(reply, certificatesPage({ user: userOf(req), page: p, ...(q.q ? { q: q.q } : {}), ...(state ? { state } : {}), ...(expiring !== undefined ? { expiring: String(expiring) } : {}), states: CERTIFICATE_STATES }));
+  });
+
+  app.get<{ Params: { id: string }; Querystring: { notice?: string } }>('/requests/:id', { config: page, schema: hide }, async (req, reply) => {
+    const notice = req.query.notice?.slice(0, 300);
+    return html(reply, requestDetailPage({ user: userOf(req), view: showRecord(ctx.store, req.params.id), ...(notice ? { notice } : {}) }));
+  });
+
+  const back = (reply: FastifyReply, id: string, notice: string) => reply.redirect(href(`/requests/${encodeURIComponent(id)}`, { notice }), 303);
+
+  app.post<{ Params: { id: string }; Body: Form }>('/requests/:id/approve', { config: pageAdmin, schema: hide, preHandler: checkCsrf }, async (req, reply) => {
+    const r = await approveRequest(ctx, req.params.id, { actor: actorOf(req.principal!), ...(req.body.comment?.trim() ? { comment: req.body.comment } : {}) });
+    d.kick();
+    return back(reply, r.id, `Approved by ${req.principal!.name}; the pipeline issues it now.`);
+  });
+
+  app.post<{ Params: { id: string }; Body: Form }>('/requests/:id/deny', { config: pageAdmin, schema: hide, preHandler: checkCsrf }, async (req, reply) => {
+    const r = await denyRequest(ctx, req.params.id, { actor: actorOf(req.principal!), reason: req.body.reason ?? '' });
+    return back(reply, r.id, `Denied by ${req.principal!.name}; the reason is in rejected/${r.fqdn}.txt.`);
+  });
+
+  app.post<{ Params: { serial: string }; Body: Form }>('/certificates/:serial/revoke', { config: pageAdmin, schema: hide, preHandler: checkCsrf }, async (req, reply) => {
+    const r = await revokeCertificate(ctx, req.params.serial, { actor: actorOf(req.principal!), reason: req.body.reason ?? 'unspecified', ...(req.body.comment?.trim() ? { comment: req.body.comment } : {}) });
+    return back(reply, r.requestId, `Certificate ${r.serialNumber} revoked (${r.reason})${r.crl ? `; CRL ${r.crl.crlNumber} published` : ''}.`);
+  });
+}

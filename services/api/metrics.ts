@@ -1,0 +1,74 @@
+/**
+ * Prometheus metrics (prom-client), one registry per API instance (not the global one, so several instances —
+ * tests, benches — never collide). Gauges are read from the store at scrape time; the latency histogram and
+ * the CA error counter follow the event log with a cursor, so they count what happened while this process ran.
+ */
+import { stat } from 'node:fs/promises';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { REQUEST_STATES } from '../domain/index.js';
+import { listRequestFiles } from '../intake/index.js';
+import { MONITORS, PIPELINE_WAIT_STATES, monitorStateValue, type HealthReport, type PipelineContext } from '../lifecycle/index.js';
+
+export interface ApiMetrics {
+  registry: Registry;
+  /** Bring every metric up to date and render the exposition text. */
+  render(health: HealthReport): Promise<string>;
+}
+
+export function createMetrics(ctx: PipelineContext): ApiMetrics {
+  const registry = new Registry();
+  const requests = new Gauge({ name: 'agentcert_requests', help: 'Requests by state', labelNames: ['state'], registers: [registry] });
+  const latency = new Histogram({
+    name: 'agentcert_issuance_latency_seconds',
+    help: 'Time from a request being taken in to its package being published',
+    buckets: [1, 5, 15, 60, 300, 900, 3600, 4 * 3600, 24 * 3600, 7 * 24 * 3600],
+    registers: [registry],
+  });
+  const expiring = new Gauge({ name: 'agentcert_certificates_expiring', help: 'Active certificates expiring within N days', labelNames: ['within_days'], registers: [registry] });
+  const certificates = new Gauge({ name: 'agentcert_certificates', help: 'Certificates by state', labelNames: ['state'], registers: [registry] });
+  const caErrors = new Counter({ name: 'agentcert_ca_backend_errors_total', help: 'CA backend failures (unreachable, unknown output, failed), by code', labelNames: ['code'], registers: [registry] });
+  const watcherLag = new Gauge({ name: 'agentcert_watcher_lag_seconds', help: 'Age of the oldest request file still waiting in requests/ (0 when none)', registers: [registry] });
+  const oldestWaiting = new Gauge({ name: 'agentcert_oldest_waiting_request_age_seconds', help: 'Time the longest-waiting request (pipeline states or awaiting approval) has been in its state', registers: [registry] });
+  const monitor = new Gauge({ name: 'agentcert_monitor_state', help: 'Monitor state: 0 healthy, 1 warning, 2 critical', labelNames: ['monitor', 'event_id'], registers: [registry] });
+
+  const start = ctx.store.lastEvent()?.id ?? 0;
+  let latencyCursor = start;
+  let caCursor = start;
+
+  async function oldestRequestFileAge(now: number): Promise<number> {
+    let oldest = now;
+    for (const f of await listRequestFiles(ctx.layout.requests)) {
+      const s = await stat(f).catch(() => null);
+      if (s && s.mtimeMs < oldest) oldest = s.mtimeMs;
+    }
+    return Math.max(0, (now - oldest) / 1000);
+  }
+
+  return {
+    registry,
+    async render(health) {
+      const now = ctx.clock.now();
+      const counts = ctx.store.countByState();
+      for (const s of REQUEST_STATES) requests.set({ state: s }, counts[s] ?? 0);
+      const certCounts = ctx.store.countCertificatesByState();
+      for (const s of ['active', 'revoked', 'superseded', 'expired']) certificates.set({ state: s }, certCounts[s] ?? 0);
+      for (const days of [30, 7]) expiring.set({ within_days: String(days) }, ctx.store.countActiveExpiring(now, new Date(now.getTime() + days * 86_400_000)));
+      for (const p of ctx.store.packagedSince(latencyCursor)) {
+        latency.observe(Math.max(0, p.seconds));
+        latencyCursor = p.eventId;
+      }
+      for (const e of ctx.store.caErrorsSince(caCursor)) {
+        caErrors.inc({ code: e.reason });
+        caCursor = e.eventId;
+      }
+      const oldest = ctx.store.oldestIn([...PIPELINE_WAIT_STATES, 'awaiting_approval']);
+      oldestWaiting.set(oldest ? Math.max(0, (now.getTime() - new Date(oldest.since).getTime()) / 1000) : 0);
+      watcherLag.set(await oldestRequestFileAge(now.getTime()));
+      for (const m of MONITORS) {
+        const r = health.monitors.find((x) => x.id === m.id);
+        if (r) monitor.set({ monitor: m.id, event_id: String(m.eventId) }, monitorStateValue(r.state));
+      }
+      return registry.metrics();
+    },
+  };
+}

@@ -1,0 +1,41 @@
+/**
+ * /healthz (no token: load balancers and monitoring probe it) and /metrics (Prometheus, reader token).
+ * /healthz answers 200 while the rolled-up state is healthy or warning, 503 when it is critical.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { Monitors, PipelineContext } from '../lifecycle/index.js';
+import type { ApiMetrics } from './metrics.js';
+import * as S from './schemas.js';
+
+export function registerHealthRoutes(app: FastifyInstance, d: { ctx: PipelineContext; monitors: Monitors; metrics: ApiMetrics; startedAt: Date }): void {
+  app.get(
+    '/healthz',
+    { config: { auth: 'public' }, schema: { tags: ['health'], summary: 'Rolled-up service state and the monitor table (200 healthy/warning, 503 critical)', response: { 200: S.HealthDocument, 503: S.HealthDocument } } },
+    async (_req, reply) => {
+      const report = await d.monitors.evaluate();
+      let requests: Record<string, number> = {};
+      try {
+        requests = d.ctx.store.countByState();
+      } catch {
+        // the store monitor already says why
+      }
+      return reply.code(report.state === 'critical' ? 503 : 200).send({
+        status: report.state,
+        checkedAt: report.checkedAt,
+        startedAt: d.startedAt.toISOString(),
+        caBackend: d.ctx.backend.kind,
+        monitors: report.monitors,
+        requests,
+      });
+    },
+  );
+
+  app.get(
+    '/metrics',
+    { config: { auth: 'reader' }, schema: { tags: ['health'], summary: 'Prometheus metrics', security: [{ bearer: [] }], produces: ['text/plain'] } },
+    async (_req, reply) => {
+      const text = await d.metrics.render(await d.monitors.evaluate());
+      return reply.type(d.metrics.registry.contentType).send(text);
+    },
+  );
+}
