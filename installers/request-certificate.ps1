@@ -24,7 +24,12 @@
 .PARAMETER Exportable
     Make the private key exportable (needed only to move the certificate to another machine later).
 .PARAMETER Renew
-    Use the renewal template (a new key, same subject).
+    Use the renewal template (renewal.inf: a new key, same subject, RequestType CMC signed with the current
+    certificate's key, which the service accepts without approval). The scheduled task renew-certificate.ps1 does
+    this by itself; -Renew is the manual way.
+.PARAMETER RenewalCert
+    With -Renew: the thumbprint of the certificate to renew (default: the one the SCOM agent is bound to,
+    ChannelCertificateHash under Machine Settings). It must be in LocalMachine\My with its private key.
 .PARAMETER OutputDirectory
     Where to write the INF and the .req (default: %ProgramData%\agentcert\requests).
 #>
@@ -36,6 +41,7 @@ param(
     [ValidateSet(2048, 3072, 4096)][int]$KeyLength = 2048,
     [switch]$Exportable,
     [switch]$Renew,
+    [string]$RenewalCert,
     [string]$OutputDirectory = (Join-Path $env:ProgramData 'agentcert\requests')
 )
 
@@ -114,13 +120,26 @@ New-Item -ItemType Directory -Path $OutputDirectory -Force | Out-Null
 $exportableText = 'FALSE'
 if ($Exportable) { $exportableText = 'TRUE' }
 $inf = (Get-InfTemplate).Replace('{{FQDN}}', $Fqdn).Replace('{{KEY_LENGTH}}', [string]$KeyLength).Replace('{{EXPORTABLE}}', $exportableText)
+if ($inf.Contains('{{RENEWAL_CERT}}')) {
+    # renewal.inf: RenewalCert = the certificate whose key signs the request (certreq_1.md "RenewalCert").
+    if (-not $RenewalCert) {
+        $bound = Get-ItemProperty -Path 'HKLM:\SOFTWARE\Microsoft\Microsoft Operations Manager\3.0\Machine Settings' -ErrorAction SilentlyContinue
+        if ($bound -and ($bound.PSObject.Properties.Name -contains 'ChannelCertificateHash')) { $RenewalCert = [string]$bound.ChannelCertificateHash }
+    }
+    $RenewalCert = ([string]$RenewalCert).Replace(' ', '').ToUpperInvariant()
+    if ($RenewalCert -notmatch '^[0-9A-F]{40}$' -or -not (Test-Path -LiteralPath ('Cert:\LocalMachine\My\' + $RenewalCert))) {
+        Write-Host ('-Renew needs -RenewalCert <thumbprint> of a certificate in LocalMachine\My (got "' + $RenewalCert + '").') -ForegroundColor Red
+        exit 2
+    }
+    $inf = $inf.Replace('{{RENEWAL_CERT}}', $RenewalCert)
+}
 $infPath = Join-Path $OutputDirectory ($Fqdn + '.inf')
 $reqPath = Join-Path $OutputDirectory ($Fqdn + '.req')
 # certreq reads INF files as ANSI or UTF-16; the names here are ASCII (Test-DnsName), so ASCII is exact.
 [System.IO.File]::WriteAllText($infPath, $inf, [System.Text.Encoding]::ASCII)
 
 # SCOM-FACTS §6/§8.8: -q (no UI) and every file name given; -f overwrites an older .req of the same name.
-& certreq.exe -new -q -f $infPath $reqPath
+if ($Renew) { & certreq.exe -new -q -f -machine $infPath $reqPath } else { & certreq.exe -new -q -f $infPath $reqPath }
 $certreqExit = $LASTEXITCODE
 if ($certreqExit -ne 0 -or -not (Test-Path -LiteralPath $reqPath)) {
     Write-Host ('certreq -new failed (exit ' + $certreqExit + '). The INF is ' + $infPath + '.') -ForegroundColor Red

@@ -64,7 +64,10 @@ describe('INF templates (issue 8 point 1, SCOM-FACTS §1.1/§1.3/§8.1)', () => 
       expect(value('MachineKeySet')).toBe('TRUE');
       expect(value('Exportable')).toBe('{{EXPORTABLE}}');
       expect(value('HashAlgorithm')).toBe('SHA256');
-      expect(value('RequestType')).toBe('PKCS10');
+      // certreq_1.md: "Certificate renewal requires either a PKCS#7 or a CMC request format".
+      expect(value('RequestType')).toBe(name === 'renewal.inf' ? 'CMC' : 'PKCS10');
+      expect(value('RenewalCert')).toBe(name === 'renewal.inf' ? '"{{RENEWAL_CERT}}"' : undefined);
+      expect(value('UseExistingKeySet')).toBe('FALSE'); // always a new key, renewals too
       const eku = inf.slice(inf.indexOf('[EnhancedKeyUsageExtension]'));
       expect(eku).toMatch(/^OID = 1\.3\.6\.1\.5\.5\.7\.3\.1\b/m);
       expect(eku).toMatch(/^OID = 1\.3\.6\.1\.5\.5\.7\.3\.2\b/m);
