@@ -5,7 +5,8 @@
 .DESCRIPTION
     Driven by manifest.json next to this script (the agentcert delivery package). Steps, each citing the fact in
     SCOM-FACTS.md it follows: preflight, trust, accept, verify, bind, restart + event check, store-copy check,
-    self-heal (once), result. See README-installer.md for what each step does and the troubleshooting table.
+    self-heal (once), result, and the daily renewal task (renew-certificate.ps1, issue 6). See README.md ("What the
+    installer does") for what each step does and the troubleshooting table.
     Windows PowerShell 5.1; run elevated (install.cmd and the .exe elevate for you).
 
     Exit codes (status in result.json):
@@ -38,6 +39,8 @@
     Report instead of repairing when the agent rejects the certificate.
 .PARAMETER SkipMomCertImport
     Bind through the registry only (MOMCertImport may show a dialog on some builds).
+.PARAMETER NoRenewalTask
+    Do not register the scheduled task "agentcert renewal <FQDN>" that renews the certificate (renew by hand).
 .PARAMETER WhatIf
     Print the plan; change nothing.
 #>
@@ -50,7 +53,8 @@ param(
     [string]$ResultsPath,
     [ValidateRange(10, 3600)][int]$EventWaitSeconds = 180,
     [switch]$NoSelfHeal,
-    [switch]$SkipMomCertImport
+    [switch]$SkipMomCertImport,
+    [switch]$NoRenewalTask
 )
 
 Set-StrictMode -Version 2.0
@@ -510,6 +514,74 @@ function Write-Result($m, [string]$Status, [string]$Message) {
     }
 }
 
+# --- 10. renewal task (issue 6: renew-certificate.ps1 daily as SYSTEM, which MachineKeySet needs, SCOM-FACTS §6) --
+function Get-RenewalTaskDefinition($m) {
+    # Name and arguments come from the rendered block (services/packaging/renewal.ts); the same defaults otherwise.
+    $name = 'agentcert renewal ' + $m.fqdn
+    $arguments = '-NoProfile -NonInteractive -ExecutionPolicy Bypass -File "{{SCRIPT}}"'
+    if ($null -ne $Package) { $name = $Package.RenewalTaskName; $arguments = $Package.RenewalTaskArguments }
+    $renewScript = Join-Path $script:LogDir 'renew-certificate.ps1'
+    # The task is started by the 64-bit Task Scheduler service: System32 is the 64-bit PowerShell there, whose
+    # HKLM\SOFTWARE is the one the agent reads (SCOM-FACTS §2). Sysnative exists only for 32-bit processes.
+    $exe = Join-Path $env:SystemRoot 'System32\WindowsPowerShell\v1.0\powershell.exe'
+    return [pscustomobject]@{
+        Name = $name
+        Execute = $exe
+        Arguments = $arguments.Replace('{{SCRIPT}}', $renewScript)
+        WorkingDirectory = $script:LogDir
+    }
+}
+
+function Copy-RenewalFiles {
+    # The task runs from %ProgramData%\agentcert\<FQDN>\ (next to result.json), not from the package folder.
+    foreach ($name in @('manifest.json', 'renew-certificate.ps1', 'renewal.inf')) {
+        $source = Join-Path $PSScriptRoot $name
+        $target = Join-Path $script:LogDir $name
+        if (-not (Test-Path -LiteralPath $source)) { throw ($name + ' is not in the package: copy the whole package folder again') }
+        if ([System.IO.Path]::GetFullPath($source) -eq [System.IO.Path]::GetFullPath($target)) { continue }
+        Invoke-Change ('copy ' + $name + ' to ' + $script:LogDir) { Copy-Item -LiteralPath $source -Destination $target -Force } | Out-Null
+    }
+}
+
+function Test-RenewalTaskCurrent($existing, $t) {
+    $first = @($existing.Actions)[0]
+    if (-not $first) { return $false }
+    $system = ([string]$existing.Principal.UserId) -match '^(NT AUTHORITY\\)?(SYSTEM|LocalSystem)$'
+    return ($first.Execute -eq $t.Execute) -and ($first.Arguments -eq $t.Arguments) -and $system -and (@($existing.Triggers).Count -gt 0)
+}
+
+function Register-RenewalTask($m) {
+    if ($NoRenewalTask) { return 'skipped (-NoRenewalTask): renew by hand before the certificate expires' }
+    $renewal = $null
+    if ($m.PSObject.Properties.Name -contains 'renewal') { $renewal = $m.renewal }
+    if (-not $renewal -or -not $renewal.requestsPath -or -not $renewal.issuedPath) {
+        return 'skipped: the service has no share UNC path configured (manifest renewal.requestsPath/issuedPath are empty); renew by hand'
+    }
+    if (-not (Get-Command -Name 'Register-ScheduledTask' -ErrorAction SilentlyContinue)) {
+        throw 'the ScheduledTasks module is missing (Windows Server 2012 or later has it): renew by hand'
+    }
+    $t = Get-RenewalTaskDefinition $m
+    Copy-RenewalFiles
+    $existing = Get-ScheduledTask -TaskName $t.Name -TaskPath '\' -ErrorAction SilentlyContinue
+    if ($existing -and (Test-RenewalTaskCurrent $existing $t)) {
+        # Idempotent: an identical task keeps its time (and is not touched while it may be running this installer).
+        return ('scheduled task "' + $t.Name + '" already registered (' + @($existing.Triggers)[0].StartBoundary + ', daily, SYSTEM)')
+    }
+    # A random minute of the day spreads the agents' runs over the share and the service.
+    $at = (Get-Date).Date.AddMinutes((Get-Random -Minimum 0 -Maximum 1440))
+    $taskAction = New-ScheduledTaskAction -Execute $t.Execute -Argument $t.Arguments -WorkingDirectory $t.WorkingDirectory
+    $taskTrigger = New-ScheduledTaskTrigger -Daily -At $at
+    $taskPrincipal = New-ScheduledTaskPrincipal -UserId 'SYSTEM' -LogonType ServiceAccount -RunLevel Highest
+    $taskSettings = New-ScheduledTaskSettingsSet -StartWhenAvailable -AllowStartIfOnBatteries -DontStopIfGoingOnBatteries -MultipleInstances IgnoreNew -ExecutionTimeLimit (New-TimeSpan -Hours 2)
+    $taskDescription = 'agentcert: renews the SCOM certificate of ' + $m.fqdn + ' when it is due (requests\ and issued\ on the agentcert share); health in results\' + $m.fqdn + '.renewal.json'
+    Invoke-Change ('register scheduled task "' + $t.Name + '" as SYSTEM, daily at ' + $at.ToString('HH:mm') + ': "' + $t.Execute + '" ' + $t.Arguments) {
+        Register-ScheduledTask -TaskName $t.Name -TaskPath '\' -Action $taskAction -Trigger $taskTrigger -Principal $taskPrincipal -Settings $taskSettings -Description $taskDescription -Force | Out-Null
+    } | Out-Null
+    if ($script:WhatIfMode) { return 'planned' }
+    if (-not (Get-ScheduledTask -TaskName $t.Name -TaskPath '\' -ErrorAction SilentlyContinue)) { throw ('Register-ScheduledTask did not create "' + $t.Name + '"') }
+    return ('scheduled task "' + $t.Name + '" registered: daily at ' + $at.ToString('HH:mm') + ' as SYSTEM, runs ' + $t.Arguments)
+}
+
 # --- main ----------------------------------------------------------------------------------------------------
 # A 32-bit PowerShell on 64-bit Windows would write HKLM\SOFTWARE\WOW6432Node, where the agent never looks.
 if ([Environment]::Is64BitOperatingSystem -and -not [Environment]::Is64BitProcess) {
@@ -583,6 +655,10 @@ try {
         elseif ($certErrors.Count -gt 0) { $status = 'agent-rejected'; $message = 'the agent logged ' + (@($certErrors | ForEach-Object { $_.Id } | Select-Object -Unique) -join ', ') + ' after the restart: see diagnosis' }
         elseif ($verdict.Loaded) { $status = 'installed'; $message = 'the agent loaded the certificate (event 20053)' }
         else { $status = 'installed-unconfirmed'; $message = 'bound; no event 20053 yet: look in the Operations Manager log' }
+    }
+    if ($status -eq 'installed' -or $status -eq 'installed-unconfirmed') {
+        # Not registering the task does not undo a good install: the step says why, the status stays.
+        try { Invoke-Step 'renewal-task' { Register-RenewalTask $manifest } } catch { Write-Warning ('renewal task not registered: ' + $_.Exception.Message) }
     }
 } catch {
     $failure = $_.Exception

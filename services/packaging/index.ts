@@ -1,6 +1,15 @@
 export { publishPackage, cleanStaleStaging, type DeliveryInput, type DeliveryPackage } from './publish.js';
 export { publishTools } from './tools.js';
-export { buildManifest, MANIFEST_SCHEMA_VERSION, type Manifest, type ManifestChainEntry, type ManifestInput } from './manifest.js';
+export {
+  buildManifest,
+  MANIFEST_SCHEMA_VERSION,
+  renewalSharePaths,
+  type Manifest,
+  type ManifestChainEntry,
+  type ManifestInput,
+  type ManifestRenewal,
+} from './manifest.js';
+export { RENEW_SCRIPT, RENEWAL_INF, RENEWAL_TASK_ARGUMENTS, SCRIPT_PLACEHOLDER, renderRenewalInf, renewalKeyLength, renewalTaskName } from './renewal.js';
 export { describeForPackage, serialHexFromDer, type CertificateFacts } from './certificate-facts.js';
 export { quotePowerShell } from './powershell-quote.js';
 export { renderInstallScript, renderPackageBlock } from './render.js';

@@ -36,6 +36,17 @@ export interface Manifest {
   issuedAt: string;
   issuer: string;
   resultsPath: string | null;
+  /** What the renewal task (renew-certificate.ps1) needs; null fields: not configured on the service. */
+  renewal: ManifestRenewal;
+}
+
+export interface ManifestRenewal {
+  /** When the agent should ask for a new certificate (ISO 8601, UTC); null: the task uses 2/3 of the lifetime. */
+  dueAt: string | null;
+  /** UNC path of the share's requests\ folder (`\\fs01\agentcert\requests`), or null. */
+  requestsPath: string | null;
+  /** UNC path of this FQDN's package folder (`\\fs01\agentcert\issued\<fqdn>`), or null. */
+  issuedPath: string | null;
 }
 
 export interface ManifestInput {
@@ -49,6 +60,10 @@ export interface ManifestInput {
   issuedAt: string;
   issuer: string;
   resultsPath: string | null;
+  /** When renewal is due (the service computes it from notAfter); omitted or null: not set. */
+  renewalDueAt?: string | null;
+  /** How agents reach the share root (`\\fs01\agentcert`); omitted or null: renewal paths are null. */
+  shareUncPath?: string | null;
 }
 
 export function certificateFileName(fqdn: string): string {
@@ -96,5 +111,26 @@ export function buildManifest(input: ManifestInput): Manifest {
     issuedAt: input.issuedAt,
     issuer: input.issuer,
     resultsPath: input.resultsPath,
+    renewal: {
+      dueAt: normalizeDueAt(input.renewalDueAt ?? null),
+      ...renewalSharePaths(input.shareUncPath ?? null, input.fqdn),
+    },
   };
+}
+
+function normalizeDueAt(dueAt: string | null): string | null {
+  if (dueAt === null) return null;
+  const t = Date.parse(dueAt);
+  if (Number.isNaN(t)) throw new Error(`renewalDueAt is not a date: ${JSON.stringify(dueAt)}`);
+  return new Date(t).toISOString();
+}
+
+/**
+ * `\\fs01\agentcert` -> `\\fs01\agentcert\requests` and `\\fs01\agentcert\issued\<fqdn>` (Windows separators, no
+ * trailing one); null when the share's UNC path is not configured.
+ */
+export function renewalSharePaths(shareUncPath: string | null, fqdn: string): { requestsPath: string | null; issuedPath: string | null } {
+  const root = (shareUncPath ?? '').trim().replace(/\//g, '\\').replace(/\\+$/, '');
+  if (root === '') return { requestsPath: null, issuedPath: null };
+  return { requestsPath: `${root}\\requests`, issuedPath: `${root}\\issued\\${fqdn}` };
 }

@@ -7,11 +7,12 @@ import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { AgentRole, Logger, Runner } from '../domain/index.js';
 import { AgentcertError } from '../domain/index.js';
-import { readInstaller } from './assets.js';
+import { infTemplatePath, readInstaller } from './assets.js';
 import { fsyncPath, writeFileSynced } from './durable-write.js';
 import { buildManifest, certificateFileName, chainFileNames, type Manifest } from './manifest.js';
 import { buildInstallerExe, findMakensis, type SigningConfig } from './nsis.js';
 import { renderInstallScript, toCrlf, withUtf8Bom } from './render.js';
+import { RENEW_SCRIPT, RENEWAL_INF, renderRenewalInf, renewalKeyLength } from './renewal.js';
 import { writeZip } from './zip.js';
 
 export interface DeliveryInput {
@@ -25,6 +26,10 @@ export interface DeliveryInput {
   issuedAt: string;
   issuer: string;
   resultsPath: string | null;
+  /** When the renewal task should ask for a new certificate (ISO 8601); omitted/null: manifest renewal.dueAt null. */
+  renewalDueAt?: string | null;
+  /** How agents reach the share root (`\\fs01\agentcert`), for manifest renewal.requestsPath/issuedPath; omitted/null: null. */
+  shareUncPath?: string | null;
   makensisPath?: string | null;
   /** false: never build the .exe (packaging.buildExe); the .zip and the scripts are always there. */
   buildExe?: boolean;
@@ -46,13 +51,24 @@ function assertFqdn(fqdn: string): void {
   if (!ok) throw new AgentcertError('AC_PUBLISH_FAILED', `not a lower-case DNS name, refusing to publish: ${JSON.stringify(fqdn)}`);
 }
 
-/** The payload the installer verifies, in install order: certificate, CA certificates, scripts. */
+/**
+ * The payload the installer verifies, in install order: certificate, CA certificates, scripts, and what the
+ * renewal task runs with (renew-certificate.ps1 and this certificate's renewal.inf).
+ */
 async function renderPayload(input: DeliveryInput): Promise<{ files: { name: string; data: Buffer }[]; manifest: Manifest }> {
   const chainNames = chainFileNames(input.chain);
+  const thumbprint = createHash('sha1').update(input.certificateDer).digest('hex').toUpperCase();
+  const renewalInf = renderRenewalInf(await readFile(infTemplatePath(RENEWAL_INF), 'utf8'), {
+    fqdn: input.fqdn,
+    thumbprint,
+    keyLength: renewalKeyLength(input.certificateDer),
+  });
   const base: { name: string; data: Buffer }[] = [
     { name: certificateFileName(input.fqdn), data: input.certificateDer },
     ...input.chain.map((c, i) => ({ name: chainNames[i]!, data: c.der })),
     { name: 'install.cmd', data: Buffer.from(toCrlf(await readInstaller('install.cmd')), 'utf8') },
+    { name: RENEW_SCRIPT, data: withUtf8Bom(toCrlf(await readInstaller(RENEW_SCRIPT))) },
+    { name: RENEWAL_INF, data: Buffer.from(renewalInf, 'ascii') },
   ];
   // The script pins manifest values, and the manifest lists the script's hash: render the manifest without the
   // script first (same values), render the script from it, then list every file.

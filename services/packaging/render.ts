@@ -1,10 +1,12 @@
 /**
  * Renders the per-package installer. The script reads everything from manifest.json; the only rendered part is
  * one block of single-quoted literals (through quotePowerShell, nothing else) that pins the values the script
- * cross-checks the manifest against, so a manifest edited after publishing is refused.
+ * cross-checks the manifest against, so a manifest edited after publishing is refused, and the name and arguments
+ * of the renewal task it registers (renewal.ts).
  */
 import type { Manifest } from './manifest.js';
 import { quotePowerShell } from './powershell-quote.js';
+import { RENEWAL_TASK_ARGUMENTS, renewalTaskName } from './renewal.js';
 
 const BEGIN = '#region rendered';
 const END = '#endregion rendered';
@@ -28,6 +30,8 @@ export function renderPackageBlock(m: Manifest): string {
     `    SerialNumber = ${q(m.certificate.serialNumber)}`,
     `    SerialNumberReversed = ${q(m.certificate.serialNumberReversed)}`,
     `    ResultsPath = ${q(m.resultsPath)}`,
+    `    RenewalTaskName = ${q(renewalTaskName(m.fqdn))}`,
+    `    RenewalTaskArguments = ${q(RENEWAL_TASK_ARGUMENTS)}`,
     '    Chain = @(',
     ...chain,
     '    )',

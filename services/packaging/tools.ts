@@ -37,6 +37,12 @@ export function toolsReadme(caFiles: string[]): string {
 
 3. The result of the installation is written to results\\<FQDN>.json on the share.
 
+4. Renewal is automatic: the installer registers the scheduled task "agentcert renewal <FQDN>" (daily, as
+   SYSTEM). When the certificate is due it makes a renewal request signed with the current certificate
+   (renewal.inf: RenewalCert, RequestType CMC), drops it in requests\\, installs the new package from
+   issued\\<FQDN>\\ and reports to results\\<FQDN>.renewal.json. The computer account needs write access
+   to requests\\ and results\\ and read access to issued\\. By hand: request-certificate.ps1 -Renew.
+
 The request must be accepted on the same server that made it: the private key never leaves it.
 
 Files here:

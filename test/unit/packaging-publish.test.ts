@@ -63,7 +63,7 @@ describe('publishPackage', () => {
     expect(pkg.dir).toBe(path.join(share, 'issued', FQDN));
     const names = readdirSync(pkg.dir).sort();
     expect(names).toEqual(
-      [`${FQDN}.cer`, `${FQDN}.zip`, 'ca-Test-Issuing-CA-Ops-e.cer', 'install-certificate.ps1', 'install.cmd', 'manifest.json', 'root-Test-Root-CA.cer'].sort(),
+      [`${FQDN}.cer`, `${FQDN}.zip`, 'ca-Test-Issuing-CA-Ops-e.cer', 'install-certificate.ps1', 'install.cmd', 'manifest.json', 'renew-certificate.ps1', 'renewal.inf', 'root-Test-Root-CA.cer'].sort(),
     );
     expect(readFileSync(path.join(pkg.dir, `${FQDN}.cer`)).equals(leaf)).toBe(true);
     expect(pkg.files.map((f) => f.name)).toEqual(names);
@@ -92,10 +92,59 @@ describe('publishPackage', () => {
       { file: 'root-Test-Root-CA.cer', store: 'Root', thumbprint: new X509Certificate(pki.rootDer).fingerprint.replace(/:/g, ''), subject: 'CN=Test Root CA, O=agentcert tests' },
     ]);
     const listed = m.files.map((f: { name: string }) => f.name).sort();
-    expect(listed).toEqual([`${FQDN}.cer`, 'ca-Test-Issuing-CA-Ops-e.cer', 'install-certificate.ps1', 'install.cmd', 'root-Test-Root-CA.cer'].sort());
+    expect(listed).toEqual([`${FQDN}.cer`, 'ca-Test-Issuing-CA-Ops-e.cer', 'install-certificate.ps1', 'install.cmd', 'renew-certificate.ps1', 'renewal.inf', 'root-Test-Root-CA.cer'].sort());
     for (const f of m.files) expect(f.sha256).toBe(sha256(readFileSync(path.join(pkg.dir, f.name))));
     expect(m.requestFingerprint).toBe('ab'.repeat(32));
     expect(m.resultsPath).toBe(input().resultsPath);
+    // Callers that pass neither renewalDueAt nor shareUncPath still get the field, all null.
+    expect(m.renewal).toEqual({ dueAt: null, requestsPath: null, issuedPath: null });
+  });
+
+  it('writes renewal.dueAt and the share UNC paths of requests\\ and issued\\<fqdn>\\ into the manifest', async () => {
+    const pkg = await publishPackage(
+      input({ renewalDueAt: '2026-08-01T08:00:00+02:00', shareUncPath: "\\\\fs01\\agent cert o'q\\" }),
+      { runner: childRunner, log: silentLog },
+    );
+    const m = JSON.parse(readFileSync(path.join(pkg.dir, 'manifest.json'), 'utf8'));
+    expect(m.renewal).toEqual({
+      dueAt: '2026-08-01T06:00:00.000Z',
+      requestsPath: "\\\\fs01\\agent cert o'q\\requests",
+      issuedPath: `\\\\fs01\\agent cert o'q\\issued\\${FQDN}`,
+    });
+    expect(m.resultsPath).toBe(input().resultsPath); // unchanged
+  });
+
+  it('ships renew-certificate.ps1 (BOM, CRLF, parses) and renewal.inf for exactly this certificate, both hashed in the manifest', async () => {
+    const pkg = await publishPackage(input(), { runner: childRunner, log: silentLog });
+    const m = pkg.manifest;
+    const renew = readFileSync(path.join(pkg.dir, 'renew-certificate.ps1'));
+    expect([...renew.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    const text = renew.subarray(3).toString('utf8');
+    expect(text).not.toMatch(/[^\r]\n/);
+    expect((await parsePowerShell(text)).errors).toEqual([]);
+    // Byte for byte the template (CRLF): the script is not rendered, it reads the installed manifest.
+    const template = readFileSync(path.resolve(import.meta.dirname, '../../installers/renew-certificate.ps1'), 'utf8');
+    expect(text).toBe(template.replace(/\r?\n/g, '\r\n'));
+    const inf = readFileSync(path.join(pkg.dir, 'renewal.inf'));
+    expect([...inf].every((b) => b === 0x09 || b === 0x0a || b === 0x0d || (b >= 0x20 && b < 0x7f))).toBe(true);
+    const infText = inf.toString('ascii');
+    expect(infText).not.toMatch(/[^\r]\n/);
+    expect(infText).toMatch(new RegExp(`^RenewalCert = "${m.certificate.thumbprint}"\r$`, 'm'));
+    expect(infText).toMatch(new RegExp(`^Subject = "CN=${FQDN.replace(/\./g, '\\.')}"\r$`, 'm'));
+    expect(infText).toMatch(/^KeyLength = 2048\r$/m);
+    expect(infText).toMatch(/^Exportable = FALSE\r$/m);
+    expect(infText).not.toContain('{{');
+    for (const name of ['renew-certificate.ps1', 'renewal.inf']) {
+      const entry = m.files.find((f) => f.name === name);
+      expect(entry?.sha256, name).toBe(sha256(readFileSync(path.join(pkg.dir, name))));
+    }
+  });
+
+  it('renders the renewal task name and arguments into the installer', async () => {
+    const pkg = await publishPackage(input(), { runner: childRunner, log: silentLog });
+    const script = readFileSync(path.join(pkg.dir, 'install-certificate.ps1')).subarray(3).toString('utf8');
+    expect(script).toContain(`RenewalTaskName = 'agentcert renewal ${FQDN}'`);
+    expect(script).toContain(`RenewalTaskArguments = '-NoProfile -NonInteractive -ExecutionPolicy Bypass -File "{{SCRIPT}}"'`);
   });
 
   it('renders an installer that parses and pins exactly the manifest values', async () => {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { quotePowerShell, renderInstallScript, type Manifest } from '../../services/packaging/index.js';
+import { quotePowerShell, renderInstallScript, SCRIPT_PLACEHOLDER, type Manifest } from '../../services/packaging/index.js';
 import { parsePowerShell } from '../helpers/powershell-parse.js';
 
 const template = readFileSync(path.resolve(import.meta.dirname, '../../installers/install-certificate.ps1'), 'utf8');
@@ -40,7 +40,48 @@ function manifestWith(values: { fqdn: string; subject: string; resultsPath: stri
     issuedAt: '2025-01-01T00:00:00.000Z',
     issuer: 'builtin',
     resultsPath: values.resultsPath,
+    renewal: { dueAt: null, requestsPath: null, issuedPath: null },
   };
+}
+
+/**
+ * How powershell.exe (a .NET program: CommandLineToArgvW rules) splits the arguments Task Scheduler gives it:
+ * whitespace separates outside quotes; 2n backslashes before a quote are n and the quote toggles quoting; 2n+1
+ * backslashes before a quote are n and a literal quote; other backslashes are literal.
+ */
+function splitCommandLine(line: string): string[] {
+  const args: string[] = [];
+  let cur = '';
+  let inQuotes = false;
+  let started = false;
+  for (let i = 0; i < line.length; i += 1) {
+    const c = line[i]!;
+    if (c === '\\') {
+      let n = 0;
+      while (line[i] === '\\') { n += 1; i += 1; }
+      if (line[i] === '"') {
+        cur += '\\'.repeat(Math.floor(n / 2));
+        if (n % 2 === 1) cur += '"';
+        else inQuotes = !inQuotes;
+      } else {
+        cur += '\\'.repeat(n);
+        i -= 1;
+      }
+      started = true;
+    } else if (c === '"') {
+      inQuotes = !inQuotes;
+      started = true;
+    } else if ((c === ' ' || c === '\t') && !inQuotes) {
+      if (started) args.push(cur);
+      cur = '';
+      started = false;
+    } else {
+      cur += c;
+      started = true;
+    }
+  }
+  if (started) args.push(cur);
+  return args;
 }
 
 describe('quotePowerShell', () => {
@@ -97,6 +138,33 @@ describe('renderInstallScript', () => {
       expect(outside(script)).toBe(outside(template));
     });
   }
+
+  it('renders the renewal task name and arguments; with any install path they give powershell.exe exactly -File <path>', async () => {
+    const m = manifestWith(awkward[0]!);
+    const script = renderInstallScript(template, m);
+    expect(readLiteral(script, 'RenewalTaskName')).toBe('agentcert renewal srv01.contoso.com');
+    const args = readLiteral(script, 'RenewalTaskArguments')!;
+    expect(args).toContain(SCRIPT_PLACEHOLDER);
+    // What install-certificate.ps1 does with it: $arguments.Replace('{{SCRIPT}}', $renewScript).
+    expect(template).toContain("Arguments = $arguments.Replace('{{SCRIPT}}', $renewScript)");
+    const flags = ['-NoProfile', '-NonInteractive', '-ExecutionPolicy', 'Bypass', '-File'];
+    for (const dir of ['C:\\ProgramData', 'D:\\Program Data', "E:\\data  two spaces\\o'neil & co (x86)", 'C:\\Donn\u00e9es\\\u4e2d\u6587']) {
+      const renew = `${dir}\\agentcert\\srv01.contoso.com\\renew-certificate.ps1`;
+      expect(splitCommandLine(args.replace(SCRIPT_PLACEHOLDER, renew))).toEqual([...flags, renew]);
+    }
+    // Any path Windows allows (no ", never ending in \ since it ends in the script name) stays one argument.
+    const segment = fc.string({ unit: fc.constantFrom('a', ' ', "'", '&', '(', ')', '\u00e9', '^', '!', ';', ','), minLength: 1 });
+    fc.assert(
+      fc.property(fc.array(segment, { minLength: 1, maxLength: 4 }), (parts) => {
+        const renew = `C:\\${parts.join('\\')}\\renew-certificate.ps1`;
+        expect(splitCommandLine(args.replace(SCRIPT_PLACEHOLDER, renew))).toEqual([...flags, renew]);
+      }),
+      { numRuns: 300 },
+    );
+    // The template's own default (no rendered block) is the same.
+    expect(template).toContain(`$arguments = ${quotePowerShell(args)}`);
+    expect(template).toContain("$name = 'agentcert renewal ' + $m.fqdn");
+  });
 
   it('refuses a template without the rendered block', () => {
     expect(() => renderInstallScript('Write-Host 1', manifestWith(awkward[0]!))).toThrow(/rendered/);

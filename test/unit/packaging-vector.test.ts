@@ -50,7 +50,7 @@ describe('package for a real certreq request', () => {
       { runner: childRunner, log: silentLog },
     );
     expect(readdirSync(pkg.dir).sort()).toEqual(
-      [`${FQDN}-install.exe`, `${FQDN}.cer`, `${FQDN}.zip`, 'ca-Vector-Issuing.cer', 'install-certificate.ps1', 'install.cmd', 'manifest.json', 'root-Vector-Root.cer'].sort(),
+      [`${FQDN}-install.exe`, `${FQDN}.cer`, `${FQDN}.zip`, 'ca-Vector-Issuing.cer', 'install-certificate.ps1', 'install.cmd', 'manifest.json', 'renew-certificate.ps1', 'renewal.inf', 'root-Vector-Root.cer'].sort(),
     );
     // A 20-byte serial with the high bit set: 21 content bytes, 00 first, reversed in full.
     expect(pkg.manifest.certificate.serialNumber).toBe('009F00000000000000000000000000000000000001');

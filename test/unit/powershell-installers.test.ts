@@ -5,9 +5,65 @@ import { parsePowerShell } from '../helpers/powershell-parse.js';
 
 const installers = path.resolve(import.meta.dirname, '../../installers');
 const read = (name: string): string => readFileSync(path.join(installers, name), 'utf8');
+// The installer sections moved from installers/README-installer.md into the README (commit 85ad30c).
+const readme = readFileSync(path.resolve(import.meta.dirname, '../../README.md'), 'utf8');
+
+/** The README text from a heading to the next heading of the same or a higher level. */
+function readmeSection(heading: string): string {
+  const start = readme.indexOf(heading);
+  expect(start, heading).toBeGreaterThanOrEqual(0);
+  const level = /^#+/.exec(heading)![0].length;
+  const rest = readme.slice(start + heading.length);
+  const next = new RegExp(`^#{1,${level}} `, 'm').exec(rest);
+  return rest.slice(0, next ? next.index : undefined);
+}
+
+/**
+ * Lines (1-based, trimmed) that change something but are not inside the script block of an Invoke-Change call.
+ * Braces are counted outside string literals, from the line that calls Invoke-Change to the one closing its block.
+ */
+function changesOutsideInvokeChange(script: string, changing: RegExp, allowed: (line: string, fn: string) => boolean): string[] {
+  const lines = script.split('\n');
+  let fn = '';
+  let depth = 0;
+  let changeDepth: number | null = null; // brace depth outside the open Invoke-Change block
+  const out: string[] = [];
+  lines.forEach((l, i) => {
+    const f = /^function ([A-Za-z-]+)/.exec(l);
+    if (f) fn = f[1]!;
+    if (/^# --- main/.test(l)) fn = 'main';
+    const code = l.replace(/#.*$/, '').replace(/'(?:[^']|'')*'|"(?:[^"`]|`.)*"/g, "''");
+    if (changeDepth === null && code.includes('Invoke-Change')) changeDepth = depth;
+    const inside = changeDepth !== null;
+    for (const c of code) depth += c === '{' ? 1 : c === '}' ? -1 : 0;
+    if (changeDepth !== null && depth <= changeDepth) changeDepth = null;
+    if (!changing.test(l) || inside || allowed(l, fn)) return;
+    out.push(`${i + 1}: ${l.trim()}`);
+  });
+  return out;
+}
+
+describe('changesOutsideInvokeChange (the -WhatIf checks below)', () => {
+  it('accepts a change inside an Invoke-Change block, however long, and reports one after it closes', () => {
+    const src = [
+      'function A {',
+      "    Invoke-Change 'x' {",
+      "        $s = '}}}'",
+      '        Write-Host 1',
+      '        Write-Host 2',
+      '        Write-Host 3',
+      '        Write-Host 4',
+      '        Remove-Item -LiteralPath $a',
+      '    } | Out-Null',
+      '    Remove-Item -LiteralPath $b',
+      '}',
+    ].join('\n');
+    expect(changesOutsideInvokeChange(src, /Remove-Item/, () => false)).toEqual(['10: Remove-Item -LiteralPath $b']);
+  });
+});
 
 describe('installer scripts parse as PowerShell', () => {
-  for (const name of ['install-certificate.ps1', 'request-certificate.ps1']) {
+  for (const name of ['install-certificate.ps1', 'request-certificate.ps1', 'renew-certificate.ps1']) {
     it(`${name} (template) has no ERROR or MISSING node`, async () => {
       expect((await parsePowerShell(read(name))).errors).toEqual([]);
     });
@@ -33,9 +89,8 @@ describe('installer scripts parse as PowerShell', () => {
 
 describe('install-certificate.ps1 agrees with SCOM-FACTS and its README', () => {
   const script = read('install-certificate.ps1');
-  const readme = read('README-installer.md');
 
-  it('documents the same exit codes in the script header, the $ExitCodes table and README-installer.md', () => {
+  it('documents the same exit codes in the script header, the $ExitCodes table and README.md', () => {
     const table = /\$ExitCodes = @\{([^}]*)\}/.exec(script)![1]!;
     const codes = Object.fromEntries([...table.matchAll(/'([a-z-]+)' = (\d+)/g)].map((m) => [m[1]!, Number(m[2])]));
     expect(Object.keys(codes)).toHaveLength(12);
@@ -77,12 +132,144 @@ describe('install-certificate.ps1 agrees with SCOM-FACTS and its README', () => 
   });
 
   it('routes every change through Invoke-Change, so -WhatIf changes nothing', () => {
-    const changing = /^(?!\s*#).*\b(Restart-Service|New-ItemProperty|Set-ItemProperty|Remove-Item|'-addstore'|'-delstore'|'-repairstore'|'-accept'|\$store\.Add)/;
-    const lines = script.split('\n');
-    const offenders = lines
-      .map((l, i) => ({ l, i }))
-      .filter(({ l }) => changing.test(l))
-      .filter(({ l, i }) => !l.includes('Invoke-Change') && !lines.slice(Math.max(0, i - 4), i).some((p) => p.includes('Invoke-Change')) && !/function Import-AdminPfx/.test(lines.slice(Math.max(0, i - 12), i).join('\n')));
-    expect(offenders.map((o) => `${o.i + 1}: ${o.l.trim()}`)).toEqual([]);
+    const changing = /^(?!\s*#).*\b(Restart-Service|New-ItemProperty|Set-ItemProperty|Remove-Item|Copy-Item|Register-ScheduledTask -|Unregister-ScheduledTask -|'-addstore'|'-delstore'|'-repairstore'|'-accept'|\$store\.Add)/;
+    // Import-AdminPfx runs only from Install-Certificate's Invoke-Change.
+    expect(changesOutsideInvokeChange(script, changing, (_l, fn) => fn === 'Import-AdminPfx')).toEqual([]);
+    expect(script).toContain("Invoke-Change ('import PFX ' + $PfxPath + ' into LocalMachine\\My') { Import-AdminPfx $m }");
+  });
+});
+
+describe('install-certificate.ps1 registers the renewal task (issue 6)', () => {
+  const script = read('install-certificate.ps1');
+  const fn = (name: string): string => {
+    const start = script.indexOf(`function ${name}`);
+    expect(start, name).toBeGreaterThanOrEqual(0);
+    return script.slice(start, script.indexOf('\n}', start));
+  };
+
+  it('registers it only after installed / installed-unconfirmed, as a step that cannot fail the install', () => {
+    expect(script).toMatch(/if \(\$status -eq 'installed' -or \$status -eq 'installed-unconfirmed'\) \{\s*\n\s*#[^\n]*\n\s*try \{ Invoke-Step 'renewal-task' \{ Register-RenewalTask \$manifest \} \} catch \{ Write-Warning/);
+  });
+
+  it('runs renew-certificate.ps1 daily at a random time as SYSTEM (ServiceAccount, Highest) with the 64-bit PowerShell', () => {
+    const register = fn('Register-RenewalTask');
+    expect(register).toContain("New-ScheduledTaskPrincipal -UserId 'SYSTEM' -LogonType ServiceAccount -RunLevel Highest");
+    expect(register).toContain('New-ScheduledTaskTrigger -Daily -At $at');
+    expect(register).toContain('(Get-Date).Date.AddMinutes((Get-Random -Minimum 0 -Maximum 1440))');
+    expect(register).toMatch(/Register-ScheduledTask -TaskName \$t\.Name -TaskPath '\\' -Action \$taskAction -Trigger \$taskTrigger -Principal \$taskPrincipal -Settings \$taskSettings .* -Force/);
+    expect(register).toMatch(/if \(\$NoRenewalTask\) \{ return 'skipped/);
+    const def = fn('Get-RenewalTaskDefinition');
+    expect(def).toContain("Join-Path $env:SystemRoot 'System32\\WindowsPowerShell\\v1.0\\powershell.exe'");
+    expect(def.split('\n').filter((l) => !l.trim().startsWith('#')).join('\n')).not.toContain('Sysnative');
+    expect(def).toContain("$renewScript = Join-Path $script:LogDir 'renew-certificate.ps1'");
+    expect(def).toContain('if ($null -ne $Package) { $name = $Package.RenewalTaskName; $arguments = $Package.RenewalTaskArguments }');
+    // Inside an Invoke-Change block, $description/$action would be Invoke-Change's own parameters.
+    const block = register.slice(register.indexOf('Invoke-Change'));
+    expect(block).not.toMatch(/\$(description|action)\b/i);
+  });
+
+  it('copies manifest.json, renew-certificate.ps1 and renewal.inf to %ProgramData%\\agentcert\\<FQDN>\\ and leaves an identical task alone', () => {
+    expect(fn('Copy-RenewalFiles')).toContain("@('manifest.json', 'renew-certificate.ps1', 'renewal.inf')");
+    expect(script).toContain("$script:LogDir = Join-Path (Join-Path $env:ProgramData 'agentcert') $manifest.fqdn");
+    const current = fn('Test-RenewalTaskCurrent');
+    expect(current).toContain('($first.Execute -eq $t.Execute) -and ($first.Arguments -eq $t.Arguments)');
+  });
+
+  it('documents -NoRenewalTask in the script and the README', () => {
+    expect(script).toMatch(/\.PARAMETER NoRenewalTask/);
+    expect(script).toMatch(/\[switch\]\$NoRenewalTask\n?\s*\)/);
+    expect(readmeSection('## What the installer does')).toContain('`-NoRenewalTask`');
+  });
+});
+
+describe('renew-certificate.ps1 (the renewal task)', () => {
+  const script = read('renew-certificate.ps1');
+  const section = readmeSection('### Renewal on the agent');
+
+  it('documents the same exit codes in its header, its $ExitCodes table and the README', () => {
+    const table = /\$ExitCodes = @\{([^}]*)\}/.exec(script)![1]!;
+    const codes = Object.fromEntries([...table.matchAll(/'([a-z-]+)' = (\d+)/g)].map((m) => [m[1]!, Number(m[2])]));
+    expect(codes).toEqual({ idle: 0, 'not-due': 0, requested: 10, installed: 11, error: 1, 'not-elevated': 2, 'manifest-damaged': 3, 'request-failed': 4, 'share-unreachable': 5, 'package-damaged': 6, 'install-failed': 7 });
+    for (const [outcome, code] of Object.entries(codes)) {
+      expect(script, outcome).toMatch(new RegExp(`^\\s+${code}\\s+.*\\b${outcome}\\b`, 'm'));
+      expect(section, outcome).toMatch(new RegExp(`^\\| ${code} \\| [^|]*\\b${outcome}\\b[^|]*\\|`, 'm'));
+    }
+    // Health statuses are the five of issue 6; every other outcome is status "error" with the outcome as reason.
+    expect(script).toContain("$HealthStatuses = @('idle', 'not-due', 'requested', 'installed')");
+    expect(section).toContain('`status` (idle, not-due, requested, installed, error)');
+  });
+
+  it('makes the request with certreq -new -q -f -machine on the installed renewal.inf, with a timeout, only after checking it', () => {
+    expect(script).toContain("Invoke-Native 'certreq.exe' @('-new', '-q', '-f', '-machine', $inf, $req) $CertreqTimeoutSeconds");
+    expect(script).toMatch(/Test-RenewalInf \$inf \$Thumbprint/);
+    expect(script).toContain('if (-not $p.WaitForExit($TimeoutSeconds * 1000))');
+    // The installer of the new package and every share access are bounded too.
+    expect(script).toMatch(/Invoke-Native \$ps @\('-NoProfile', '-NonInteractive', '-ExecutionPolicy', 'Bypass', '-File', \$installer\) \$InstallTimeoutSeconds/);
+    expect(script).toContain('$handle.AsyncWaitHandle.WaitOne($ShareTimeoutSeconds * 1000)');
+    for (const call of script.matchAll(/Invoke-Share \(/g)) expect(call.index).toBeGreaterThan(script.indexOf('function Invoke-Share'));
+  });
+
+  it('delivers the request under a name the service ignores, then renames it to <FQDN>.req', () => {
+    const send = script.slice(script.indexOf('function Send-RenewalRequest'), script.indexOf('function Invoke-Renewal'));
+    expect(send).toContain("('.' + $m.fqdn + '.' + [guid]::NewGuid().ToString('N') + '.tmp')");
+    expect(send).toMatch(/Copy-Item -LiteralPath \$from -Destination \$tmp[\s\S]*Move-Item -LiteralPath \$tmp -Destination \$to/);
+  });
+
+  it('reads the binding from Machine Settings: the reversed serial first, then the thumbprint, then the manifest', () => {
+    expect(script).toContain("$ScomMachineSettings = 'HKLM:\\SOFTWARE\\Microsoft\\Microsoft Operations Manager\\3.0\\Machine Settings'");
+    const bound = script.slice(script.indexOf('function Get-BoundCertificate'), script.indexOf('# --- 3.'));
+    const serial = bound.indexOf("-contains 'ChannelCertificateSerialNumber'");
+    const hash = bound.indexOf("-contains 'ChannelCertificateHash'");
+    expect(serial).toBeGreaterThan(0);
+    expect(hash).toBeGreaterThan(serial);
+    expect(bound.indexOf("From = 'manifest (no binding in the registry)'")).toBeGreaterThan(hash);
+  });
+
+  it('installs only a newer package for this FQDN and CA, after checking every SHA-256 of the local copy', () => {
+    expect(script).toContain('if ($new.fqdn -ne $m.fqdn -or $new.certificate.thumbprint -eq $m.certificate.thumbprint) { return $null }');
+    expect(script).toContain('if ((ConvertTo-UtcDate $new.certificate.notBefore) -le (ConvertTo-UtcDate $m.certificate.notBefore)) { return $null }');
+    expect(script).toContain('if ($pinned -ne $offered)');
+    const install = script.slice(script.indexOf('function Install-NewPackage'), script.indexOf('# --- 5.'));
+    expect(install.indexOf('Test-PackageFolder $local $thumb')).toBeLessThan(install.indexOf('Invoke-Native $ps'));
+  });
+
+  it('routes every change through Invoke-Change (or behind a -WhatIf return), so -WhatIf changes nothing', () => {
+    const changing = /^(?!\s*#).*(\b(Remove-Item|Copy-Item|Move-Item|New-Item|Start-Transcript)\b|WriteAllText|Invoke-Native 'certreq|Invoke-Native \$ps)/;
+    // Write-JsonFile runs only from Save-State (Invoke-Change) and Write-Health (returns first under -WhatIf);
+    // Invoke-Native (the helper itself) and the transcript/log rotation in main are behind WhatIf checks below.
+    const guarded: Record<string, RegExp> = {
+      'Write-JsonFile': /./,
+      'Write-Health': /./,
+      'Install-NewPackage': /Remove-Item -LiteralPath \$statePath|Invoke-Native \$ps/,
+      main: /Move-Item -LiteralPath \$log|Start-Transcript/,
+    };
+    const offenders = changesOutsideInvokeChange(script, changing, (line, fn) => guarded[fn]?.test(line) ?? false);
+    expect(offenders).toEqual([]);
+    const health = script.slice(script.indexOf('function Write-Health'), script.indexOf('# --- main'));
+    expect(health.indexOf('if ($script:WhatIfMode) {')).toBeLessThan(health.indexOf('Write-JsonFile'));
+    const install = script.slice(script.indexOf('function Install-NewPackage'), script.indexOf('# --- 5.'));
+    expect(install.indexOf('if ($script:WhatIfMode) {')).toBeLessThan(install.indexOf('Invoke-Native $ps'));
+    expect(script).toMatch(/if \(-not \$script:WhatIfMode\) \{\s*\n\s*\$log = Join-Path/);
+    expect([...script.matchAll(/Write-JsonFile \$/g)].length).toBe(2); // the calls: Save-State, Write-Health
+  });
+
+  it('ends every failure with an outcome that has an exit code, and never uses a name from the share as a path unchecked', () => {
+    const table = /\$ExitCodes = @\{([^}]*)\}/.exec(script)![1]!;
+    const known = new Set([...table.matchAll(/'([a-z-]+)' = \d+/g)].map((m) => m[1]!));
+    const used = [...script.matchAll(/Stop-Renewal '([a-z-]+)'/g)].map((m) => m[1]!);
+    expect(used.length).toBeGreaterThan(10);
+    for (const o of used) expect(known.has(o), o).toBe(true);
+    expect(script).toContain("if ($thumb -notmatch '^[0-9A-F]{40}$')");
+    expect(script).toContain("if ($n -notmatch '^[A-Za-z0-9][A-Za-z0-9._-]*$')");
+    // File names the service gives the package all pass that check.
+    for (const n of ['agent01.contoso.com.cer', 'root-Test-Root-CA.cer', 'ca-Test-Issuing-CA-Ops-e.cer', 'install-certificate.ps1', 'install.cmd', 'renew-certificate.ps1', 'renewal.inf', 'manifest.json']) {
+      expect(/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(n), n).toBe(true);
+    }
+    for (const n of ['..\\x', '../x', 'a\\b', '.hidden', 'C:x']) expect(/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(n), n).toBe(false);
+  });
+
+  it('relaunches itself in the 64-bit PowerShell before reading HKLM\\SOFTWARE (Sysnative), like the installer', () => {
+    expect(script).toContain("Join-Path $env:WINDIR 'Sysnative\\WindowsPowerShell\\v1.0\\powershell.exe'");
+    expect(script.indexOf('Is64BitProcess')).toBeLessThan(script.indexOf('Test-Elevated\n'));
   });
 });
