@@ -1,7 +1,7 @@
 /** The API over an in-process pipeline on a real temp share and store (test/helpers/pipeline-harness.ts). */
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { buildApi } from '../../services/api/index.js';
-import type { Clock } from '../../services/domain/index.js';
+import type { CaBackend, Clock } from '../../services/domain/index.js';
 import { makeHarness, type Harness } from '../helpers/pipeline-harness.js';
 
 export const ADMIN = 'admin-token-0123456789abcdef';
@@ -16,10 +16,11 @@ export interface ApiHarness {
   close(): Promise<void>;
 }
 
-export async function makeApiHarness(o: { config?: Record<string, unknown>; clock?: Clock } = {}): Promise<ApiHarness> {
+export async function makeApiHarness(o: { config?: Record<string, unknown>; clock?: Clock; wrapBackend?: (b: CaBackend) => CaBackend } = {}): Promise<ApiHarness> {
   const h = await makeHarness({
     config: { ...(o.config ?? {}), api: { tokens: [{ name: 'alice', token: ADMIN, role: 'admin' }, { name: 'robot', token: READER, role: 'reader' }] } } as never,
     ...(o.clock ? { clock: o.clock } : {}),
+    ...(o.wrapBackend ? { wrapBackend: o.wrapBackend } : {}),
   });
   const watcher = { ready: true };
   const api = buildApi({ ctx: h.app.ctx, watcherReady: () => watcher.ready, startedAt: new Date(), pipeline: h.app.pipeline });

@@ -15,6 +15,7 @@ export function expiryChart(timeline: { month: string; count: number }[]): SafeH
   const h = 200;
   const pad = { left: 36, bottom: 34, top: 16 };
   const max = Math.max(1, ...timeline.map((m) => m.count));
+  const total = timeline.reduce((a, m) => a + m.count, 0);
   const slot = (w - pad.left) / Math.max(1, timeline.length);
   const barW = Math.max(8, slot * 0.62);
   const scale = (h - pad.bottom - pad.top) / max;
@@ -31,7 +32,8 @@ export function expiryChart(timeline: { month: string; count: number }[]): SafeH
   });
   return html`<svg id="expiry-chart" role="img" aria-label="Certificates expiring per month, next 12 months" viewBox="0 0 ${w} ${h}" width="100%" style="max-width:${w}px;background:#fff;border:1px solid #d8dde3;border-radius:6px">
 <line x1="${pad.left}" y1="${h - pad.bottom}" x2="${w}" y2="${h - pad.bottom}" stroke="#d8dde3"></line>
-<text x="4" y="${pad.top + 4}" font-size="10" fill="#5b6672">${max}</text>${bars}</svg>`;
+<text x="4" y="${pad.top + 4}" font-size="10" fill="#5b6672">${max}</text>${bars}</svg>
+<p class="muted" id="expiry-total">${total === 0 ? 'No active certificate expires in the next 12 months.' : `${total} active certificate(s) expire in the next 12 months (red: this month, amber: the next two).`}</p>`;
 }
 
 function requestRows(items: RequestSummary[], empty: string): SafeHtml {
@@ -44,12 +46,19 @@ ${items.map((r) => html`<tr><td><a href="/requests/${r.id}">${r.fqdn}</a></td><t
 export function overviewPage(o: { user: PageUser; overview: Overview; health: HealthReport; pending: RequestSummary[]; failures: RequestSummary[] }): string {
   const v = o.overview;
   const states = Object.entries(v.requestsByState).sort((a, b) => b[1] - a[1]);
+  const card = (n: number, label: string, link: string | null) =>
+    link ? html`<a class="card" href="${link}" style="text-decoration:none;color:inherit"><div class="n">${n}</div><div class="l">${label}</div></a>` : html`<div class="card"><div class="n">${n}</div><div class="l">${label}</div></div>`;
   const body = html`<h1>Overview <span id="service-state">${stateBadge(o.health.state)}</span></h1>
-<div class="cards">
-${states.length ? states.map(([s, n]) => html`<a class="card" href="/requests?state=${s}" style="text-decoration:none;color:inherit"><div class="n">${n}</div><div class="l">${s.replace(/_/g, ' ')}</div></a>`) : html`<div class="card"><div class="n">0</div><div class="l">requests</div></div>`}
-<a class="card" href="/certificates?expiring=30" style="text-decoration:none;color:inherit"><div class="n">${v.expiringWithin30Days}</div><div class="l">expire within 30 days</div></a>
-<a class="card" href="/certificates?expiring=7" style="text-decoration:none;color:inherit"><div class="n">${v.expiringWithin7Days}</div><div class="l">expire within 7 days</div></a>
-<div class="card"><div class="n">${v.certificatesByState['revoked'] ?? 0}</div><div class="l">revoked</div></div>
+<h2>Requests by state</h2>
+<div class="cards" id="request-counts">
+${states.length ? states.map(([s, n]) => card(n, s.replace(/_/g, ' '), `/requests?state=${s}`)) : card(0, 'requests', null)}
+</div>
+<h2>Certificates</h2>
+<div class="cards" id="certificate-counts">
+${card(v.certificatesByState['active'] ?? 0, 'active', '/certificates?state=active')}
+${card(v.expiringWithin30Days, 'expire within 30 days', '/certificates?expiring=30')}
+${card(v.expiringWithin7Days, 'expire within 7 days', '/certificates?expiring=7')}
+${card(v.certificatesByState['revoked'] ?? 0, 'revoked', '/certificates?state=revoked')}
 </div>
 <h2>Pending approvals</h2>
 <div id="pending">${requestRows(o.pending, 'No request waits for approval.')}</div>
