@@ -12,10 +12,6 @@ import {
   countActiveExpiring, countCertificatesByState, expiryByMonth, pageCertificates, pageRequests,
   type CertificatePageFilter, type CertificateSummary, type Page, type RequestPageFilter, type RequestSummary,
 } from './listing.js';
-import {
-  countActiveExpiring, countCertificatesByState, expiryByMonth, pageCertificates, pageRequests,
-  type CertificatePageFilter, type CertificateSummary, type Page, type RequestPageFilter, type RequestSummary,
-} from './listing.js';
 
 export interface NewRequest {
   fingerprint: string;
@@ -267,119 +263,6 @@ export class SqliteStore {
 
   setMeta(key: string, value: string): void {
     this.db.prepare(`INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`).run(key, value);
-  }
-
-  // ---- The admin surface (listing.ts holds the page queries) ----
-
-  pageRequests(f: RequestPageFilter): Page<RequestSummary> {
-    return pageRequests(this.db, f);
-  }
-
-  pageCertificates(f: CertificatePageFilter): Page<CertificateSummary> {
-    return pageCertificates(this.db, f);
-  }
-
-  expiryByMonth(from: Date, to: Date): { month: string; count: number }[] {
-    return expiryByMonth(this.db, from.toISOString(), to.toISOString());
-  }
-
-  countActiveExpiring(now: Date, before: Date): number {
-    return countActiveExpiring(this.db, now.toISOString(), before.toISOString());
-  }
-
-  countCertificatesByState(): Record<string, number> {
-    return countCertificatesByState(this.db);
-  }
-
-  /** The audit trail across requests, newest first, optionally of one actor or reason. */
-  pageEvents(f: { requestId?: string; actor?: string; reason?: string; afterId?: number; limit: number; offset: number }): Page<AuditEvent> {
-    const where: string[] = [];
-    const args: unknown[] = [];
-    if (f.requestId) (where.push('request_id = ?'), args.push(f.requestId));
-    if (f.actor) (where.push('actor = ?'), args.push(f.actor));
-    if (f.reason) (where.push('reason = ?'), args.push(f.reason));
-    if (f.afterId !== undefined) (where.push('id > ?'), args.push(f.afterId));
-    const w = where.length ? `WHERE ${where.join(' AND ')}` : '';
-    const total = (this.db.prepare(`SELECT COUNT(*) AS n FROM events ${w}`).get(...args) as { n: number }).n;
-    const rows = this.db.prepare(`SELECT * FROM events ${w} ORDER BY id DESC LIMIT ? OFFSET ?`).all(...args, f.limit, f.offset) as EventRow[];
-    return { items: rows.map(rowToEvent), total, limit: f.limit, offset: f.offset };
-  }
-
-  /** The newest event (the pipeline's last sign of life), or null on an empty store. */
-  lastEvent(): { id: number; at: string } | null {
-    return (this.db.prepare(`SELECT id, at FROM events ORDER BY id DESC LIMIT 1`).get() as { id: number; at: string } | undefined) ?? null;
-  }
-
-  /** The request that has been in one of `states` the longest (by the time of its last change). */
-  oldestIn(states: readonly RequestState[]): { id: string; fqdn: string; state: RequestState; since: string } | null {
-    const marks = states.map(() => '?').join(',');
-    const row = this.db
-      .prepare(`SELECT id, fqdn, state, updated_at AS since FROM requests WHERE state IN (${marks}) ORDER BY updated_at LIMIT 1`)
-      .get(...states) as { id: string; fqdn: string; state: RequestState; since: string } | undefined;
-    return row ?? null;
-  }
-
-  /** How many requests the pipeline could work on now (the stall monitor). */
-  countDue(now: Date): number {
-    return (
-      this.db
-        .prepare(`SELECT COUNT(*) AS n FROM requests WHERE state IN ('received','checked','submitted','awaiting_ca','issued','verified') AND (next_attempt_at IS NULL OR next_attempt_at <= ?)`)
-        .get(now.toISOString()) as { n: number }
-    ).n;
-  }
-
-  /** Issuance latencies (created → packaged) of packagings recorded after event `afterId`, for the histogram. */
-  packagedSince(afterId: number): { eventId: number; seconds: number }[] {
-    return this.db
-      .prepare(
-        `SELECT e.id AS eventId, (julianday(e.at) - julianday(r.created_at)) * 86400.0 AS seconds
-         FROM events e JOIN requests r ON r.id = e.request_id
-         WHERE e.id > ? AND e.to_state = 'packaged' AND e.from_state = 'verified' ORDER BY e.id`,
-      )
-      .all(afterId) as { eventId: number; seconds: number }[];
-  }
-
-  /** CA failures (retries and permanent errors with an AC_CA_* code other than a denial) after event `afterId`. */
-  caErrorsSince(afterId: number): { eventId: number; reason: string }[] {
-    return this.db
-      .prepare(`SELECT id AS eventId, reason FROM events WHERE id > ? AND reason LIKE 'AC\_CA\_%' ESCAPE '\' AND reason <> 'AC_CA_DENIED' ORDER BY id`)
-      .all(afterId) as { eventId: number; reason: string }[];
-  }
-
-  /**
-   * Revoke a certificate: its row and its request's state change in one transaction with the request's
-   * `revoked` event, so "revoked" shows the same everywhere and the audit trail names who did it.
-   */
-  revokeCertificate(serial: string, r: { reason: string; comment: string; actor: string }): IssuedCertificate {
-    return this.db.transaction(() => {
-      const cert = this.findCertificate(serial);
-      if (!cert) throw new AgentcertError('AC_NOT_FOUND', `no certificate with serial ${serial}`);
-      if (cert.state === 'revoked') throw new AgentcertError('AC_STATE_CONFLICT', `certificate ${cert.serialNumber} was revoked already (${cert.revokedAt})`);
-      const now = this.nowIso();
-      this.db.prepare(`UPDATE certificates SET state = 'revoked', revoked_at = ?, revocation_reason = ? WHERE serial = ?`).run(now, r.reason, cert.serialNumber);
-      const req = this.getRequest(cert.requestId)!;
-      const message = `certificate ${cert.serialNumber} revoked by ${r.actor} (${r.reason})${r.comment ? `: ${r.comment}` : ''}`;
-      const data = { serialNumber: cert.serialNumber, revocationReason: r.reason };
-      if (req.state === 'revoked') this.note(req.id, { reason: 'REVOKED', message, actor: r.actor, data });
-      else this.transition(req.id, { from: req.state, to: 'revoked', reason: 'REVOKED', message, actor: r.actor, data, attempts: req.attempts });
-      return this.findCertificate(cert.serialNumber)!;
-    })();
-  }
-
-  /** Every revoked certificate, for the CRL. */
-  revokedCertificates(): { serialNumber: string; revokedAt: string; reason: string | null }[] {
-    return this.db
-      .prepare(`SELECT serial AS serialNumber, revoked_at AS revokedAt, revocation_reason AS reason FROM certificates WHERE state = 'revoked' ORDER BY revoked_at, serial`)
-      .all() as { serialNumber: string; revokedAt: string; reason: string | null }[];
-  }
-
-  /** The next cRLNumber (RFC 5280 §5.2.3: monotonically increasing), taken atomically across processes. */
-  nextCrlNumber(): bigint {
-    return this.db.transaction(() => {
-      const next = BigInt(this.getMeta('crl.number') ?? '0') + 1n;
-      this.setMeta('crl.number', next.toString());
-      return next;
-    }).immediate();
   }
 
   // ---- The admin surface (listing.ts holds the page queries) ----
