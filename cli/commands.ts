@@ -13,6 +13,7 @@ import { serve } from '../services/main.js';
 import { SqliteStore } from '../services/store/index.js';
 import { caCommand } from './ca-command.js';
 import { adminCommands } from './admin-commands.js';
+import { lifecycleCommands } from './lifecycle-commands.js';
 import { toCsv, printTable } from './output.js';
 import { makeSampleRequest } from '../services/pki/index.js';
 
@@ -41,6 +42,7 @@ export function registerCommands(program: Command): void {
 
   caCommand(program, configFrom, out);
   adminCommands(program, configFrom, out);
+  lifecycleCommands(program, configFrom, out);
 
   program
     .command('list')
@@ -68,16 +70,17 @@ export function registerCommands(program: Command): void {
     .description('one request/certificate (id, FQDN, serial or thumbprint) with its whole event history')
     .option('--json', 'print JSON')
     .action((key: string, opts: { json?: boolean }, cmd: Command) => {
-      const store = openStore(configFrom(cmd));
+      const config = configFrom(cmd);
+      const store = openStore(config);
       try {
-        const v = showRecord(store, key);
+        const v = showRecord(store, key, { percent: config.lifecycle.renewAtPercent, daysBefore: config.lifecycle.renewDaysBefore });
         if (opts.json) return out(JSON.stringify(v, null, 2));
         const r = v.request;
         out(`Request ${r.id}  ${r.fqdn}  tenant ${r.tenant}  state ${r.state}`);
         out(`  file ${r.sourceName}, fingerprint ${r.fingerprint}`);
         if (r.caRequestId) out(`  CA request id ${r.caRequestId}`);
         if (r.nextAttemptAt) out(`  next attempt ${r.nextAttemptAt} (attempt ${r.attempts})`);
-        if (v.certificate) out(`Certificate serial ${v.certificate.serialNumber}  thumbprint ${v.certificate.thumbprint}  valid ${v.certificate.notBefore} → ${v.certificate.notAfter}  (${v.certificate.state})`);
+        if (v.certificate) out(`Certificate serial ${v.certificate.serialNumber}  thumbprint ${v.certificate.thumbprint}  valid ${v.certificate.notBefore} → ${v.certificate.notAfter}  (${v.certificate.state}), renewal due ${v.certificate.renewalDueAt}`);
         for (const f of r.findings) out(`  [${f.severity}] ${f.rule}: ${f.message}`);
         out('Events:');
         for (const e of v.events) out(`  ${e.at}  ${e.from ?? '-'} → ${e.to}  ${e.reason}  (${e.actor})  ${e.message}`);

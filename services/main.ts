@@ -5,8 +5,8 @@ import path from 'node:path';
 import { buildApi, resolveApiTokens } from './api/index.js';
 import type { Config } from './config/index.js';
 import { systemClock, type Clock, type Logger } from './domain/index.js';
-import { startRequestWatcher, listRequestFiles } from './intake/index.js';
-import { createApp } from './lifecycle/index.js';
+import { listRequestFiles, listResultFiles, startRequestWatcher, startResultsWatcher } from './intake/index.js';
+import { createApp, revokeSupersededAfterGrace, runExpiryWatch } from './lifecycle/index.js';
 import { cleanStaleStaging, publishTools } from './packaging/index.js';
 import { createExecaRunner } from './process/index.js';
 import { acquireDataLock } from './store/index.js';
@@ -37,8 +37,11 @@ export async function serve(config: Readonly<Config>, o: ServeOptions): Promise<
   }
   if (o.once) {
     try {
+      for (const f of await listResultFiles(ctx.layout.results)) pipeline.offerResult(f);
       for (const f of await listRequestFiles(ctx.layout.requests)) pipeline.offerFile(f);
       await pipeline.idle();
+      runExpiryWatch(ctx, app.notifier);
+      await revokeSupersededAfterGrace(ctx);
       o.say(`processed the share: ${JSON.stringify(ctx.store.countByState())}`);
       return 0;
     } finally {
@@ -60,12 +63,32 @@ async function runForever(config: Readonly<Config>, app: Awaited<ReturnType<type
     log: o.log,
     onCandidate: (f) => pipeline.offerFile(f),
   });
+  const results = startResultsWatcher({
+    resultsDir: ctx.layout.results,
+    polling: config.share.polling,
+    pollIntervalMs: config.share.pollIntervalMs,
+    stableMs: config.share.stableMs,
+    reconcileIntervalMs: config.share.reconcileIntervalMs,
+    log: o.log,
+    onCandidate: (f) => pipeline.offerResult(f),
+  });
   let watcherReady = false;
-  await watcher.ready;
+  await Promise.all([watcher.ready, results.ready]);
   watcherReady = true;
+  await results.scan();
   await watcher.scan();
   pipeline.kick();
   const tick = setInterval(() => pipeline.kick(), config.pipeline.tickMs);
+  const watchExpiry = (): void => {
+    try {
+      runExpiryWatch(ctx, app.notifier);
+    } catch (err) {
+      o.log.error({ err }, 'expiry watch failed');
+    }
+    revokeSupersededAfterGrace(ctx).catch((err) => o.log.error({ err }, 'revoking superseded certificates failed'));
+  };
+  watchExpiry();
+  const expiryTimer = setInterval(watchExpiry, config.lifecycle.checkIntervalMs);
   const auth = config.api.enabled ? resolveApiTokens(config) : null;
   const api = auth
     ? buildApi({ ctx, watcherReady: () => watcherReady, watcherLastEventAt: () => watcher.lastEventAt(), startedAt: new Date(), pipeline, tokens: auth.tokens, refreshCrl: true })
@@ -93,8 +116,10 @@ async function runForever(config: Readonly<Config>, app: Awaited<ReturnType<type
   });
   o.log.info({ event: 'stopping' }, 'stopping: finishing in-flight work');
   clearInterval(tick);
+  clearInterval(expiryTimer);
   watcherReady = false;
   await watcher.close();
+  await results.close();
   if (api) await api.close();
   await app.close();
   release();

@@ -109,6 +109,8 @@ export const ConfigSchema = Type.Object(
         makensisPath: Type.Union([Type.String({ minLength: 1 }), Type.Null()]),
         /** Build <FQDN>-install.exe when makensis is available (the .zip and .ps1 are always there). */
         buildExe: Type.Boolean(),
+        /** How agents reach the share root (e.g. \\fs01\agentcert): requests\, issued\<FQDN>\ and results\ for renewals and results. */
+        shareUncPath: Type.Union([Type.String({ minLength: 1 }), Type.Null()]),
         /** How agents reach results/ on the share (e.g. \\fileserver\agentcert\results), written into manifests. */
         resultsUncPath: Type.Union([Type.String({ minLength: 1 }), Type.Null()]),
       },
@@ -136,6 +138,29 @@ export const ConfigSchema = Type.Object(
         stallMinutes: Type.Integer({ minimum: 1 }),
         /** How long a CA ping result is reused (AD CS pings spawn certutil). */
         caPingCacheSeconds: Type.Integer({ minimum: 0 }),
+      },
+      { additionalProperties: false },
+    ),
+    /** Renewal and expiry (issue 6). */
+    lifecycle: Type.Object(
+      {
+        /** Renew at this share of a certificate's lifetime (2/3 by default)… */
+        renewAtPercent: Type.Number({ minimum: 1, maximum: 99 }),
+        /** …or, when set, this many days before notAfter instead. */
+        renewDaysBefore: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()]),
+        /** An old certificate is revoked (reason superseded) this long after its successor was installed. */
+        supersededRevokeGraceDays: Type.Integer({ minimum: 0 }),
+        /** Notify once per window when a certificate is this close to expiry without a successful renewal. */
+        expiryWindowsDays: Type.Array(Type.Integer({ minimum: 1 }), { minItems: 1 }),
+        /** JSON POST target for notifications (null: log and metric only). */
+        webhookUrl: Type.Union([Type.String({ pattern: '^https?://' }), Type.Null()]),
+        /** Webhook delivery: attempts and the first backoff (doubling, with jitter). */
+        webhookAttempts: Type.Integer({ minimum: 1, maximum: 20 }),
+        webhookRetryBaseMs: Type.Integer({ minimum: 10 }),
+        /** UTC hour of the daily expiry digest. */
+        digestHourUtc: Type.Integer({ minimum: 0, maximum: 23 }),
+        /** How often the expiry watch runs. */
+        checkIntervalMs: Type.Integer({ minimum: 1000 }),
       },
       { additionalProperties: false },
     ),
@@ -193,8 +218,19 @@ export const DEFAULT_CONFIG: Config = {
     tenants: [],
     protectedNames: [],
   },
-  packaging: { makensisPath: null, buildExe: true, resultsUncPath: null },
+  packaging: { makensisPath: null, buildExe: true, shareUncPath: null, resultsUncPath: null },
   pipeline: { concurrency: 4, retryBaseMs: 5_000, retryMaxMs: 600_000, tickMs: 1_000 },
   monitors: { waitingWarningMinutes: 30, waitingCriticalMinutes: 240, approvalWarningHours: 24, stallMinutes: 10, caPingCacheSeconds: 60 },
+  lifecycle: {
+    renewAtPercent: 66.67,
+    renewDaysBefore: null,
+    supersededRevokeGraceDays: 7,
+    expiryWindowsDays: [30, 14, 7],
+    webhookUrl: null,
+    webhookAttempts: 5,
+    webhookRetryBaseMs: 2_000,
+    digestHourUtc: 7,
+    checkIntervalMs: 3_600_000,
+  },
   log: { level: 'info' },
 };

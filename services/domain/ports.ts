@@ -36,6 +36,13 @@ export interface RunOptions {
 
 export interface Runner {
   run(file: string, args: readonly string[], options: RunOptions): Promise<RunResult>;
+  /**
+   * Run with the output journaled to `journalDir` so the outcome survives the service's death (services/process
+   * journaled-run.ts). Optional: test runners may leave it out, and callers then fall back to `run`.
+   */
+  runJournaled?(file: string, args: readonly string[], options: RunOptions & { journalDir: string }): Promise<RunResult>;
+  /** The outcome of an earlier journaled run in `journalDir` (waiting for it if it still runs), or null. */
+  recoverJournaled?(journalDir: string): Promise<RunResult | null>;
 }
 
 /** What a CA backend needs to issue one certificate. */

@@ -48,6 +48,48 @@ export async function listRequestFiles(requestsDir: string): Promise<string[]> {
   return out;
 }
 
+/** Every `<FQDN>.json` in results/ (install results written by the installer). */
+export async function listResultFiles(resultsDir: string): Promise<string[]> {
+  const entries = await readdir(resultsDir, { withFileTypes: true }).catch(() => []);
+  return entries.filter((e) => e.isFile() && /\.json$/i.test(e.name) && !e.name.startsWith('.')).map((e) => path.join(resultsDir, e.name));
+}
+
+/** results/ is watched like requests/, with its own reconcile scan. */
+export function startResultsWatcher(o: Omit<RequestWatcherOptions, 'requestsDir'> & { resultsDir: string }): RequestWatcher {
+  const watcher: FSWatcher = watch(o.resultsDir, {
+    ignoreInitial: true,
+    depth: 0,
+    followSymlinks: false,
+    usePolling: o.polling,
+    interval: o.pollIntervalMs,
+    awaitWriteFinish: o.stableMs > 0 ? { stabilityThreshold: o.stableMs, pollInterval: Math.min(100, o.stableMs) } : false,
+  });
+  let lastEvent: number | null = null;
+  const report = (file: string): void => {
+    lastEvent = Date.now();
+    if (/\.json$/i.test(file)) o.onCandidate(file);
+  };
+  watcher.on('add', report);
+  watcher.on('change', report);
+  watcher.on('error', (err) => o.log.error({ err, event: 'watcher_error' }, 'the results watcher reported an error; the reconcile scan continues'));
+  const scan = async (): Promise<number> => {
+    const files = await listResultFiles(o.resultsDir);
+    for (const f of files) o.onCandidate(f);
+    return files.length;
+  };
+  const timer = setInterval(() => void scan().catch((err) => o.log.error({ err }, 'results scan failed')), o.reconcileIntervalMs);
+  timer.unref();
+  return {
+    ready: new Promise<void>((resolve) => watcher.once('ready', () => resolve())),
+    scan,
+    lastEventAt: () => lastEvent,
+    close: async () => {
+      clearInterval(timer);
+      await watcher.close();
+    },
+  };
+}
+
 export function startRequestWatcher(o: RequestWatcherOptions): RequestWatcher {
   let lastEvent: number | null = null;
   const watcher: FSWatcher = watch(o.requestsDir, {

@@ -9,6 +9,7 @@ import { ensureShareLayout } from '../intake/index.js';
 import { SqliteStore } from '../store/index.js';
 import type { PipelineContext } from './context.js';
 import { Pipeline } from './pipeline.js';
+import { Notifier } from './notifier.js';
 
 export interface AppDeps {
   clock: Clock;
@@ -19,6 +20,7 @@ export interface AppDeps {
 export interface App {
   ctx: PipelineContext;
   pipeline: Pipeline;
+  notifier: Notifier;
   close(): Promise<void>;
 }
 
@@ -33,11 +35,15 @@ export async function createApp(config: Readonly<Config>, deps: AppDeps, o: { in
     const backend = await createBackend(config, { ...deps, initIfMissing: o.initCa });
     const ctx: PipelineContext = { config, store, backend, clock: deps.clock, log: deps.log, runner: deps.runner, layout };
     const pipeline = new Pipeline(ctx);
+    const l = config.lifecycle;
+    const notifier = new Notifier({ url: l.webhookUrl, attempts: l.webhookAttempts, retryBaseMs: l.webhookRetryBaseMs, log: deps.log });
     return {
       ctx,
       pipeline,
+      notifier,
       close: async () => {
         await pipeline.stop();
+        await notifier.flush();
         store.close();
       },
     };

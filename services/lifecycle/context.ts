@@ -36,9 +36,23 @@ export function backoffDelayMs(attempt: number, baseMs: number, maxMs: number, r
   return Math.round(cap / 2 + (random() * cap) / 2);
 }
 
+/**
+ * The longest wait between retries for this request: the configured maximum, but shorter as the FQDN's current
+ * certificate nears its notAfter (at most 1/100 of its remaining life), so a renewal that keeps failing at the CA
+ * is tried more often the closer the agent is to going offline (issue 6: back off less as expiry approaches).
+ */
+export function retryCapMs(ctx: PipelineContext, r: StoredRequest): number {
+  const { retryBaseMs, retryMaxMs } = ctx.config.pipeline;
+  const now = ctx.clock.now().getTime();
+  const current = ctx.store.findCertificates({ fqdn: r.fqdn, state: 'active' }).filter((c) => c.requestId !== r.id);
+  if (current.length === 0) return retryMaxMs;
+  const left = Math.min(...current.map((c) => new Date(c.notAfter).getTime() - now));
+  return Math.max(retryBaseMs, Math.min(retryMaxMs, Math.floor(left / 100)));
+}
+
 export function scheduleRetry(ctx: PipelineContext, r: StoredRequest, reason: string, message: string, data?: Record<string, unknown>): StoredRequest {
   const attempts = r.attempts + 1;
-  const delay = backoffDelayMs(attempts - 1, ctx.config.pipeline.retryBaseMs, ctx.config.pipeline.retryMaxMs);
+  const delay = backoffDelayMs(attempts - 1, ctx.config.pipeline.retryBaseMs, retryCapMs(ctx, r));
   const nextAttemptAt = new Date(ctx.clock.now().getTime() + delay).toISOString();
   requestLog(ctx, r).warn({ event: 'retry', reason, attempts, nextAttemptAt }, message);
   return ctx.store.note(r.id, { reason, message: `${message} (attempt ${attempts}; next at ${nextAttemptAt})`, attempts, nextAttemptAt, data: data ?? null });

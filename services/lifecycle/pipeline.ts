@@ -7,6 +7,7 @@ import type { StoredRequest } from '../store/index.js';
 import { StateConflictError } from '../store/index.js';
 import { requestLog, scheduleRetry, type PipelineContext } from './context.js';
 import { ingestFile } from './ingest.js';
+import { ingestResultFile } from './results.js';
 import { checkStep, packageStep, republishRejectionStep, resumeStep, submitStep, verifyStep } from './steps.js';
 
 type Step = (ctx: PipelineContext, r: StoredRequest) => Promise<StoredRequest>;
@@ -42,6 +43,7 @@ export class Pipeline {
   private running = 0;
   private idleWaiters: (() => void)[] = [];
   private stopped = false;
+  private results: Promise<void> = Promise.resolve();
 
   constructor(private readonly ctx: PipelineContext) {}
 
@@ -50,6 +52,17 @@ export class Pipeline {
     if (this.stopped || this.filesInFlight.has(file)) return;
     this.files.add(file);
     this.pump();
+  }
+
+  /** An install result on the share: applied one at a time, in the order seen. */
+  offerResult(file: string): void {
+    if (this.stopped) return;
+    this.results = this.results
+      .then(async () => {
+        const out = await ingestResultFile(this.ctx, file);
+        if (out.kind === 'applied') this.pump();
+      })
+      .catch((err) => this.ctx.log.error({ err, file, event: 'result_error' }, `could not apply the install result ${file}`));
   }
 
   /** Look for due requests in the store and work on them. */
@@ -126,6 +139,7 @@ export class Pipeline {
 
   /** Resolves when nothing is queued, in flight, or due now. */
   async idle(): Promise<void> {
+    await this.results;
     for (;;) {
       if (this.running === 0 && this.files.size === 0 && this.ctx.store.dueRequests(this.ctx.clock.now(), 1).length === 0) return;
       await new Promise<void>((resolve) => {
@@ -146,5 +160,6 @@ export class Pipeline {
     this.stopped = true;
     this.files.clear();
     while (this.running > 0) await new Promise((r) => setTimeout(r, 20));
+    await this.results;
   }
 }

@@ -7,6 +7,7 @@ import type { AgentRole } from '../domain/index.js';
 import type { StoredRequest } from '../store/index.js';
 import type { PipelineContext } from './context.js';
 import { removeRejection } from './owner-files.js';
+import { renewalDueAt } from './renewal.js';
 
 /** Chain as the package wants it: every CA certificate, issuing CA first; the last one is the root. */
 export function chainForPackage(chain: Buffer[]): { der: Buffer; store: 'Root' | 'CA' }[] {
@@ -17,7 +18,10 @@ export async function publishRequestPackage(ctx: PipelineContext, r: StoredReque
   const cert = ctx.store.certificateForRequest(r.id);
   if (!cert) throw new Error(`request ${r.id} has no certificate`);
   const chain = await ctx.backend.chain();
-  const unc = ctx.config.packaging.resultsUncPath;
+  const { resultsUncPath, shareUncPath } = ctx.config.packaging;
+  const share = shareUncPath?.replace(/[\\/]+$/, '') ?? null;
+  const results = resultsUncPath?.replace(/[\\/]+$/, '') ?? (share ? `${share}\\results` : null);
+  const l = ctx.config.lifecycle;
   const pkg = await publishPackage(
     {
       shareRoot: ctx.layout.root,
@@ -29,7 +33,9 @@ export async function publishRequestPackage(ctx: PipelineContext, r: StoredReque
       requestId: r.id,
       issuedAt: cert.createdAt,
       issuer: describeCertificate(chain[0]!).subject,
-      resultsPath: unc ? `${unc.replace(/[\\/]+$/, '')}\\${r.fqdn}.json` : null,
+      resultsPath: results ? `${results}\\${r.fqdn}.json` : null,
+      renewalDueAt: renewalDueAt(new Date(cert.notBefore), new Date(cert.notAfter), { percent: l.renewAtPercent, daysBefore: l.renewDaysBefore }).toISOString(),
+      shareUncPath: share,
       makensisPath: ctx.config.packaging.makensisPath,
       buildExe: ctx.config.packaging.buildExe,
     },

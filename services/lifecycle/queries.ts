@@ -4,6 +4,7 @@
 import type { AuditEvent, RequestState } from '../domain/index.js';
 import { AgentcertError } from '../domain/index.js';
 import type { SqliteStore, StoredRequest } from '../store/index.js';
+import { renewalDueAt } from './renewal.js';
 
 export interface InventoryItem {
   id: string;
@@ -31,12 +32,12 @@ export function listInventory(store: SqliteStore, f: { state?: RequestState; exp
 
 export interface RecordView {
   request: Omit<StoredRequest, 'csrDer' | 'originalBytes'>;
-  certificate: { serialNumber: string; thumbprint: string; sha256: string; notBefore: string; notAfter: string; subject: string; issuer: string; state: string; pem: string } | null;
+  certificate: { serialNumber: string; thumbprint: string; sha256: string; notBefore: string; notAfter: string; renewalDueAt: string; subject: string; issuer: string; state: string; pem: string } | null;
   events: AuditEvent[];
 }
 
 /** Find by request id, fingerprint, FQDN (the newest request), serial or thumbprint. */
-export function showRecord(store: SqliteStore, key: string): RecordView {
+export function showRecord(store: SqliteStore, key: string, renewal: { percent: number; daysBefore: number | null } = { percent: 66.67, daysBefore: null }): RecordView {
   const k = key.trim();
   const r =
     store.getRequest(k.toLowerCase()) ??
@@ -52,7 +53,7 @@ export function showRecord(store: SqliteStore, key: string): RecordView {
   return {
     request,
     certificate: c
-      ? { serialNumber: c.serialNumber, thumbprint: c.thumbprint, sha256: c.sha256, notBefore: c.notBefore, notAfter: c.notAfter, subject: c.subject, issuer: c.issuer, state: c.state, pem: `-----BEGIN CERTIFICATE-----\n${c.der.toString('base64').replace(/(.{64})/g, '$1\n').replace(/\n$/, '')}\n-----END CERTIFICATE-----\n` }
+      ? { serialNumber: c.serialNumber, thumbprint: c.thumbprint, sha256: c.sha256, notBefore: c.notBefore, notAfter: c.notAfter, renewalDueAt: renewalDueAt(new Date(c.notBefore), new Date(c.notAfter), renewal).toISOString(), subject: c.subject, issuer: c.issuer, state: c.state, pem: `-----BEGIN CERTIFICATE-----\n${c.der.toString('base64').replace(/(.{64})/g, '$1\n').replace(/\n$/, '')}\n-----END CERTIFICATE-----\n` }
       : null,
     events: store.events(r.id),
   };

@@ -9,6 +9,7 @@ import type { StoredRequest } from '../store/index.js';
 import { scheduleRetry, transition, type PipelineContext } from './context.js';
 import { removePending, writePending, writeRejection } from './owner-files.js';
 import { publishRequestPackage } from './publish.js';
+import { checkRenewal } from './renewal.js';
 
 const SERVER_AUTH = '1.3.6.1.5.5.7.3.1';
 const CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
@@ -19,9 +20,11 @@ export async function checkStep(ctx: PipelineContext, r: StoredRequest): Promise
   const now = ctx.clock.now();
   const others = ctx.store.findCertificates({ fqdn: r.fqdn, state: 'active' }).filter((c) => new Date(c.notAfter) > now && c.requestId !== r.id);
   const hasOtherKey = others.some((c) => !describeCertificate(c.der).publicKeyDer.equals(parsed.publicKeyDer));
+  const renewal = checkRenewal(ctx.store, parsed, r.fqdn, now);
   const findings = [
     ...checkRequest({ parsed, fileFqdn: r.fqdn, minKeyBits: ctx.config.policy.minKeyBits }),
-    ...(tenant ? checkIdentity({ fqdn: r.fqdn, tenant, protectedNames: ctx.config.policy.protectedNames, hasActiveCertificateWithOtherKey: hasOtherKey }) : []),
+    ...(tenant ? checkIdentity({ fqdn: r.fqdn, tenant, protectedNames: ctx.config.policy.protectedNames, hasActiveCertificateWithOtherKey: hasOtherKey, isAuthenticatedRenewal: renewal.isRenewal }) : []),
+    ...(renewal.finding ? [renewal.finding] : []),
   ];
   const verdict = decideVerdict(findings);
   const summary = findings.filter((f) => f.severity === 'error' || f.holds).map((f) => f.message).join('; ');
@@ -33,7 +36,14 @@ export async function checkStep(ctx: PipelineContext, r: StoredRequest): Promise
     await writePending(ctx, r, findings);
     return transition(ctx, r, { from: 'received', to: 'awaiting_approval', reason: findings.find((f) => f.holds)!.rule, message: summary, findings });
   }
-  return transition(ctx, r, { from: 'received', to: 'checked', reason: 'CHECKS_PASSED', message: `request checks passed (${findings.length} note(s))`, findings });
+  return transition(ctx, r, {
+    from: 'received',
+    to: 'checked',
+    reason: renewal.isRenewal ? 'RENEWAL' : 'CHECKS_PASSED',
+    message: renewal.isRenewal ? `authenticated renewal of ${renewal.renewalOf}; request checks passed` : `request checks passed (${findings.length} note(s))`,
+    findings,
+    data: renewal.renewalOf ? { renewalOf: renewal.renewalOf } : null,
+  });
 }
 
 function issuanceInput(r: StoredRequest): IssuanceInput {

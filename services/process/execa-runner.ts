@@ -10,6 +10,7 @@
 import { execa } from 'execa';
 import type { RunOptions, RunResult, Runner } from '../domain/index.js';
 import { decodeOutput } from './output-text.js';
+import { recoverJournaled, runJournaled } from './journaled-run.js';
 
 /** Tool output is a few KB; a runaway process must not eat the service's memory. */
 const MAX_BUFFER_BYTES = 16 * 1024 * 1024;
@@ -29,6 +30,8 @@ function describeSpawnError(code: string | undefined, file: string, message: str
 
 export function createExecaRunner(): Runner {
   return {
+    runJournaled: (file, args, options) => runJournaled(file, args, { timeoutMs: options.timeoutMs, journalDir: options.journalDir, ...(options.env ? { env: options.env } : {}) }),
+    recoverJournaled: (dir) => recoverJournaled(dir),
     async run(file: string, args: readonly string[], options: RunOptions): Promise<RunResult> {
       const started = performance.now();
       const result = await execa(file, [...args], {

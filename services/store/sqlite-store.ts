@@ -251,6 +251,16 @@ export class SqliteStore {
     return (this.db.prepare(sql).all(...args, f.limit ?? 1000, f.offset ?? 0) as CertificateRow[]).map(rowToCertificate);
   }
 
+  /** An active certificate past its notAfter. */
+  expireCertificate(serial: string): void {
+    this.db.prepare(`UPDATE certificates SET state = 'expired' WHERE serial = ? AND state IN ('active', 'superseded')`).run(serial);
+  }
+
+  /** Mark a certificate superseded (a newer one for the same FQDN is installed). */
+  supersedeCertificate(serial: string): void {
+    this.db.prepare(`UPDATE certificates SET state = 'superseded' WHERE serial = ? AND state = 'active'`).run(serial);
+  }
+
   countByState(): Record<string, number> {
     const rows = this.db.prepare(`SELECT state, COUNT(*) AS n FROM requests GROUP BY state`).all() as { state: string; n: number }[];
     return Object.fromEntries(rows.map((r) => [r.state, r.n]));

@@ -7,6 +7,7 @@
  * `resume` starts at retrieve and never submits again (ARCHITECTURE.md "crash-safe"). Stand-alone CAs keep
  * requests pending by default (SCOM-FACTS §7), so pending-after-submit is the normal path.
  */
+import path from 'node:path';
 import { systemClock, type CaBackend, type CaOutcome, type CaPing, type Clock, type IssuanceInput, type Logger, type Runner } from '../../domain/index.js';
 import { createAdcsTools, type AdcsTools, type ToolRun } from './adcs-tools.js';
 import { createChainCache } from './chain-cache.js';
@@ -110,8 +111,19 @@ export function createAdcsBackend(o: AdcsBackendOptions): AdcsBackend {
 
   async function submit(input: IssuanceInput, persistCaRequestId: (id: string) => void): Promise<CaOutcome> {
     const files = await prepareWorkFiles(o.workDir, input.fingerprint, input.csrPem);
-    await clearCertFile(files);
-    const run = await tools.submit(files.requestFile, files.certFile);
+    const journal = path.join(files.dir, 'submit');
+    // A submit journaled before a crash (the service died while certreq ran): the CA may have taken the request.
+    // Its output names the RequestId; submitting again would leave a second request at the CA.
+    const earlier = await tools.recoverSubmit(journal);
+    const recovered = earlier ? parseCertreqSubmit(earlier.text) : null;
+    let run: ToolRun;
+    if (earlier && recovered?.requestId) {
+      log.warn({ event: 'ca_submit_recovered', caRequestId: recovered.requestId, fingerprint: input.fingerprint }, `recovered RequestId ${recovered.requestId} from a submit interrupted by a restart; not submitting again`);
+      run = earlier;
+    } else {
+      await clearCertFile(files);
+      run = await tools.submit(files.requestFile, files.certFile, journal);
+    }
     const parsed = parseCertreqSubmit(run.text);
     if (parsed.requestId !== null) {
       // domain/ports.ts: persisted before any further CA call, so a crash from here on resumes, never resubmits.

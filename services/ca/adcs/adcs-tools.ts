@@ -27,7 +27,10 @@ export interface ToolRun {
 }
 
 export interface AdcsTools {
-  submit(requestFile: string, certFile: string): Promise<ToolRun>;
+  /** Journaled when the runner can (journalDir): the outcome survives a crash of the service. */
+  submit(requestFile: string, certFile: string, journalDir?: string): Promise<ToolRun>;
+  /** What an earlier journaled submit printed (waiting for it if it still runs), or null. */
+  recoverSubmit(journalDir: string): Promise<ToolRun | null>;
   retrieve(requestId: string, certFile: string): Promise<ToolRun>;
   setExtension(requestId: string, oid: string, critical: boolean, valueFile: string): Promise<ToolRun>;
   resubmit(requestId: string): Promise<ToolRun>;
@@ -50,19 +53,27 @@ function transportReason(label: string, r: RunResult, text: string, timeoutMs: n
 }
 
 export function createAdcsTools(o: AdcsToolOptions): AdcsTools {
-  async function run(tool: 'certreq' | 'certutil', args: string[]): Promise<ToolRun> {
+  const toToolRun = (label: string, result: RunResult): ToolRun => {
+    const text = result.stderr ? `${result.stdout}${result.stdout.endsWith('\n') || !result.stdout ? '' : '\n'}${result.stderr}` : result.stdout;
+    return { text, result, transport: transportReason(label, result, text, o.timeoutMs) };
+  };
+  async function run(tool: 'certreq' | 'certutil', args: string[], journalDir?: string): Promise<ToolRun> {
     const file = tool === 'certreq' ? o.certreqPath : o.certutilPath;
     const label = `${tool} ${args.find((a) => a.startsWith('-') && a !== '-q' && a !== '-config') ?? ''}`.trim();
-    const result = await o.runner.run(file, args, { timeoutMs: o.timeoutMs });
-    const text = result.stderr ? `${result.stdout}${result.stdout.endsWith('\n') || !result.stdout ? '' : '\n'}${result.stderr}` : result.stdout;
-    const transport = transportReason(label, result, text, o.timeoutMs);
+    const result = journalDir && o.runner.runJournaled
+      ? await o.runner.runJournaled(file, args, { timeoutMs: o.timeoutMs, journalDir })
+      : await o.runner.run(file, args, { timeoutMs: o.timeoutMs });
     o.log.debug({ event: 'ca_tool_run', tool, args, exitCode: result.exitCode, timedOut: result.timedOut, durationMs: result.durationMs }, label);
-    return { text, result, transport };
+    return toToolRun(label, result);
   }
   const certreq = (args: string[]) => run('certreq', args);
   const certutil = (verb: string[]) => run('certutil', ['-config', o.config, ...verb]);
   return {
-    submit: (req, cer) => certreq(['-submit', '-q', '-config', o.config, req, cer]),
+    submit: (req, cer, journalDir) => run('certreq', ['-submit', '-q', '-config', o.config, req, cer], journalDir),
+    recoverSubmit: async (journalDir) => {
+      const result = o.runner.recoverJournaled ? await o.runner.recoverJournaled(journalDir) : null;
+      return result ? toToolRun('certreq -submit', result) : null;
+    },
     retrieve: (id, cer) => certreq(['-retrieve', '-q', '-config', o.config, id, cer]),
     // Flags 0 = non-critical (certutil -setextension syntax; SCOM-FACTS §7: "1 = critical").
     setExtension: (id, oid, critical, file) => certutil(['-setextension', id, oid, critical ? '1' : '0', `@${file}`]),
