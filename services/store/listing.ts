@@ -1,7 +1,9 @@
 /**
  * Index-backed pages for the admin surface: one SELECT with LIMIT/OFFSET and one COUNT per page, never a
  * per-row lookup, and never the BLOB columns (CSR, original bytes, certificate DER) a list does not show.
- * The indexes these queries use are migration 2 (migrations.ts).
+ * The indexes these queries use are migration 2 (migrations.ts). Pages are ordered by (key, rowid): every
+ * SQLite index ends with the rowid, so the inner `SELECT rowid … LIMIT/OFFSET` is answered from the index
+ * alone and only the page's own rows are read from the table — a deep page costs an index walk, not a sort.
  */
 import type Database from 'better-sqlite3';
 import type { RequestState } from '../domain/index.js';
@@ -91,7 +93,8 @@ export function pageRequests(db: Database.Database, f: RequestPageFilter): Page<
               r.next_attempt_at AS nextAttemptAt, r.created_at AS createdAt, r.updated_at AS updatedAt,
               c.serial AS serialNumber, c.state AS certificateState, c.not_after AS notAfter
        FROM requests r LEFT JOIN certificates c ON c.request_id = r.id
-       ${w} ORDER BY r.created_at DESC, r.id LIMIT ? OFFSET ?`,
+       WHERE r.rowid IN (SELECT r.rowid FROM requests r ${w} ORDER BY r.created_at DESC, r.rowid DESC LIMIT ? OFFSET ?)
+       ORDER BY r.created_at DESC, r.rowid DESC`,
     )
     .all(...args, f.limit, f.offset) as RequestSummary[];
   return { items: rows, total, limit: f.limit, offset: f.offset };
@@ -117,7 +120,9 @@ export function pageCertificates(db: Database.Database, f: CertificatePageFilter
   }
   const w = where.length ? `WHERE ${where.join(' AND ')}` : '';
   const total = (db.prepare(`SELECT COUNT(*) AS n FROM certificates ${w}`).get(...args) as { n: number }).n;
-  const rows = db.prepare(`SELECT ${CERT_COLUMNS} FROM certificates ${w} ORDER BY not_after, serial LIMIT ? OFFSET ?`).all(...args, f.limit, f.offset) as CertificateSummary[];
+  const rows = db
+    .prepare(`SELECT ${CERT_COLUMNS} FROM certificates WHERE rowid IN (SELECT rowid FROM certificates ${w} ORDER BY not_after, rowid LIMIT ? OFFSET ?) ORDER BY not_after, rowid`)
+    .all(...args, f.limit, f.offset) as CertificateSummary[];
   return { items: rows, total, limit: f.limit, offset: f.offset };
 }
 
