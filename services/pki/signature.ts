@@ -43,6 +43,10 @@ export function verifySignature(algId: Asn1, data: Buffer, signatureNode: Asn1, 
     if (!alg) return false;
     const keyType = key.asymmetricKeyType?.toUpperCase().replace('ED25519', 'Ed25519');
     if (keyType !== alg.key) return false;
+    // RFC 4055 §5 / RFC 3279 §2.2: PKCS#1 v1.5 algorithms take NULL or absent parameters, ECDSA and DSA none.
+    // Anything else is a changed envelope (the AlgorithmIdentifier is outside the signed bytes): not valid.
+    const params = children(algId)[1];
+    if (params && !(alg.key === 'RSA' && params.type === Type.NULL && params.tagClass === 0 && (params.value === '' || params.value == null))) return false;
     if (alg.key === 'RSA') return verify(alg.hash, data, { key, padding: constants.RSA_PKCS1_PADDING }, sig.bytes);
     // ECDSA and DSA signatures are DER Ecdsa-Sig-Value / Dss-Sig-Value (RFC 3279 §2.2.2, §2.2.3): node's default.
     return verify(alg.hash, data, key, sig.bytes);
