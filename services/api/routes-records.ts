@@ -32,7 +32,7 @@ export function registerRecordRoutes(app: FastifyInstance, d: RecordRouteDeps): 
   app.get<{ Params: Static<typeof S.KeyParam> }>(
     '/api/v1/requests/:id',
     { config: reader, schema: { tags: ['requests'], summary: 'One request (id, fingerprint, FQDN, serial or thumbprint) with its certificate, findings and every event', security, params: S.KeyParam, response: { 200: S.RequestDetail, ...S.errorResponses } } },
-    async (req) => showRecord(ctx.store, req.params.id),
+    async (req) => showRecord(ctx.store, req.params.id, { percent: ctx.config.lifecycle.renewAtPercent, daysBefore: ctx.config.lifecycle.renewDaysBefore }),
   );
 
   app.post<{ Params: Static<typeof S.KeyParam>; Body: Static<typeof S.ApproveBody> | undefined }>(

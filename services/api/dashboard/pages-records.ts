@@ -78,7 +78,7 @@ ${r.nextAttemptAt ? html`<tr><th>Next attempt</th><td>${r.nextAttemptAt} (attemp
 </tbody></table></div>
 ${c ? html`<h2>Certificate</h2><div class="panel" id="certificate"><table><tbody>
 <tr><th>Serial</th><td class="mono">${c.serialNumber}</td></tr><tr><th>State</th><td id="certificate-state">${stateBadge(c.state)}</td></tr>
-<tr><th>Valid</th><td>${c.notBefore} → ${c.notAfter}</td></tr><tr><th>Thumbprint</th><td class="mono">${c.thumbprint}</td></tr>
+<tr><th>Valid</th><td>${c.notBefore} → ${c.notAfter}${c.renewalDueAt ? html` <span class="muted">(renewal due ${c.renewalDueAt})</span>` : ''}</td></tr><tr><th>Thumbprint</th><td class="mono">${c.thumbprint}</td></tr>
 <tr><th>Subject / issuer</th><td>${c.subject} / ${c.issuer}</td></tr></tbody></table></div>` : ''}
 <h2>Findings</h2>
 ${r.findings.length ? html`<table id="findings"><thead><tr><th>Rule</th><th>Severity</th><th>Message</th><th>Fix</th></tr></thead><tbody>

@@ -92,7 +92,7 @@ export function registerDashboard(app: FastifyInstance, d: DashboardDeps): void 
 
   app.get<{ Params: { id: string }; Querystring: { notice?: string } }>('/requests/:id', { config: page, schema: hide }, async (req, reply) => {
     const notice = req.query.notice?.slice(0, 300);
-    return html(reply, requestDetailPage({ user: userOf(req), view: showRecord(ctx.store, req.params.id), ...(notice ? { notice } : {}) }));
+    return html(reply, requestDetailPage({ user: userOf(req), view: showRecord(ctx.store, req.params.id, { percent: ctx.config.lifecycle.renewAtPercent, daysBefore: ctx.config.lifecycle.renewDaysBefore }), ...(notice ? { notice } : {}) }));
   });
 
   const back = (reply: FastifyReply, id: string, notice: string) => reply.redirect(href(`/requests/${encodeURIComponent(id)}`, { notice }), 303);
