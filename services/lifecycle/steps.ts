@@ -2,7 +2,7 @@
  * One step per state (the cert-manager reconcile shape): read the current state, do one thing, record reason
  * and message. Each step is safe to run again after a crash at any instant.
  */
-import { derToPem, describeCertificate, parseRequest, verifyChain } from '../pki/index.js';
+import { derToPem, describeCertificate, parseRequest, verifyChain, type ParsedRequest } from '../pki/index.js';
 import { checkCertificate, checkIdentity, checkRequest, decideVerdict } from '../rules/index.js';
 import type { CaOutcome, IssuanceInput } from '../domain/index.js';
 import type { StoredRequest } from '../store/index.js';
@@ -14,8 +14,23 @@ import { checkRenewal } from './renewal.js';
 const SERVER_AUTH = '1.3.6.1.5.5.7.3.1';
 const CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
 
+/**
+ * A request is parsed once, not once per step (check, submit, verify): parsing verifies the signature, which
+ * costs a public-key import (bulk bench). Keyed by fingerprint, which names the bytes; bounded.
+ */
+const parsedCache = new Map<string, ParsedRequest>();
+function parsedRequest(r: StoredRequest): ParsedRequest {
+  let p = parsedCache.get(r.fingerprint);
+  if (!p) {
+    p = parseRequest(r.originalBytes);
+    if (parsedCache.size >= 4096) parsedCache.delete(parsedCache.keys().next().value as string);
+    parsedCache.set(r.fingerprint, p);
+  }
+  return p;
+}
+
 export async function checkStep(ctx: PipelineContext, r: StoredRequest): Promise<StoredRequest> {
-  const parsed = parseRequest(r.originalBytes);
+  const parsed = parsedRequest(r);
   const tenant = r.tenant === ctx.config.policy.defaultTenant.name ? ctx.config.policy.defaultTenant : ctx.config.policy.tenants.find((t) => t.name === r.tenant);
   const now = ctx.clock.now();
   const others = ctx.store.findCertificates({ fqdn: r.fqdn, state: 'active' }).filter((c) => new Date(c.notAfter) > now && c.requestId !== r.id);
@@ -47,7 +62,7 @@ export async function checkStep(ctx: PipelineContext, r: StoredRequest): Promise
 }
 
 function issuanceInput(r: StoredRequest): IssuanceInput {
-  const parsed = parseRequest(r.originalBytes);
+  const parsed = parsedRequest(r);
   const eku = parsed.requestedExtensions.extendedKeyUsage;
   return {
     fingerprint: r.fingerprint,
@@ -113,7 +128,7 @@ export async function verifyStep(ctx: PipelineContext, r: StoredRequest): Promis
   const chain = await ctx.backend.chain();
   const now = ctx.clock.now();
   const report = verifyChain({ leafDer: cert.der, intermediatesDer: chain.slice(0, -1), trustedRootsDer: chain.slice(-1), at: now });
-  const leaf = checkCertificate({ info: describeCertificate(cert.der), fqdn: r.fqdn, at: now, requestPublicKeyDer: parseRequest(r.originalBytes).publicKeyDer, minKeyBits: ctx.config.policy.minKeyBits });
+  const leaf = checkCertificate({ info: describeCertificate(cert.der), fqdn: r.fqdn, at: now, requestPublicKeyDer: parsedRequest(r).publicKeyDer, minKeyBits: ctx.config.policy.minKeyBits });
   const checks = [...report.checks, ...leaf];
   const failed = checks.filter((c) => !c.passed);
   if (failed.length > 0) {

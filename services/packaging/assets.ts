@@ -30,8 +30,17 @@ export function infTemplatePath(name: string): string {
   return path.join(assetRoot(), 'inf-templates', name);
 }
 
+/** The installer sources do not change while the service runs: read each once, not once a package. */
+const installerCache = new Map<string, Promise<string>>();
+
 export async function readInstaller(name: string): Promise<string> {
-  return readFile(installerPath(name), 'utf8');
+  let text = installerCache.get(name);
+  if (!text) {
+    text = readFile(installerPath(name), 'utf8');
+    installerCache.set(name, text);
+    text.catch(() => installerCache.delete(name));
+  }
+  return text;
 }
 
 export const INF_TEMPLATES = ['agent.inf', 'gateway.inf', 'management-server.inf', 'renewal.inf'] as const;

@@ -13,7 +13,7 @@ import { buildManifest, certificateFileName, chainFileNames, type Manifest } fro
 import { buildInstallerExe, findMakensis, type SigningConfig } from './nsis.js';
 import { renderInstallScript, toCrlf, withUtf8Bom } from './render.js';
 import { RENEW_SCRIPT, RENEWAL_INF, renderRenewalInf, renewalKeyLength } from './renewal.js';
-import { writeZip } from './zip.js';
+import { zipBuffer } from './zip.js';
 
 export interface DeliveryInput {
   shareRoot: string;
@@ -58,7 +58,7 @@ function assertFqdn(fqdn: string): void {
 async function renderPayload(input: DeliveryInput): Promise<{ files: { name: string; data: Buffer }[]; manifest: Manifest }> {
   const chainNames = chainFileNames(input.chain);
   const thumbprint = createHash('sha1').update(input.certificateDer).digest('hex').toUpperCase();
-  const renewalInf = renderRenewalInf(await readFile(infTemplatePath(RENEWAL_INF), 'utf8'), {
+  const renewalInf = renderRenewalInf(await readTemplate(infTemplatePath(RENEWAL_INF)), {
     fqdn: input.fqdn,
     thumbprint,
     keyLength: renewalKeyLength(input.certificateDer),
@@ -79,13 +79,28 @@ async function renderPayload(input: DeliveryInput): Promise<{ files: { name: str
   return { files, manifest };
 }
 
-async function stage(input: DeliveryInput, tmp: string, deps: { runner: Runner; log: Logger }): Promise<Manifest> {
+const templateCache = new Map<string, Promise<string>>();
+/** INF templates do not change while the service runs: read once. */
+function readTemplate(file: string): Promise<string> {
+  let t = templateCache.get(file);
+  if (!t) {
+    t = readFile(file, 'utf8');
+    templateCache.set(file, t);
+    t.catch(() => templateCache.delete(file));
+  }
+  return t;
+}
+
+/** Write every file of the package into the staging folder; returns each published file with its SHA-256. */
+async function stage(input: DeliveryInput, tmp: string, deps: { runner: Runner; log: Logger }): Promise<{ manifest: Manifest; published: { name: string; sha256: string }[] }> {
   const { files, manifest } = await renderPayload(input);
-  for (const f of files) await writeFileSynced(path.join(tmp, f.name), f.data);
   const manifestData = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`, 'utf8');
-  await writeFileSynced(path.join(tmp, 'manifest.json'), manifestData);
   const all = [...files, { name: 'manifest.json', data: manifestData }];
-  await writeZip(path.join(tmp, `${input.fqdn}.zip`), all, new Date(input.issuedAt));
+  const zipName = `${input.fqdn}.zip`;
+  const zipData = await zipBuffer(all, new Date(input.issuedAt));
+  // All files at once: their fsyncs overlap instead of queueing one behind the other (bulk bench).
+  await Promise.all([...all, { name: zipName, data: zipData }].map((f) => writeFileSynced(path.join(tmp, f.name), f.data)));
+  const published = [...all, { name: zipName, data: zipData }].map((f) => ({ name: f.name, sha256: sha256(f.data) }));
   const makensis = input.buildExe === false ? null : await findMakensis(deps.runner, deps.log, input.makensisPath);
   if (makensis) {
     const exeName = `${input.fqdn}-install.exe`;
@@ -100,11 +115,12 @@ async function stage(input: DeliveryInput, tmp: string, deps: { runner: Runner; 
       signing: input.signing ?? null,
     });
     await writeFileSynced(path.join(tmp, exeName), exe);
+    published.push({ name: exeName, sha256: sha256(exe) });
   } else if (input.buildExe !== false) {
     deps.log.info({ fqdn: input.fqdn }, 'makensis not found: package published without the .exe');
   }
   await fsyncPath(tmp);
-  return manifest;
+  return { manifest, published: published.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)) };
 }
 
 async function exists(p: string): Promise<boolean> {
@@ -117,17 +133,17 @@ export async function publishPackage(input: DeliveryInput, deps: { runner: Runne
   const final = path.join(issued, input.fqdn);
   const tmp = path.join(issued, `.tmp-${randomBytes(8).toString('hex')}`);
   let manifest: Manifest;
+  let files: { name: string; sha256: string }[];
   try {
     await mkdir(issued, { recursive: true });
     await mkdir(tmp);
-    manifest = await stage(input, tmp, deps);
+    ({ manifest, published: files } = await stage(input, tmp, deps));
     await swapIn(tmp, final, issued, input.fqdn);
   } catch (err) {
     await rm(tmp, { recursive: true, force: true }).catch(() => undefined);
     if (err instanceof AgentcertError) throw err;
     throw new AgentcertError('AC_PUBLISH_FAILED', `publishing ${input.fqdn} failed: ${(err as Error).message}`, [], { cause: err });
   }
-  const files = await listFiles(final);
   deps.log.info({ fqdn: input.fqdn, dir: final, files: files.length }, 'delivery package published');
   return { dir: final, files, manifest };
 }
@@ -149,13 +165,6 @@ async function swapIn(tmp: string, final: string, issued: string, fqdn: string):
   }
   await fsyncPath(issued);
   await rm(old, { recursive: true, force: true });
-}
-
-async function listFiles(dir: string): Promise<{ name: string; sha256: string }[]> {
-  const names = (await readdir(dir)).sort();
-  const out: { name: string; sha256: string }[] = [];
-  for (const name of names) out.push({ name, sha256: sha256(await readFile(path.join(dir, name))) });
-  return out;
 }
 
 /**

@@ -3,7 +3,7 @@
  * (inf-templates/renewal.inf with this certificate's thumbprint as `RenewalCert`), and the name and command line
  * of the scheduled task install-certificate.ps1 registers to run renew-certificate.ps1.
  */
-import { X509Certificate } from 'node:crypto';
+import { describeForPackage } from './certificate-facts.js';
 
 /** Files the package carries for the renewal task; the installer copies them to %ProgramData%\agentcert\<FQDN>\. */
 export const RENEW_SCRIPT = 'renew-certificate.ps1';
@@ -25,7 +25,7 @@ export function renewalTaskName(fqdn: string): string {
 
 /** The RSA key length of the certificate being renewed, at least 2048 (SCOM-FACTS §1.1 "Key length"). */
 export function renewalKeyLength(certificateDer: Buffer): number {
-  const bits = new X509Certificate(certificateDer).publicKey.asymmetricKeyDetails?.modulusLength ?? 2048;
+  const bits = describeForPackage(certificateDer).keyBits ?? 2048;
   return bits >= 4096 ? 4096 : bits >= 3072 ? 3072 : 2048;
 }
 

@@ -56,11 +56,24 @@ function checkCa(c: Cert, below: number, checks: ChainCheck[]): void {
   }
 }
 
+/** CA keys are few and checked for every certificate they issued: import each once (bulk bench). */
+const issuerKeys = new Map<string, ReturnType<typeof publicKeyObject>>();
+function issuerKey(spki: Buffer): ReturnType<typeof publicKeyObject> {
+  const k = spki.toString('base64');
+  let key = issuerKeys.get(k);
+  if (key === undefined) {
+    key = publicKeyObject(spki);
+    if (issuerKeys.size >= 64) issuerKeys.delete(issuerKeys.keys().next().value as string);
+    issuerKeys.set(k, key);
+  }
+  return key;
+}
+
 function checkPair(c: Cert, issuer: Cert, checks: ChainCheck[]): void {
   const namesChain = c.issuerDer.equals(issuer.subjectDer);
   checks.push({ rule: 'name-chaining', passed: namesChain,
     message: namesChain ? `issuer of ${c.info.subject || '(empty subject)'} is ${issuer.info.subject}` : `issuer name ${c.info.issuer} does not match ${issuer.info.subject}` });
-  const ok = verifySignature(c.algId, c.tbs, c.sig, publicKeyObject(issuer.info.publicKeyDer));
+  const ok = verifySignature(c.algId, c.tbs, c.sig, issuerKey(issuer.info.publicKeyDer));
   checks.push({ rule: 'signature', passed: ok,
     message: ok ? `signature of ${c.info.subject} verifies with the key of ${issuer.info.subject}` : `signature of ${c.info.subject} does not verify with the key of ${issuer.info.subject}` });
 }

@@ -5,7 +5,8 @@
  * the byte-identical certificate instead of issuing a second one.
  */
 import type { CaBackend, CaOutcome, Clock, IssuanceInput } from '../../domain/index.js';
-import { describeCertificate, newSerialHex, signLeafCertificate } from '../../pki/index.js';
+import { describeCertificate, newSerialHex } from '../../pki/index.js';
+import { createSignPool } from './sign-pool.js';
 import type { BuiltinCa } from './ca-files.js';
 
 export interface BuiltinBackendOptions {
@@ -13,6 +14,8 @@ export interface BuiltinBackendOptions {
   leafValidityDays: number;
   crlDistributionPoint: string | null;
   clock: Clock;
+  /** Signing threads (default: one per core, at most 4; 0 signs in the main thread). */
+  signWorkers?: number;
 }
 
 interface Intent {
@@ -39,9 +42,9 @@ function decodeIntent(id: string): Intent | null {
 export function createBuiltinBackend(o: BuiltinBackendOptions): CaBackend {
   const issuerNotAfter = describeCertificate(o.ca.signer.certDer).notAfter;
 
-  const sign = (input: IssuanceInput, intent: Intent, caRequestId: string): CaOutcome => {
-    const der = signLeafCertificate({
-      issuer: o.ca.signer,
+  const pool = createSignPool(o.ca.signer, o.signWorkers);
+  const sign = async (input: IssuanceInput, intent: Intent, caRequestId: string): Promise<CaOutcome> => {
+    const der = await pool.sign({
       publicKeyDer: input.publicKeyDer,
       fqdn: input.fqdn,
       serialHex: intent.serialHex,
