@@ -1,32 +1,94 @@
 /**
- * `npm run bench`: runs every bench module below in turn, prints each one's table and writes all rows to
- * bench-results.json. To add a bench, add an entry to BENCHES: a name and a function returning rows.
+ * `npm run bench`: runs every bench module below in turn, prints each one's detail table, then one summary
+ * table with every figure, its same-run baseline, the ratio and the target (met / not met), and the machine;
+ * writes everything to bench-results.json.
+ *
+ *   node dist/test/bench/run.js [name…]   only the named benches (bulk, adcs, startup, api-list)
+ *   BENCH_N=2000                          burst size of the bulk bench (default 10,000)
+ *   BENCH_CA_BITS=2048                    the built-in CA's key (default 3072, as `agentcert ca init` makes)
+ *
+ * To add a bench, add an entry to BENCHES: a name and a function returning detail rows and summary figures.
  */
 import { writeFileSync } from 'node:fs';
-import { runApiListBench } from './api-list.js';
+import { runApiListBench, type BenchRow } from './api-list.js';
+import { runBulkBench } from './bulk.js';
+import { machine, type BenchOutput, type Figure } from './common.js';
 
 type Row = Record<string, string | number>;
 
-const BENCHES: { name: string; run: () => Promise<Row[]> }[] = [
-  { name: 'api-list', run: async () => (await runApiListBench()) as unknown as Row[] },
+/** api-list's rows → the issue's figure: the worst query's p95 at each size, against the simplest query's. */
+function apiListFigures(rows: BenchRow[]): Figure[] {
+  const sizes = [...new Set(rows.map((r) => r.certificates))];
+  const worstAt = (n: number) => rows.filter((r) => r.certificates === n).reduce((a, b) => (b.p95Ms > a.p95Ms ? b : a));
+  const small = sizes.length > 1 ? worstAt(Math.min(...sizes)) : null;
+  return sizes.map((n) => {
+    const worst = worstAt(n);
+    const first = rows.find((r) => r.certificates === n && r.query === '/certificates?limit=100')!;
+    const vsSmall = small && n !== small.certificates ? `; ${(worst.p95Ms / small.p95Ms).toFixed(1)}× the ${small.certificates.toLocaleString('en-US')} p95` : '';
+    return {
+      bench: 'api-list', figure: `list p95 at ${n.toLocaleString('en-US')} certificates (worst of ${rows.filter((r) => r.certificates === n).length} queries: ${worst.query})`,
+      value: worst.p95Ms, unit: 'ms', baseline: `first page p95: ${first.p95Ms} ms`, ratio: `${(worst.p95Ms / first.p95Ms).toFixed(1)}× first page${vsSmall}`,
+      target: '< 50 ms', met: worst.p95Ms < 50,
+    };
+  });
+}
+
+const BENCHES: { name: string; run: () => Promise<BenchOutput> }[] = [
+  { name: 'bulk', run: runBulkBench },
+  {
+    name: 'api-list',
+    run: async () => {
+      const rows = await runApiListBench();
+      return { rows: rows as unknown as Row[], figures: apiListFigures(rows) };
+    },
+  },
 ];
 
-function printTable(rows: Row[]): void {
-  if (rows.length === 0) return;
-  const cols = Object.keys(rows[0]!);
-  const widths = cols.map((c) => Math.max(c.length, ...rows.map((r) => String(r[c]).length)));
-  const line = (cells: string[]) => cells.map((v, i) => v.padEnd(widths[i]!)).join('  ');
-  process.stdout.write(`${line(cols)}\n${line(widths.map((w) => '-'.repeat(w)))}\n`);
-  for (const r of rows) process.stdout.write(`${line(cols.map((c) => String(r[c])))}\n`);
+function table(rows: Row[]): string {
+  if (rows.length === 0) return '';
+  const cols = [...new Set(rows.flatMap((r) => Object.keys(r)))];
+  const widths = cols.map((c) => Math.max(c.length, ...rows.map((r) => String(r[c] ?? '').length)));
+  const line = (cells: string[]) => cells.map((v, i) => v.padEnd(widths[i]!)).join('  ').trimEnd();
+  return [line(cols), line(widths.map((w) => '-'.repeat(w))), ...rows.map((r) => line(cols.map((c) => String(r[c] ?? ''))))].join('\n') + '\n';
+}
+
+function summaryRows(figures: Figure[]): Row[] {
+  return figures.map((f) => ({
+    bench: f.bench,
+    figure: f.figure,
+    value: `${f.value} ${f.unit}`.trim(),
+    baseline: f.baseline ?? '',
+    ratio: f.ratio ?? '',
+    target: f.target ?? '',
+    met: f.met === undefined ? '' : f.met ? 'met' : 'NOT MET',
+  }));
 }
 
 const only = process.argv.slice(2);
+const unknown = only.filter((n) => !BENCHES.some((b) => b.name === n));
+if (unknown.length) {
+  process.stderr.write(`unknown bench ${unknown.join(', ')}; known: ${BENCHES.map((b) => b.name).join(', ')}\n`);
+  process.exit(2);
+}
+const host = machine();
 const results: Record<string, Row[]> = {};
+const figures: Figure[] = [];
+const errors: Record<string, string> = {};
 for (const b of BENCHES) {
   if (only.length && !only.includes(b.name)) continue;
   process.stdout.write(`\n== ${b.name}\n`);
-  results[b.name] = await b.run();
-  printTable(results[b.name]!);
+  try {
+    const out = await b.run();
+    results[b.name] = out.rows;
+    figures.push(...out.figures);
+    process.stdout.write(table(out.rows));
+  } catch (err) {
+    errors[b.name] = (err as Error).stack ?? String(err);
+    process.stdout.write(`FAILED: ${(err as Error).message}\n`);
+  }
 }
-writeFileSync('bench-results.json', JSON.stringify({ at: new Date().toISOString(), node: process.version, results }, null, 2) + '\n');
+process.stdout.write(`\n== summary\nmachine: ${host.nproc} × ${host.cpu}, ${host.memoryMB} MB, node ${host.node}, ${host.openssl}, ${host.os}\n`);
+process.stdout.write(table(summaryRows(figures)));
+writeFileSync('bench-results.json', JSON.stringify({ at: new Date().toISOString(), machine: host, env: { BENCH_N: process.env.BENCH_N ?? null, BENCH_CA_BITS: process.env.BENCH_CA_BITS ?? null }, figures, results, errors }, null, 2) + '\n');
 process.stdout.write('\nwrote bench-results.json\n');
+if (Object.keys(errors).length) process.exitCode = 1;
