@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig, type Config } from '../services/config/index.js';
 import { AgentcertError, systemClock, REQUEST_STATES, type RequestState } from '../services/domain/index.js';
-import { inspectRequest, listInventory, renderInspect, renderVerify, showRecord, storePath, verifyCertificateFile } from '../services/lifecycle/index.js';
+import { allPages, CERTIFICATE_EXPORT_COLUMNS, inspectRequest, listCertificates, listRequests, renderInspect, renderVerify, REQUEST_EXPORT_COLUMNS, showRecord, storePath, toCsv, verifyCertificateFile } from '../services/lifecycle/index.js';
 import { caExists, loadBuiltinChain } from '../services/ca/index.js';
 import { createLogger } from '../services/log.js';
 import { serve } from '../services/main.js';
@@ -14,7 +14,7 @@ import { SqliteStore } from '../services/store/index.js';
 import { caCommand } from './ca-command.js';
 import { adminCommands } from './admin-commands.js';
 import { lifecycleCommands } from './lifecycle-commands.js';
-import { toCsv, printTable } from './output.js';
+import { printTable } from './output.js';
 import { makeSampleRequest } from '../services/pki/index.js';
 
 export function configFrom(cmd: Command): Readonly<Config> {
@@ -46,7 +46,7 @@ export function registerCommands(program: Command): void {
 
   program
     .command('list')
-    .description('the inventory of requests and certificates')
+    .description('the inventory: requests, or with --expiring the active certificates that expire within DAYS days')
     .option('--state <state>', `only requests in this state (${REQUEST_STATES.join(', ')})`)
     .option('--expiring <days>', 'only active certificates expiring within DAYS days')
     .option('--json', 'print JSON')
@@ -56,10 +56,17 @@ export function registerCommands(program: Command): void {
       if (opts.expiring !== undefined && !/^\d+$/.test(opts.expiring)) throw new AgentcertError('AC_USAGE', `--expiring takes a number of days, not "${opts.expiring}"`);
       const store = openStore(configFrom(cmd));
       try {
-        const items = listInventory(store, { ...(opts.state ? { state: opts.state as RequestState } : {}), ...(opts.expiring !== undefined ? { expiringDays: Number(opts.expiring) } : {}), now: new Date() });
-        if (opts.json) out(JSON.stringify(items, null, 2));
-        else if (opts.csv) out(toCsv(items as unknown as Record<string, unknown>[], ['id', 'fqdn', 'tenant', 'state', 'serialNumber', 'thumbprint', 'notAfter', 'createdAt', 'updatedAt']));
-        else printTable(out, items as unknown as Record<string, unknown>[], ['id', 'fqdn', 'tenant', 'state', 'serialNumber', 'notAfter']);
+        // The same paged, index-backed queries as the API, a page at a time (100,000 rows stay cheap).
+        const expiring = opts.expiring !== undefined ? Number(opts.expiring) : undefined;
+        const now = new Date();
+        const rows: object[] =
+          expiring !== undefined
+            ? [...allPages((limit, offset) => listCertificates(store, { state: 'active', expiringWithinDays: expiring, limit, offset }, now))]
+            : [...allPages((limit, offset) => listRequests(store, { ...(opts.state ? { state: opts.state } : {}), limit, offset }))];
+        const columns = expiring !== undefined ? CERTIFICATE_EXPORT_COLUMNS : REQUEST_EXPORT_COLUMNS;
+        if (opts.json) out(JSON.stringify(rows, null, 2));
+        else if (opts.csv) out(toCsv(rows, columns));
+        else printTable(out, rows as Record<string, unknown>[], expiring !== undefined ? ['serialNumber', 'fqdn', 'tenant', 'state', 'notAfter'] : ['id', 'fqdn', 'tenant', 'state', 'serialNumber', 'notAfter']);
       } finally {
         store.close();
       }

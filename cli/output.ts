@@ -1,14 +1,4 @@
-/** Table and CSV output for the CLI. */
-
-/** RFC 4180: quote fields holding a comma, a quote or a line break; double the quotes inside. */
-export function csvField(v: unknown): string {
-  const s = v === null || v === undefined ? '' : String(v);
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
-export function toCsv(rows: Record<string, unknown>[], columns: string[]): string {
-  return [columns.join(','), ...rows.map((r) => columns.map((c) => csvField(r[c])).join(','))].join('\r\n') + '\r\n';
-}
+/** Table output for the CLI (CSV: services/lifecycle/inventory.ts, shared with the API). */
 
 export function printTable(out: (s: string) => void, rows: Record<string, unknown>[], columns: string[]): void {
   if (rows.length === 0) return out('(nothing)');

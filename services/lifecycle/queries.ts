@@ -1,34 +1,10 @@
 /**
- * Read-side application functions shared by the CLI and the API: the inventory and one record's history.
+ * One record's whole history (CLI `show`); the paged lists are in inventory.ts.
  */
-import type { AuditEvent, RequestState } from '../domain/index.js';
+import type { AuditEvent } from '../domain/index.js';
 import { AgentcertError } from '../domain/index.js';
 import type { SqliteStore, StoredRequest } from '../store/index.js';
 import { renewalDueAt } from './renewal.js';
-
-export interface InventoryItem {
-  id: string;
-  fqdn: string;
-  tenant: string;
-  state: RequestState;
-  serialNumber: string | null;
-  thumbprint: string | null;
-  notAfter: string | null;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export function listInventory(store: SqliteStore, f: { state?: RequestState; expiringDays?: number; now: Date; limit?: number; offset?: number }): InventoryItem[] {
-  const rows = store.findRequests({ ...(f.state ? { state: f.state } : {}), limit: f.limit ?? 100_000, offset: f.offset ?? 0 });
-  const horizon = f.expiringDays !== undefined ? new Date(f.now.getTime() + f.expiringDays * 86_400_000) : null;
-  const out: InventoryItem[] = [];
-  for (const r of rows) {
-    const c = store.certificateForRequest(r.id);
-    if (horizon && (!c || c.state !== 'active' || new Date(c.notAfter) > horizon)) continue;
-    out.push({ id: r.id, fqdn: r.fqdn, tenant: r.tenant, state: r.state, serialNumber: c?.serialNumber ?? null, thumbprint: c?.thumbprint ?? null, notAfter: c?.notAfter ?? null, createdAt: r.createdAt, updatedAt: r.updatedAt });
-  }
-  return out;
-}
 
 export interface RecordView {
   request: Omit<StoredRequest, 'csrDer' | 'originalBytes'>;

@@ -78,7 +78,7 @@ describe('agentcert CLI', () => {
     expect(list).toHaveLength(1);
     expect(list[0]).toMatchObject({ fqdn: 'app01.contoso.local', state: 'packaged' });
     const csv = runCli(['list', '--csv', ...dirs()]).stdout.split('\r\n');
-    expect(csv[0]).toBe('id,fqdn,tenant,state,serialNumber,thumbprint,notAfter,createdAt,updatedAt');
+    expect(csv[0]).toBe('id,fqdn,tenant,role,state,sourceName,serialNumber,certificateState,notAfter,createdAt,updatedAt,fingerprint');
     expect(csv[1]).toContain('app01.contoso.local');
     expect(JSON.parse(runCli(['list', '--expiring', '800', '--json', ...dirs()]).stdout)).toHaveLength(1);
     expect(JSON.parse(runCli(['list', '--expiring', '30', '--json', ...dirs()]).stdout)).toHaveLength(0);
