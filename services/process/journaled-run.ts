@@ -18,7 +18,8 @@ function writeAtomic(file: string, text: string): void {
   renameSync(`${file}.tmp`, file);
 }
 
-function alive(pid: number): boolean {
+/** Whether a process exists (signal 0 checks without sending; EPERM means it exists under another user). */
+export function isProcessAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -79,7 +80,7 @@ export async function recoverJournaled(journalDir: string): Promise<RunResult | 
   if (!existsSync(f.pid)) return existsSync(f.out) ? resultFrom(journalDir, null, false, 0) : null;
   const { pid, deadline } = JSON.parse(readFileSync(f.pid, 'utf8')) as { pid: number; deadline: number };
   let timedOut = false;
-  while (alive(pid)) {
+  while (isProcessAlive(pid)) {
     if (Date.now() >= deadline) {
       timedOut = true;
       try {

@@ -5,15 +5,7 @@
 import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { AgentcertError } from '../domain/index.js';
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+import { isProcessAlive } from '../process/index.js';
 
 export function acquireDataLock(dataDir: string): () => void {
   const file = path.join(dataDir, 'agentcert.lock');
@@ -32,7 +24,7 @@ export function acquireDataLock(dataDir: string): () => void {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const owner = Number(readFileSync(file, 'utf8').trim());
-      if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && pidAlive(owner)) {
+      if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && isProcessAlive(owner)) {
         throw new AgentcertError('AC_STORE_LOCKED', `agentcert (pid ${owner}) already serves ${dataDir}`);
       }
       rmSync(file, { force: true });
@@ -45,7 +37,7 @@ export function acquireDataLock(dataDir: string): () => void {
 export function dataLockHolder(dataDir: string): number | null {
   try {
     const owner = Number(readFileSync(path.join(dataDir, 'agentcert.lock'), 'utf8').trim());
-    return Number.isInteger(owner) && owner > 0 && pidAlive(owner) ? owner : null;
+    return Number.isInteger(owner) && owner > 0 && isProcessAlive(owner) ? owner : null;
   } catch {
     return null;
   }
