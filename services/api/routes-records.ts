@@ -89,6 +89,10 @@ export function registerRecordRoutes(app: FastifyInstance, d: RecordRouteDeps): 
     { config: reader, schema: { tags: ['audit'], summary: 'The audit trail across requests, newest first (filter by request, actor, reason)', security, querystring: S.EventListQuery, response: { 200: S.EventPage, ...S.errorResponses } } },
     async (req) => {
       const q = req.query;
+      // The schema's coercion lets "Infinity" through as an integer; SQLite then fails (torture API fuzz found the 500).
+      for (const [k, v] of [['limit', q.limit], ['offset', q.offset]] as const) {
+        if (v !== undefined && !Number.isSafeInteger(v)) throw new AgentcertError('AC_USAGE', `${k} must be a whole number, not ${v}`);
+      }
       return ctx.store.pageEvents({ ...(q.requestId ? { requestId: q.requestId } : {}), ...(q.actor ? { actor: q.actor } : {}), ...(q.reason ? { reason: q.reason } : {}), limit: q.limit ?? 100, offset: q.offset ?? 0 });
     },
   );

@@ -28,15 +28,24 @@ export interface DashboardDeps {
 const PAGE = 50;
 const page = { auth: 'page' as const };
 const pageAdmin = { auth: 'page-admin' as const };
-type Form = Record<string, string | undefined>;
-type ListQuery = { q?: string; state?: string; offset?: string; expiring?: string };
+type Form = Record<string, unknown>;
+type ListQuery = { q?: unknown; state?: unknown; offset?: unknown; expiring?: unknown };
 
 function userOf(req: FastifyRequest): PageUser {
   return { name: req.session!.name, role: req.session!.role, csrf: req.session!.csrf };
 }
 
 const html = (reply: FastifyReply, body: string) => reply.type('text/html; charset=utf-8').send(body);
-const num = (s: string | undefined) => (s && /^\d+$/.test(s) ? Number(s) : undefined);
+/**
+ * A query or form field as one string: a repeated key arrives as an array, a JSON body can hold any value
+ * (found by the torture API fuzz: both ended in a 500).
+ */
+const one = (v: unknown): string | undefined => (typeof v === 'string' ? v : Array.isArray(v) && typeof v[0] === 'string' ? v[0] : undefined);
+/** A page offset or a day count: digits only, and small enough for SQLite and for date arithmetic. */
+const num = (v: unknown, max = 1_000_000_000) => {
+  const s = one(v);
+  return s && /^\d{1,10}$/.test(s) ? Math.min(Number(s), max) : undefined;
+};
 /** Only local paths: `next` must never send a signed-in admin to another site. */
 const safeNext = (n: string | undefined) => (n && /^\/(?![/\\])/.test(n) ? n : '/');
 
@@ -47,7 +56,7 @@ export function registerDashboard(app: FastifyInstance, d: DashboardDeps): void 
   app.get<{ Querystring: { next?: string } }>('/login', { config: { auth: 'public' }, schema: hide }, async (req, reply) => html(reply, loginPage({ next: safeNext(req.query.next), error: null })));
 
   app.post<{ Body: Form }>('/login', { config: { auth: 'public' }, schema: hide }, async (req, reply) => {
-    const next = safeNext(req.body?.next);
+    const next = safeNext(one(req.body?.next));
     const wait = d.throttle.blockedFor(req.ip);
     if (wait > 0) return html(reply.code(429).header('Retry-After', String(Math.ceil(wait / 1000))), loginPage({ next, error: `Too many failed attempts; try again in ${Math.ceil(wait / 1000)} s.` }));
     const token = d.verifier.verify(String(req.body?.token ?? '').trim());
@@ -76,40 +85,42 @@ export function registerDashboard(app: FastifyInstance, d: DashboardDeps): void 
   });
 
   app.get<{ Querystring: ListQuery }>('/requests', { config: page, schema: hide }, async (req, reply) => {
-    const q = req.query;
+    const q = { ...req.query, q: one(req.query.q), state: one(req.query.state) };
     const state = q.state && (REQUEST_STATES as readonly string[]).includes(q.state) ? q.state : undefined;
     const p = listRequests(ctx.store, { ...(q.q ? { q: q.q } : {}), ...(state ? { state } : {}), limit: PAGE, offset: num(q.offset) ?? 0 });
     return html(reply, requestsPage({ user: userOf(req), page: p, ...(q.q ? { q: q.q } : {}), ...(state ? { state } : {}), states: REQUEST_STATES }));
   });
 
   app.get<{ Querystring: ListQuery }>('/certificates', { config: page, schema: hide }, async (req, reply) => {
-    const q = req.query;
+    const q = { ...req.query, q: one(req.query.q), state: one(req.query.state) };
     const state = q.state && (CERTIFICATE_STATES as readonly string[]).includes(q.state) ? q.state : undefined;
-    const expiring = num(q.expiring);
+    const expiring = num(q.expiring, 36500);
     const p = listCertificates(ctx.store, { ...(q.q ? { q: q.q } : {}), ...(state ? { state } : {}), ...(expiring !== undefined ? { expiringWithinDays: expiring } : {}), limit: PAGE, offset: num(q.offset) ?? 0 }, ctx.clock.now());
     return html(reply, certificatesPage({ user: userOf(req), page: p, ...(q.q ? { q: q.q } : {}), ...(state ? { state } : {}), ...(expiring !== undefined ? { expiring: String(expiring) } : {}), states: CERTIFICATE_STATES }));
   });
 
-  app.get<{ Params: { id: string }; Querystring: { notice?: string } }>('/requests/:id', { config: page, schema: hide }, async (req, reply) => {
-    const notice = req.query.notice?.slice(0, 300);
+  app.get<{ Params: { id: string }; Querystring: { notice?: unknown } }>('/requests/:id', { config: page, schema: hide }, async (req, reply) => {
+    const notice = one(req.query.notice)?.slice(0, 300);
     return html(reply, requestDetailPage({ user: userOf(req), view: showRecord(ctx.store, req.params.id, { percent: ctx.config.lifecycle.renewAtPercent, daysBefore: ctx.config.lifecycle.renewDaysBefore }), ...(notice ? { notice } : {}) }));
   });
 
   const back = (reply: FastifyReply, id: string, notice: string) => reply.redirect(href(`/requests/${encodeURIComponent(id)}`, { notice }), 303);
 
   app.post<{ Params: { id: string }; Body: Form }>('/requests/:id/approve', { config: pageAdmin, schema: hide, preHandler: checkCsrf }, async (req, reply) => {
-    const r = await approveRequest(ctx, req.params.id, { actor: actorOf(req.principal!), ...(req.body.comment?.trim() ? { comment: req.body.comment } : {}) });
+    const comment = one(req.body.comment);
+    const r = await approveRequest(ctx, req.params.id, { actor: actorOf(req.principal!), ...(comment?.trim() ? { comment } : {}) });
     d.kick();
     return back(reply, r.id, `Approved by ${req.principal!.name}; the pipeline issues it now.`);
   });
 
   app.post<{ Params: { id: string }; Body: Form }>('/requests/:id/deny', { config: pageAdmin, schema: hide, preHandler: checkCsrf }, async (req, reply) => {
-    const r = await denyRequest(ctx, req.params.id, { actor: actorOf(req.principal!), reason: req.body.reason ?? '' });
+    const r = await denyRequest(ctx, req.params.id, { actor: actorOf(req.principal!), reason: one(req.body.reason) ?? '' });
     return back(reply, r.id, `Denied by ${req.principal!.name}; the reason is in rejected/${r.fqdn}.txt.`);
   });
 
   app.post<{ Params: { serial: string }; Body: Form }>('/certificates/:serial/revoke', { config: pageAdmin, schema: hide, preHandler: checkCsrf }, async (req, reply) => {
-    const r = await revokeCertificate(ctx, req.params.serial, { actor: actorOf(req.principal!), reason: req.body.reason ?? 'unspecified', ...(req.body.comment?.trim() ? { comment: req.body.comment } : {}) });
+    const comment = one(req.body.comment);
+    const r = await revokeCertificate(ctx, req.params.serial, { actor: actorOf(req.principal!), reason: one(req.body.reason) ?? 'unspecified', ...(comment?.trim() ? { comment } : {}) });
     return back(reply, r.requestId, `Certificate ${r.serialNumber} revoked (${r.reason})${r.crl ? `; CRL ${r.crl.crlNumber} published` : ''}.`);
   });
 }
