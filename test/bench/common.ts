@@ -113,7 +113,7 @@ export interface Service {
 }
 
 /** `agentcert serve …` as a child process: node runs the CLI directly, so proc.pid is the service itself. */
-export function startService(args: string[], env: NodeJS.ProcessEnv = cliEnv()): Service {
+export function startService(args: string[], env: NodeJS.ProcessEnv = cliEnv(), o: { fullLog?: boolean } = {}): Service {
   const spawnedAt = process.hrtime.bigint();
   const proc = spawn(process.execPath, [cliPath, 'serve', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
@@ -124,9 +124,9 @@ export function startService(args: string[], env: NodeJS.ProcessEnv = cliEnv()):
     out += d.toString();
     for (const w of [...waiters]) if (w.re.test(out)) (waiters.splice(waiters.indexOf(w), 1), w.resolve(at));
   });
-  // stderr carries the JSON log; keep only its tail (a 10,000 burst logs tens of MB).
+  // stderr carries the JSON log; keep only its tail (a 10,000 burst logs tens of MB) unless asked for all of it.
   proc.stderr!.on('data', (d: Buffer) => {
-    err = (err + d.toString()).slice(-64_000);
+    err = o.fullLog ? err + d.toString() : (err + d.toString()).slice(-64_000);
   });
   const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
   return {

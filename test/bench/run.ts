@@ -10,8 +10,10 @@
  * To add a bench, add an entry to BENCHES: a name and a function returning detail rows and summary figures.
  */
 import { writeFileSync } from 'node:fs';
+import { runAdcsBench } from './adcs.js';
 import { runApiListBench, type BenchRow } from './api-list.js';
 import { runBulkBench } from './bulk.js';
+import { runStartupBench } from './startup.js';
 import { machine, type BenchOutput, type Figure } from './common.js';
 
 type Row = Record<string, string | number>;
@@ -35,6 +37,8 @@ function apiListFigures(rows: BenchRow[]): Figure[] {
 
 const BENCHES: { name: string; run: () => Promise<BenchOutput> }[] = [
   { name: 'bulk', run: runBulkBench },
+  { name: 'adcs', run: runAdcsBench },
+  { name: 'startup', run: runStartupBench },
   {
     name: 'api-list',
     run: async () => {
