@@ -55,11 +55,20 @@ export function isDnsName(name: string): boolean {
   return name.split('.').every((l) => /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i.test(l));
 }
 
+/**
+ * Win32 device names (CON, PRN, AUX, NUL, COM1–9, LPT1–9; Windows also reads the superscript digits ¹²³): a file
+ * or folder named so, with any extension after a dot, opens the device on Windows clients, so a package folder
+ * `issued\con.contoso.local\` could not be read from the share.
+ */
+export function isReservedWindowsName(name: string): boolean {
+  return /^(con|prn|aux|nul|com[1-9\u00b9\u00b2\u00b3]|lpt[1-9\u00b9\u00b2\u00b3])(\..*)?$/i.test(name.trim());
+}
+
 /** The FQDN a request file is named after (lower case), or null when the name is not `<FQDN>.req`. */
 export function fqdnFromFileName(name: string): string | null {
   if (!/\.req$/i.test(name)) return null;
   const stem = name.slice(0, -4).trim().toLowerCase();
-  return isDnsName(stem) ? stem : null;
+  return isDnsName(stem) && !isReservedWindowsName(stem) ? stem : null;
 }
 
 /**
@@ -68,5 +77,5 @@ export function fqdnFromFileName(name: string): string | null {
  */
 export function safeFileStem(name: string): string {
   const stem = name.replace(/\.req$/i, '').replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^\.+/, '_').slice(0, 100) || '_';
-  return /^(con|prn|aux|nul|com[1-9]|lpt[1-9])(\..*)?$/i.test(stem) ? `_${stem}` : stem;
+  return isReservedWindowsName(stem) ? `_${stem}` : stem;
 }

@@ -24,11 +24,27 @@ export async function writeFileAtomic(file: string, data: string | Buffer): Prom
   }
 }
 
-/** Move a processed request into archive/ under a unique name; never overwrites, never deletes. */
-export async function archiveFile(src: string, archiveDir: string, stampedName: string): Promise<string> {
+async function uniqueArchivePath(archiveDir: string, stampedName: string): Promise<string> {
   await mkdir(archiveDir, { recursive: true });
   let dest = path.join(archiveDir, stampedName);
   for (let i = 1; await exists(dest); i++) dest = path.join(archiveDir, `${stampedName}.${i}`);
+  return dest;
+}
+
+/**
+ * Move an entry that is not a regular file (a symlink, a folder, a pipe) into archive/ as it is: rename only,
+ * which moves the link or the folder itself and never reads or touches what a link points to. Across volumes
+ * (EXDEV) it is left where it is — copying would follow the link.
+ */
+export async function archiveEntry(src: string, archiveDir: string, stampedName: string): Promise<string> {
+  const dest = await uniqueArchivePath(archiveDir, stampedName);
+  await rename(src, dest);
+  return dest;
+}
+
+/** Move a processed request into archive/ under a unique name; never overwrites, never deletes. */
+export async function archiveFile(src: string, archiveDir: string, stampedName: string): Promise<string> {
+  const dest = await uniqueArchivePath(archiveDir, stampedName);
   try {
     await rename(src, dest);
   } catch (err) {

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { TenantConfig } from '../config/index.js';
 import { isAgentcertError, type Finding } from '../domain/index.js';
-import { archiveFile, fqdnFromFileName, safeFileStem, safeReadRequest } from '../intake/index.js';
+import { archiveEntry, archiveFile, fqdnFromFileName, isDnsName, isReservedWindowsName, safeFileStem, safeReadRequest, type SafeRead } from '../intake/index.js';
 import { parseRequest, type ParsedRequest } from '../pki/index.js';
 import type { StoredRequest } from '../store/index.js';
 import { requestLog, type PipelineContext } from './context.js';
@@ -39,11 +39,7 @@ export async function ingestFile(ctx: PipelineContext, file: string): Promise<In
   const name = path.basename(file);
   const read = await safeReadRequest(file, ctx.config.share.maxRequestBytes);
   if (read.kind === 'gone') return { kind: 'skipped', why: 'gone' };
-  if (read.kind === 'not-a-file') {
-    // Never followed or read: a symlink could point outside the share, a directory is not a request.
-    ctx.log.warn({ event: 'intake_skipped', file, what: read.what }, `${name} is a ${read.what}, not a request file; it is left alone`);
-    return { kind: 'skipped', why: read.what };
-  }
+  if (read.kind === 'not-a-file') return ingestNotAFile(ctx, file, read);
   const tenant = tenantForFile(ctx, file);
   const fileFqdn = fqdnFromFileName(name);
   const findings: Finding[] = [];
@@ -62,14 +58,16 @@ export async function ingestFile(ctx: PipelineContext, file: string): Promise<In
     } catch (err) {
       if (!isAgentcertError(err)) throw err;
       const ageMs = ctx.clock.now().getTime() - read.mtimeMs;
-      if (err.code === 'AC_REQUEST_INCOMPLETE' && ageMs < ctx.config.share.incompleteGraceMs) {
-        return { kind: 'skipped', why: 'incomplete' }; // still being written: look again later
-      }
+      // Still being written (a PEM with no END line, DER shorter than its length): look again later. So is an
+      // empty file younger than share.stableMs: a copy over SMB creates the file empty first, and the reconcile
+      // scan (unlike the watcher) does not wait for the size to settle.
+      const unfinished = err.code === 'AC_REQUEST_INCOMPLETE' ? ctx.config.share.incompleteGraceMs : bytes.length === 0 ? ctx.config.share.stableMs : 0;
+      if (ageMs < unfinished) return { kind: 'skipped', why: 'incomplete' };
       fingerprint = sha256(bytes);
       findings.push(fileFinding('FILE_NOT_A_REQUEST', `${name} is not a certificate request: ${err.message}`, 'drop the .req file that certreq -new wrote (PEM "BEGIN NEW CERTIFICATE REQUEST" or DER), unchanged'));
     }
   }
-  if (!fileFqdn) findings.push(fileFinding('FILE_NAME', `the file name "${name}" is not <FQDN>.req`, 'name the file after the host\'s fully qualified DNS name, for example web01.contoso.local.req', name));
+  if (!fileFqdn) findings.push(fileNameFinding(name));
   if (!tenant) findings.push(fileFinding('FILE_TENANT_FOLDER', `the folder "${path.basename(path.dirname(file))}" is not a configured tenant`, 'drop the request in requests/ or in the folder of your tenant'));
 
   const fqdn = fileFqdn ?? safeFileStem(name).toLowerCase();
@@ -91,6 +89,48 @@ export async function ingestFile(ctx: PipelineContext, file: string): Promise<In
   const dest = await archiveFile(file, path.join(ctx.layout.archive), archiveName(ctx, current.id, tenantName, name));
   requestLog(ctx, current).info({ event: 'archived', file: path.basename(dest) }, `original archived as archive/${path.basename(dest)}`);
   return { kind: 'stored', request: current, created };
+}
+
+function fileNameFinding(name: string): Finding {
+  const stem = name.replace(/\.req$/i, '').trim();
+  if (isReservedWindowsName(stem) && isDnsName(stem)) {
+    return fileFinding('FILE_NAME', `the file name "${name}" starts with the reserved Windows device name ${stem.split('.')[0]!.toUpperCase()}; its package folder could not be opened from Windows`, 'request the certificate for a host name whose first label is not CON, PRN, AUX, NUL, COM1-9 or LPT1-9', name);
+  }
+  return fileFinding('FILE_NAME', `the file name "${name}" is not <FQDN>.req`, 'name the file after the host\'s fully qualified DNS name, for example web01.contoso.local.req', name);
+}
+
+/**
+ * A symlink, a folder, a pipe or a hard link named like a request: never opened or followed (it could point
+ * outside the share). It is rejected once, with the reason in rejected/, and the entry itself (not what it points
+ * to) is moved into archive/, so the reconcile scan does not meet it again. Its identity (device, inode, ctime)
+ * is the idempotency key: a crash before the move finds the same row, and a new entry under the same name later
+ * is a new drop.
+ */
+async function ingestNotAFile(ctx: PipelineContext, file: string, read: Extract<SafeRead, { kind: 'not-a-file' }>): Promise<IngestResult> {
+  const name = path.basename(file);
+  const rel = path.relative(ctx.layout.requests, file);
+  const tenantName = tenantForFile(ctx, file)?.name ?? 'unknown';
+  const { dev, ino, ctimeMs } = read.identity;
+  const fingerprint = sha256(Buffer.from(`not-a-file:${read.what}:${rel}:${dev}:${ino}:${ctimeMs}`));
+  const findings = [fileFinding('FILE_NOT_A_FILE', `${name} is ${read.detail}, not a request file; it was not opened or followed, and was moved to archive/ as it is`, 'copy the .req file that certreq -new wrote onto the share itself (not a link, shortcut or folder)', read.what)];
+  const fqdn = fqdnFromFileName(name) ?? safeFileStem(name).toLowerCase();
+  const { request, created } = ctx.store.insertRequest(
+    { fingerprint, fqdn, tenant: tenantName, csrDer: null, originalBytes: Buffer.alloc(0), sourceName: rel },
+    `${rel} received (${read.detail})`,
+    { reason: 'FILE_NOT_A_FILE', message: findings[0]!.message, findings },
+  );
+  if (created) requestLog(ctx, request).warn({ event: 'received->rejected', reason: 'FILE_NOT_A_FILE', what: read.what, message: findings[0]!.message }, findings[0]!.message);
+  // Written again when the row already existed (a crash came before the move): idempotent, no new event.
+  await writeRejection(ctx, request, findings);
+  try {
+    const dest = await archiveEntry(file, ctx.layout.archive, archiveName(ctx, request.id, tenantName, name));
+    requestLog(ctx, request).info({ event: 'archived', file: path.basename(dest) }, `${read.what} moved to archive/${path.basename(dest)} without following it`);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return { kind: 'skipped', why: 'gone' };
+    requestLog(ctx, request).warn({ event: 'intake_skipped', file, what: read.what, err }, `${name} could not be moved to archive/ (${code ?? 'error'}); it is left where it is`);
+  }
+  return { kind: 'stored', request, created };
 }
 
 /** The same request dropped again: nothing is issued; its package (or rejection) is published again. */
