@@ -29,12 +29,18 @@ function parsedRequest(r: StoredRequest): ParsedRequest {
   return p;
 }
 
+const IN_FLIGHT_STATES = new Set<string>(['checked', 'submitted', 'awaiting_ca', 'issued', 'verified']);
+
 export async function checkStep(ctx: PipelineContext, r: StoredRequest): Promise<StoredRequest> {
   const parsed = parsedRequest(r);
   const tenant = r.tenant === ctx.config.policy.defaultTenant.name ? ctx.config.policy.defaultTenant : ctx.config.policy.tenants.find((t) => t.name === r.tenant);
   const now = ctx.clock.now();
   const others = ctx.store.findCertificates({ fqdn: r.fqdn, state: 'active' }).filter((c) => new Date(c.notAfter) > now && c.requestId !== r.id);
-  const hasOtherKey = others.some((c) => !describeCertificate(c.der).publicKeyDer.equals(parsed.publicKeyDer));
+  // A request for the same FQDN with another key that is being issued right now counts too: two such requests
+  // dropped together both passed this check and were both issued (torture bad-input, "case twins").
+  const inFlight = ctx.store.findRequests({ fqdn: r.fqdn }).filter((o) => o.id !== r.id && IN_FLIGHT_STATES.has(o.state));
+  const hasOtherKey = others.some((c) => !describeCertificate(c.der).publicKeyDer.equals(parsed.publicKeyDer)) ||
+    inFlight.some((o) => !parsedRequest(o).publicKeyDer.equals(parsed.publicKeyDer));
   const renewal = checkRenewal(ctx.store, parsed, r.fqdn, now);
   const findings = [
     ...checkRequest({ parsed, fileFqdn: r.fqdn, minKeyBits: ctx.config.policy.minKeyBits }),
