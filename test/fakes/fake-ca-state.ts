@@ -22,6 +22,10 @@ export interface FakeScenario {
   language?: 'en' | 'de';
   /** The next N invocations (of any verb) fail with RPC_S_SERVER_UNAVAILABLE; decremented by each call. */
   rpcUnavailableCalls?: number;
+  /** Each invocation fails with RPC_S_SERVER_UNAVAILABLE with this probability (0..1; the torture harness). */
+  rpcUnavailableRate?: number;
+  /** Each invocation hangs until killed with this probability (0..1), before touching any state. */
+  hangRate?: number;
   /** Verbs that hang until killed (before touching any state). */
   hang?: FakeVerb[];
   /** Verbs that print output of no known shape (and change nothing). */

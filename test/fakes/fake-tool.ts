@@ -25,7 +25,7 @@ export function finish(inv: Invocation, lines: string[], entry: Omit<FakeLogEntr
 
 /** Scenario switches checked before a verb touches any state. Returns only when the verb should run normally. */
 export function applyFaults(inv: Invocation, verb: FakeVerb, requestId: string | null, rpcLines: () => string[]): void {
-  if (inv.scenario.hang?.includes(verb)) {
+  if (inv.scenario.hang?.includes(verb) || Math.random() < (inv.scenario.hangRate ?? 0)) {
     appendLog(inv.dir, { tool: inv.tool, argv: inv.argv, verb, requestId, outcome: 'hang' });
     // A hung certreq ignores SIGTERM (SCOM-FACTS §6); only SIGKILL at the caller's timeout ends it.
     process.on('SIGTERM', () => undefined);
@@ -33,7 +33,7 @@ export function applyFaults(inv: Invocation, verb: FakeVerb, requestId: string |
     setInterval(() => undefined, 60_000);
     throw new HangSignal();
   }
-  if (withLock(inv.dir, () => takeRpcFailure(inv.dir))) {
+  if (Math.random() < (inv.scenario.rpcUnavailableRate ?? 0) || withLock(inv.dir, () => takeRpcFailure(inv.dir))) {
     finish(inv, rpcLines(), { verb, requestId, outcome: 'rpc-unavailable' }, 1722);
   }
   if (inv.scenario.malformed?.includes(verb)) {
