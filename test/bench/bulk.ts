@@ -102,7 +102,9 @@ export async function burst(n: number): Promise<BurstResult> {
     mkdirSync(staging);
     for (const f of cache.files) copyFileSync(path.join(cache.dir, f), path.join(staging, f));
 
-    const svc = startService(base, cliEnv());
+    // BENCH_CPU_PROF=<dir>: a V8 CPU profile of the service over the whole burst (open it in Chrome DevTools).
+    const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(process.env.BENCH_CPU_PROF)] : [];
+    const svc = startService(base, cliEnv(), { execArgv: prof });
     const running = await svc.waitForOutput(/agentcert is running/);
     const startupMs = ms(svc.spawnedAt, running);
     await sleep(500);

@@ -48,7 +48,8 @@ export function machine(): Record<string, string> {
     /* openssl missing: the baselines say so */
   }
   const nproc = spawnSync('nproc', { encoding: 'utf8' }).stdout?.trim() || String(os.availableParallelism());
-  return { nproc, cpu, memoryMB: String(Math.round(os.totalmem() / 1048576)), node: process.version, openssl: opensslVersion, os: `${os.type()} ${os.release()}` };
+  const load = os.loadavg().map((x) => x.toFixed(2)).join(' ');
+  return { nproc, cpu, memoryMB: String(Math.round(os.totalmem() / 1048576)), node: process.version, openssl: opensslVersion, os: `${os.type()} ${os.release()}`, loadavg: load };
 }
 
 export function percentile(sorted: number[], p: number): number {
@@ -113,9 +114,9 @@ export interface Service {
 }
 
 /** `agentcert serve …` as a child process: node runs the CLI directly, so proc.pid is the service itself. */
-export function startService(args: string[], env: NodeJS.ProcessEnv = cliEnv(), o: { fullLog?: boolean } = {}): Service {
+export function startService(args: string[], env: NodeJS.ProcessEnv = cliEnv(), o: { fullLog?: boolean; execArgv?: string[] } = {}): Service {
   const spawnedAt = process.hrtime.bigint();
-  const proc = spawn(process.execPath, [cliPath, 'serve', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [...(o.execArgv ?? []), cliPath, 'serve', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   const waiters: { re: RegExp; resolve: (t: bigint) => void }[] = [];

@@ -6,6 +6,10 @@
  *   node dist/test/bench/run.js [name…]   only the named benches (bulk, adcs, startup, api-list)
  *   BENCH_N=2000                          burst size of the bulk bench (default 10,000)
  *   BENCH_CA_BITS=2048                    the built-in CA's key (default 3072, as `agentcert ca init` makes)
+ *   BENCH_LOOP_N=200                      requests in the openssl x509 -req loop baseline
+ *   BENCH_ADCS_N=100                      requests through the fake AD CS CA (sequential, then a burst)
+ *   BENCH_STARTUP_N=100000                stored requests for the start-up bench
+ *   BENCH_CPU_PROF=<dir>                  write a V8 CPU profile of the service during the bulk burst
  *
  * To add a bench, add an entry to BENCHES: a name and a function returning detail rows and summary figures.
  */
@@ -91,8 +95,9 @@ for (const b of BENCHES) {
     process.stdout.write(`FAILED: ${(err as Error).message}\n`);
   }
 }
-process.stdout.write(`\n== summary\nmachine: ${host.nproc} × ${host.cpu}, ${host.memoryMB} MB, node ${host.node}, ${host.openssl}, ${host.os}\n`);
+const loadAfter = machine().loadavg;
+process.stdout.write(`\n== summary\nmachine: nproc ${host.nproc}, ${host.cpu}, ${host.memoryMB} MB, node ${host.node}, ${host.openssl}, ${host.os}; load average ${host.loadavg} before, ${loadAfter} after\n`);
 process.stdout.write(table(summaryRows(figures)));
-writeFileSync('bench-results.json', JSON.stringify({ at: new Date().toISOString(), machine: host, env: { BENCH_N: process.env.BENCH_N ?? null, BENCH_CA_BITS: process.env.BENCH_CA_BITS ?? null }, figures, results, errors }, null, 2) + '\n');
+writeFileSync('bench-results.json', JSON.stringify({ at: new Date().toISOString(), machine: { ...host, loadavgAfter: loadAfter }, env: { BENCH_N: process.env.BENCH_N ?? null, BENCH_CA_BITS: process.env.BENCH_CA_BITS ?? null }, figures, results, errors }, null, 2) + '\n');
 process.stdout.write('\nwrote bench-results.json\n');
 if (Object.keys(errors).length) process.exitCode = 1;
