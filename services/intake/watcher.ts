@@ -1,11 +1,18 @@
 /**
- * Watching requests/ (and its tenant subfolders): chokidar events for speed, plus a periodic full scan so
- * nothing is missed when an event is lost (SMB change notifications are unreliable) or the service was down.
- * This is the only module that imports chokidar (ARCHITECTURE.md house rule 1).
+ * Watching requests/ (and its tenant subfolders) and results/: file-system change events for speed, plus a
+ * periodic full scan so nothing is missed when an event is lost (SMB change notifications are unreliable) or the
+ * service was down. With `share.polling` (SMB/UNC shares) the scan itself is the watcher, every pollIntervalMs.
+ *
+ * Why not chokidar (ARCHITECTURE.md names it): chokidar answers every change in a folder by listing the whole
+ * folder again and lstat-ing every entry (readdirp), and awaitWriteFinish polls each new file. In a burst of
+ * 10,000 requests that made intake quadratic: a 2,000-request bulk bench spent 20 s of its 75 s CPU in lstat from
+ * readdirp. Here an event only names a file; the scan reads names (readdir, no lstat); and "a file must be stable
+ * before it is read" is decided at intake from the file's mtime (services/lifecycle/ingest.ts), one stat per look.
+ * This is the only module that watches the file system (ARCHITECTURE.md house rule 1).
  */
+import { watch, type FSWatcher } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { watch, type FSWatcher } from 'chokidar';
 import type { Logger } from '../domain/index.js';
 import { isRequestName } from './layout.js';
 
@@ -24,7 +31,7 @@ export interface RequestWatcher {
   ready: Promise<void>;
   /** Scan requests/ and one level of subfolders now. */
   scan(): Promise<number>;
-  /** When chokidar last reported anything (for the watcher-alive monitor). */
+  /** When the file system last reported anything (for the watcher-alive monitor). */
   lastEventAt(): number | null;
   close(): Promise<void>;
 }
@@ -54,81 +61,90 @@ export async function listResultFiles(resultsDir: string): Promise<string[]> {
   return entries.filter((e) => e.isFile() && /\.json$/i.test(e.name) && !e.name.startsWith('.')).map((e) => path.join(resultsDir, e.name));
 }
 
-/** results/ is watched like requests/, with its own reconcile scan. */
+/** results/ is watched like requests/, with its own scan. */
 export function startResultsWatcher(o: Omit<RequestWatcherOptions, 'requestsDir'> & { resultsDir: string }): RequestWatcher {
-  const watcher: FSWatcher = watch(o.resultsDir, {
-    ignoreInitial: true,
+  return startFolderWatcher({
+    ...o,
+    dir: o.resultsDir,
     depth: 0,
-    followSymlinks: false,
-    usePolling: o.polling,
-    interval: o.pollIntervalMs,
-    awaitWriteFinish: o.stableMs > 0 ? { stabilityThreshold: o.stableMs, pollInterval: Math.min(100, o.stableMs) } : false,
+    accept: (name) => /\.json$/i.test(name) && !name.startsWith('.'),
+    list: () => listResultFiles(o.resultsDir),
   });
-  let lastEvent: number | null = null;
-  const report = (file: string): void => {
-    lastEvent = Date.now();
-    if (/\.json$/i.test(file)) o.onCandidate(file);
-  };
-  watcher.on('add', report);
-  watcher.on('change', report);
-  watcher.on('error', (err) => o.log.error({ err, event: 'watcher_error' }, 'the results watcher reported an error; the reconcile scan continues'));
-  const scan = async (): Promise<number> => {
-    const files = await listResultFiles(o.resultsDir);
-    for (const f of files) o.onCandidate(f);
-    return files.length;
-  };
-  const timer = setInterval(() => void scan().catch((err) => o.log.error({ err }, 'results scan failed')), o.reconcileIntervalMs);
-  timer.unref();
-  return {
-    ready: new Promise<void>((resolve) => watcher.once('ready', () => resolve())),
-    scan,
-    lastEventAt: () => lastEvent,
-    close: async () => {
-      clearInterval(timer);
-      await watcher.close();
-    },
-  };
 }
 
 export function startRequestWatcher(o: RequestWatcherOptions): RequestWatcher {
-  let lastEvent: number | null = null;
-  const watcher: FSWatcher = watch(o.requestsDir, {
-    ignoreInitial: true,
-    depth: 1,
-    followSymlinks: false,
-    usePolling: o.polling,
-    interval: o.pollIntervalMs,
-    awaitWriteFinish: o.stableMs > 0 ? { stabilityThreshold: o.stableMs, pollInterval: Math.min(100, o.stableMs) } : false,
-  });
-  const report = (file: string): void => {
-    lastEvent = Date.now();
-    if (isRequestName(path.basename(file))) o.onCandidate(file);
-  };
-  watcher.on('add', report);
-  watcher.on('change', report);
-  // A directory named x.req is a candidate too: the pipeline reports it instead of silently ignoring it.
-  watcher.on('addDir', (dir) => {
-    if (dir !== o.requestsDir) report(dir);
-  });
-  watcher.on('error', (err) => o.log.error({ err, event: 'watcher_error' }, 'the share watcher reported an error; the reconcile scan continues'));
-  const ready = new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
+  // A folder named x.req is a candidate too: the pipeline reports it instead of silently ignoring it.
+  return startFolderWatcher({ ...o, dir: o.requestsDir, depth: 1, accept: isRequestName, list: () => listRequestFiles(o.requestsDir) });
+}
 
+interface FolderWatcherOptions extends Omit<RequestWatcherOptions, 'requestsDir'> {
+  dir: string;
+  /** 1: also watch each direct subfolder (tenant folders). */
+  depth: 0 | 1;
+  accept: (name: string) => boolean;
+  list: () => Promise<string[]>;
+}
+
+function startFolderWatcher(o: FolderWatcherOptions): RequestWatcher {
+  let lastEvent: number | null = null;
+  let closed = false;
+  const watchers = new Map<string, FSWatcher>();
   const scan = async (): Promise<number> => {
-    const files = await listRequestFiles(o.requestsDir);
+    if (o.depth === 1) await watchSubfolders();
+    const files = await o.list();
     for (const f of files) o.onCandidate(f);
     return files.length;
   };
+  // Several events in a row (a folder appeared, an event without a name) ask for one scan, not one each.
+  let scanQueued = false;
+  const scanSoon = (): void => {
+    if (scanQueued || closed) return;
+    scanQueued = true;
+    setTimeout(() => {
+      scanQueued = false;
+      scan().catch((err) => o.log.error({ err }, 'share scan failed'));
+    }, 50).unref();
+  };
+  const watchOne = (dir: string): void => {
+    if (closed || watchers.has(dir) || o.polling) return;
+    try {
+      const w = watch(dir, { persistent: false }, (_event, name) => {
+        lastEvent = Date.now();
+        if (typeof name !== 'string' || name.length === 0) return scanSoon();
+        if (o.accept(name)) o.onCandidate(path.join(dir, name));
+        else if (dir === o.dir && o.depth === 1 && !/\.[^.]*$/.test(name)) scanSoon(); // maybe a new tenant folder
+      });
+      w.on('error', (err) => {
+        o.log.error({ err, dir, event: 'watcher_error' }, 'the share watcher reported an error; the scan continues');
+        w.close();
+        watchers.delete(dir);
+      });
+      watchers.set(dir, w);
+    } catch (err) {
+      o.log.warn({ err, dir, event: 'watcher_error' }, `cannot watch ${dir}; the periodic scan covers it`);
+    }
+  };
+  const watchSubfolders = async (): Promise<void> => {
+    const entries = await readdir(o.dir, { withFileTypes: true }).catch(() => []);
+    for (const e of entries) if (e.isDirectory() && !/\.req$/i.test(e.name)) watchOne(path.join(o.dir, e.name));
+  };
+  watchOne(o.dir);
+  const interval = o.polling ? o.pollIntervalMs : o.reconcileIntervalMs;
   const timer = setInterval(() => {
-    scan().catch((err) => o.log.error({ err }, 'reconcile scan failed'));
-  }, o.reconcileIntervalMs);
+    if (o.polling) lastEvent = Date.now();
+    scan().catch((err) => o.log.error({ err }, 'share scan failed'));
+  }, interval);
   timer.unref();
+  const ready = (o.depth === 1 ? watchSubfolders() : Promise.resolve()).then(() => undefined);
   return {
     ready,
     scan,
     lastEventAt: () => lastEvent,
     close: async () => {
+      closed = true;
       clearInterval(timer);
-      await watcher.close();
+      for (const w of watchers.values()) w.close();
+      watchers.clear();
     },
   };
 }

@@ -12,7 +12,7 @@ import type { StoredRequest } from '../store/index.js';
 import { requestLog, type PipelineContext } from './context.js';
 import { writeRejection } from './owner-files.js';
 
-export type IngestResult = { kind: 'stored'; request: StoredRequest; created: boolean } | { kind: 'skipped'; why: string };
+export type IngestResult = { kind: 'stored'; request: StoredRequest; created: boolean } | { kind: 'skipped'; why: string; retryInMs?: number };
 
 function sha256(b: Buffer): string {
   return createHash('sha256').update(b).digest('hex');
@@ -58,11 +58,12 @@ export async function ingestFile(ctx: PipelineContext, file: string): Promise<In
     } catch (err) {
       if (!isAgentcertError(err)) throw err;
       const ageMs = ctx.clock.now().getTime() - read.mtimeMs;
-      // Still being written (a PEM with no END line, DER shorter than its length): look again later. So is an
-      // empty file younger than share.stableMs: a copy over SMB creates the file empty first, and the reconcile
-      // scan (unlike the watcher) does not wait for the size to settle.
-      const unfinished = err.code === 'AC_REQUEST_INCOMPLETE' ? ctx.config.share.incompleteGraceMs : bytes.length === 0 ? ctx.config.share.stableMs : 0;
-      if (ageMs < unfinished) return { kind: 'skipped', why: 'incomplete' };
+      // Still being written (a PEM with no END line, DER shorter than its length): look again later. So is any
+      // file that does not parse and changed less than share.stableMs ago (a copy over SMB creates the file empty
+      // first). A file that parses is complete — its signature covers it — so it never waits (the watcher does
+      // not wait for sizes to settle; this is where stability is decided).
+      const unfinished = err.code === 'AC_REQUEST_INCOMPLETE' ? ctx.config.share.incompleteGraceMs : ctx.config.share.stableMs;
+      if (ageMs < unfinished) return { kind: 'skipped', why: 'incomplete', retryInMs: Math.max(50, Math.min(unfinished - ageMs + 20, ctx.config.share.stableMs + 1000)) };
       fingerprint = sha256(bytes);
       findings.push(fileFinding('FILE_NOT_A_REQUEST', `${name} is not a certificate request: ${err.message}`, 'drop the .req file that certreq -new wrote (PEM "BEGIN NEW CERTIFICATE REQUEST" or DER), unchanged'));
     }

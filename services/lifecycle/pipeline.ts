@@ -105,6 +105,8 @@ export class Pipeline {
     try {
       const res = await ingestFile(this.ctx, file);
       if (res.kind === 'stored') await this.advance(res.request.id, true);
+      // Not complete yet: look again soon (a change event or the scan may also offer it first).
+      else if (res.retryInMs !== undefined) setTimeout(() => this.offerFile(file), res.retryInMs).unref();
     } catch (err) {
       this.ctx.log.error({ err, file, event: 'intake_error' }, `could not take in ${file}; it stays on the share and is tried again`);
     }
