@@ -28,7 +28,7 @@ export const ConfigSchema = Type.Object(
         pollIntervalMs: Type.Integer({ minimum: 100 }),
         /** Full scan of requests/ so nothing is missed when an event is lost or the service was down. */
         reconcileIntervalMs: Type.Integer({ minimum: 1000 }),
-        /** A file must keep its size for this long before it is read (chokidar awaitWriteFinish). */
+        /** A file that does not parse yet is looked at again until it has not changed for this long (an SMB copy creates it empty first). */
         stableMs: Type.Integer({ minimum: 0 }),
         /** An unfinished PEM (no END line) is rejected only after it has not changed for this long. */
         incompleteGraceMs: Type.Integer({ minimum: 0 }),

@@ -9,6 +9,7 @@ import { isAgentcertError, type Finding } from '../domain/index.js';
 import { archiveEntry, archiveFile, fqdnFromFileName, isDnsName, isReservedWindowsName, safeFileStem, safeReadRequest, type SafeRead } from '../intake/index.js';
 import { parseRequest, type ParsedRequest } from '../pki/index.js';
 import type { StoredRequest } from '../store/index.js';
+import { rememberParsed } from './parsed-cache.js';
 import { requestLog, type PipelineContext } from './context.js';
 import { writeRejection } from './owner-files.js';
 
@@ -53,7 +54,7 @@ export async function ingestFile(ctx: PipelineContext, file: string): Promise<In
   } else {
     bytes = read.bytes;
     try {
-      parsed = parseRequest(bytes);
+      parsed = rememberParsed(parseRequest(bytes));
       fingerprint = parsed.fingerprint;
     } catch (err) {
       if (!isAgentcertError(err)) throw err;

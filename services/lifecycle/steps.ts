@@ -2,7 +2,8 @@
  * One step per state (the cert-manager reconcile shape): read the current state, do one thing, record reason
  * and message. Each step is safe to run again after a crash at any instant.
  */
-import { derToPem, describeCertificate, parseRequest, verifyChain, type ParsedRequest } from '../pki/index.js';
+import { derToPem, describeCertificate, verifyChain, type ParsedRequest } from '../pki/index.js';
+import { parsedFor } from './parsed-cache.js';
 import { checkCertificate, checkIdentity, checkRequest, decideVerdict } from '../rules/index.js';
 import type { CaOutcome, IssuanceInput } from '../domain/index.js';
 import type { StoredRequest } from '../store/index.js';
@@ -14,19 +15,8 @@ import { checkRenewal } from './renewal.js';
 const SERVER_AUTH = '1.3.6.1.5.5.7.3.1';
 const CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
 
-/**
- * A request is parsed once, not once per step (check, submit, verify): parsing verifies the signature, which
- * costs a public-key import (bulk bench). Keyed by fingerprint, which names the bytes; bounded.
- */
-const parsedCache = new Map<string, ParsedRequest>();
 function parsedRequest(r: StoredRequest): ParsedRequest {
-  let p = parsedCache.get(r.fingerprint);
-  if (!p) {
-    p = parseRequest(r.originalBytes);
-    if (parsedCache.size >= 4096) parsedCache.delete(parsedCache.keys().next().value as string);
-    parsedCache.set(r.fingerprint, p);
-  }
-  return p;
+  return parsedFor(r.fingerprint, r.originalBytes);
 }
 
 const IN_FLIGHT_STATES = new Set<string>(['checked', 'submitted', 'awaiting_ca', 'issued', 'verified']);

@@ -64,6 +64,9 @@ export class SqliteStore {
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
+    // Checkpoint the WAL every ~40 MB instead of every 4 MB: each checkpoint fsyncs the database file, and in a
+    // burst of thousands of requests they were a visible share of the commit time (bulk bench).
+    this.db.pragma('wal_autocheckpoint = 10000');
     this.migrate();
   }
 
