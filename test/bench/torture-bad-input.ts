@@ -8,7 +8,7 @@
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { closeSync, existsSync, linkSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, renameSync, statSync, symlinkSync, utimesSync, writeFileSync, ftruncateSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, linkSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, renameSync, statSync, symlinkSync, utimesSync, writeFileSync, ftruncateSync } from 'node:fs';
 import path from 'node:path';
 import { makeSampleRequest } from '../../services/pki/index.js';
 import { startService } from '../helpers/service.js';
@@ -20,7 +20,7 @@ import {
 type Expect =
   | { kind: 'packaged'; fqdn: string }
   | { kind: 'rejected'; stem: string; rule: string }
-  | { kind: 'ignored'; file: string }
+  | { kind: 'ignored'; file: string | Buffer }
   | { kind: 'one-request'; fqdn: string; files: number }
   | { kind: 'packaged-or-held'; fqdn: string; requests: number };
 
@@ -96,6 +96,20 @@ function cases(outside: string): Case[] {
     { name: 'named pipe x.req', what: 'a FIFO nobody writes to', expect: { kind: 'rejected', stem: `fifo.${D}`, rule: 'FILE_NOT_A_FILE' }, make: (r) => execFileSync('mkfifo', [path.join(r, `fifo.${D}.req`)]) },
     { name: 'unknown tenant folder', what: 'requests/nosuch/<fqdn>.req', expect: { kind: 'rejected', stem: `tenantless.${D}`, rule: 'FILE_TENANT_FOLDER' }, make: (r) => { mkdirSync(path.join(r, 'nosuch')); dropFile(path.join(r, 'nosuch'), `tenantless.${D}.req`, pem(`tenantless.${D}`)); } },
     { name: '64-character label', what: 'a label longer than DNS allows', expect: { kind: 'rejected', stem: `${'a'.repeat(64)}.${D}`, rule: 'FILE_NAME' }, make: (r) => dropFile(r, `${'a'.repeat(64)}.${D}.req`, pem(`long.${D}`)) },
+    {
+      name: 'written slowly in place', what: 'PEM appended line by line over 2.4 s', expect: { kind: 'packaged', fqdn: `slow.${D}` },
+      make: (r) => {
+        const lines = pem(`slow.${D}`).split(/(?<=\r\n)/);
+        const file = path.join(r, `slow.${D}.req`);
+        writeFileSync(file, lines[0]!);
+        const step = Math.ceil((lines.length - 1) / 6);
+        for (let i = 1, t = 400; i < lines.length; i += step, t += 400) setTimeout(() => appendFileSync(file, lines.slice(i, i + step).join('')), t);
+      },
+    },
+    {
+      name: 'name not valid UTF-8', what: 'Latin-1 byte 0xE9 in the name (not from SMB: Samba writes UTF-8)', expect: { kind: 'ignored', file: Buffer.from([0x77, 0xe9, 0x62, 0x2e, 0x72, 0x65, 0x71]) },
+      make: (r) => writeFileSync(Buffer.concat([Buffer.from(`${r}/`), Buffer.from([0x77, 0xe9, 0x62, 0x2e, 0x72, 0x65, 0x71])]), pem(`latin1.${D}`)),
+    },
     { name: 'certificate, not request', what: 'the CA certificate dropped back', expect: { kind: 'rejected', stem: `cert.${D}`, rule: 'FILE_NOT_A_REQUEST' }, make: () => undefined },
   ];
 }
@@ -244,13 +258,15 @@ function check(c: Case, share: string, data: string, root: Buffer): string | nul
       return null;
     }
     case 'ignored': {
-      const p = path.join(share, 'requests', e.file);
+      const p = typeof e.file === 'string' ? path.join(share, 'requests', e.file) : Buffer.concat([Buffer.from(`${path.join(share, 'requests')}/`), e.file]);
+      const shown = typeof e.file === 'string' ? e.file : e.file.toString('latin1');
       try {
         lstatSync(p);
       } catch {
-        return `${e.file} was moved or deleted`;
+        return `${shown} was moved or deleted`;
       }
-      if (v.rows.some((r) => r.source_name.startsWith(e.file))) return `${e.file} was taken in`;
+      if (typeof e.file === 'string' && v.rows.some((r) => r.source_name.startsWith(e.file as string))) return `${shown} was taken in`;
+      if (typeof e.file !== 'string' && v.rows.some((r) => r.source_name.includes('\ufffd'))) return `${shown} was taken in`;
       return null;
     }
     case 'one-request': {
