@@ -28,7 +28,9 @@ export class Notifier {
 
   /** Log it now; deliver it to the webhook in the background. */
   notify(n: Notification): void {
-    this.o.log.warn({ event: 'notification', kind: n.kind, severity: n.severity, ...n.data }, n.title);
+    const line = { event: 'notification', kind: n.kind, severity: n.severity, ...n.data };
+    if (n.severity === 'info') this.o.log.info(line, n.title);
+    else this.o.log.warn(line, n.title);
     if (!this.o.url) return;
     const p = this.deliver(n).finally(() => this.inflight.delete(p));
     this.inflight.add(p);
