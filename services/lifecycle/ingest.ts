@@ -3,6 +3,7 @@
  * archive/ (nothing the server owner dropped is deleted before its bytes are in the store).
  */
 import { createHash } from 'node:crypto';
+import { lstat } from 'node:fs/promises';
 import path from 'node:path';
 import type { TenantConfig } from '../config/index.js';
 import { isAgentcertError, type Finding } from '../domain/index.js';
@@ -38,6 +39,12 @@ function fileFinding(rule: string, message: string, remediation: string, found?:
 
 export async function ingestFile(ctx: PipelineContext, file: string): Promise<IngestResult> {
   const name = path.basename(file);
+  // A tenant folder swapped for a symlink after it was watched: its events still name files under the old path,
+  // which now leads outside the share. Only real folders are read from (the scan never descends into links).
+  if (path.dirname(file) !== ctx.layout.requests) {
+    const folder = await lstat(path.dirname(file)).catch(() => null);
+    if (!folder?.isDirectory()) return { kind: 'skipped', why: 'not in a real folder' };
+  }
   const read = await safeReadRequest(file, ctx.config.share.maxRequestBytes);
   if (read.kind === 'gone') return { kind: 'skipped', why: 'gone' };
   if (read.kind === 'not-a-file') return ingestNotAFile(ctx, file, read);

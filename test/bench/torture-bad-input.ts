@@ -90,6 +90,15 @@ function cases(outside: string): Case[] {
     { name: 'symlinked tenant folder', what: 'requests/evil → outside/secretdir', expect: { kind: 'ignored', file: 'evil' }, make: (r) => symlinkSync(path.join(outside, 'secretdir'), path.join(r, 'evil')) },
     { name: 'hard link to outside', what: 'second name of outside/hard.req', expect: { kind: 'rejected', stem: `hard.${D}`, rule: 'FILE_NOT_A_FILE' }, make: (r) => linkSync(path.join(outside, 'hard.req'), path.join(r, `hard.${D}.req`)) },
     {
+      name: 'tenant folder swapped for a link', what: 'requests/contoso renamed away, a symlink to outside put in its place, a file dropped',
+      expect: { kind: 'rejected', stem: `swap.${D}`, rule: 'FILE_TENANT_FOLDER' },
+      make: (r) => {
+        renameSync(path.join(r, 'contoso'), path.join(r, 'contoso-old'));
+        symlinkSync(path.join(outside, 'secretdir2'), path.join(r, 'contoso'));
+        writeFileSync(path.join(r, 'contoso-old', `swap.${D}.req`), pem(`swap.${D}`));
+      },
+    },
+    {
       name: 'folder named x.req', what: 'a directory with a file in it', expect: { kind: 'rejected', stem: `folder.${D}`, rule: 'FILE_NOT_A_FILE' },
       make: (r) => { mkdirSync(path.join(r, `.folder.tmp`)); writeFileSync(path.join(r, '.folder.tmp', 'inner.req'), pem(`inner2.${D}`)); renameSync(path.join(r, '.folder.tmp'), path.join(r, `folder.${D}.req`)); },
     },
@@ -135,7 +144,12 @@ function snapshot(dir: string, out: Snapshot = {}): Snapshot {
 function makeOutside(dir: string): Map<string, string> {
   mkdirSync(path.join(dir, 'secretdir'), { recursive: true });
   const written = new Map<string, string>();
-  const files: [string, string][] = [['secret.req', pem(`secret.${D}`)], ['hard.req', pem(`hardsecret.${D}`)], [path.join('secretdir', `inner.${D}.req`), pem(`inner.${D}`)]];
+  mkdirSync(path.join(dir, 'secretdir2'), { recursive: true });
+  const files: [string, string][] = [
+    ['secret.req', pem(`secret.${D}`)], ['hard.req', pem(`hardsecret.${D}`)], [path.join('secretdir', `inner.${D}.req`), pem(`inner.${D}`)],
+    // Same name as the file dropped in the swapped tenant folder: reading it through the link would take it in.
+    [path.join('secretdir2', `swap.${D}.req`), pem(`swapsecret.${D}`)],
+  ];
   for (const [f, content] of files) {
     const p = path.join(dir, f);
     writeFileSync(p, content);
@@ -230,7 +244,7 @@ export async function runBadInputScenario(o: ScenarioOptions): Promise<ScenarioS
   const topAfter = readdirSync(s.env.dir).sort();
   if (topAfter.join('|') !== topBefore.join('|')) failures.push(`entries beside the share changed: ${topAfter.filter((x) => !topBefore.includes(x)).join(', ')}`);
   const v = readStore(s.env.data)!;
-  for (const bad of [`secret.${D}`, `inner.${D}`, `hardsecret.${D}`, `inner2.${D}`]) if (v.rows.some((r) => r.fqdn === bad)) failures.push(`${bad}: a request outside the share (or inside a folder named x.req) was taken in`);
+  for (const bad of [`secret.${D}`, `inner.${D}`, `hardsecret.${D}`, `inner2.${D}`, `swapsecret.${D}`]) if (v.rows.some((r) => r.fqdn === bad)) failures.push(`${bad}: a request outside the share (or inside a folder named x.req) was taken in`);
   notes.push(`outside the share: ${Object.keys(before).length} files checked for content, mtime and atime`);
   if (!process.env.TORTURE_KEEP) s.env.cleanup();
   return summary(name, t0, { tried: list.length, passed, lost: 0, duplicated: 0, notes, failures });
