@@ -27,7 +27,7 @@ export interface KillOptions extends ScenarioOptions {
 /**
  * Sizes: the issue's 2,000 requests and ≥ 20 kills at full scale. Through the fake AD CS CA (a node process per
  * certreq/certutil call, four calls a request) 2,000 took 17.6 min on the 2-core reference machine, so its full
- * scale is 1,000 (about 8 min); `TORTURE_ADCS_REQUESTS=2000` runs the issue's size. CI's short form is small.
+ * scale is 1,000 (6.8 min); `TORTURE_ADCS_REQUESTS=2000` runs the issue's size. CI's short form is small.
  */
 export function killSizes(backend: Backend, scale: 'full' | 'short'): { requests: number; kills: number } {
   if (scale === 'full') return { requests: backend === 'adcs' ? Number(process.env.TORTURE_ADCS_REQUESTS ?? 1000) : 2000, kills: 24 };
