@@ -14,7 +14,7 @@ export interface IdentityContext {
   fqdn: string;
   tenant: TenantRules;
   protectedNames: readonly string[];
-  /** True when the FQDN already holds a valid certificate whose key differs from this request's key. */
+  /** True when the FQDN holds a valid certificate, or has a request being issued, for another key than this request's. */
   hasActiveCertificateWithOtherKey: boolean;
   /** True for an authenticated renewal (signed by the current certificate), which skips approval. */
   isAuthenticatedRenewal?: boolean;
@@ -55,7 +55,7 @@ export function checkIdentity(ctx: IdentityContext): Finding[] {
       rule: 'ID_KEY_CHANGE',
       severity: 'warning',
       holds: true,
-      message: `${ctx.fqdn} already holds a valid certificate for a different key; an admin must approve a second one`,
+      message: `${ctx.fqdn} already holds a valid certificate (or has one being issued) for a different key; an admin must approve a second one`,
       remediation: 'wait for an admin to approve it; renewals made by the scheduled renewal task are approved automatically',
     });
   }
