@@ -6,7 +6,7 @@ import { buildApi, resolveApiTokens } from './api/index.js';
 import type { Config } from './config/index.js';
 import { systemClock, type Clock, type Logger } from './domain/index.js';
 import { listRequestFiles, listResultFiles, startRequestWatcher, startResultsWatcher } from './intake/index.js';
-import { createApp, revokeSupersededAfterGrace, runExpiryWatch } from './lifecycle/index.js';
+import { chainForPackage, createApp, revokeSupersededAfterGrace, runExpiryWatch } from './lifecycle/index.js';
 import { cleanStaleStaging, publishTools } from './packaging/index.js';
 import { createExecaRunner } from './process/index.js';
 import { acquireDataLock } from './store/index.js';
@@ -31,7 +31,7 @@ export async function serve(config: Readonly<Config>, o: ServeOptions): Promise<
   const { ctx, pipeline } = app;
   try {
     await cleanStaleStaging(ctx.layout.root);
-    await publishTools({ shareRoot: ctx.layout.root, chain: (await ctx.backend.chain()).map((der, i, all) => ({ der, store: i === all.length - 1 ? 'Root' : 'CA' })) });
+    await publishTools({ shareRoot: ctx.layout.root, chain: chainForPackage(await ctx.backend.chain()) });
   } catch (err) {
     o.log.error({ err }, 'could not publish tools/ on the share; requests are still processed');
   }
@@ -54,24 +54,9 @@ export async function serve(config: Readonly<Config>, o: ServeOptions): Promise<
 
 async function runForever(config: Readonly<Config>, app: Awaited<ReturnType<typeof createApp>>, o: ServeOptions, release: () => void): Promise<number> {
   const { ctx, pipeline } = app;
-  const watcher = startRequestWatcher({
-    requestsDir: ctx.layout.requests,
-    polling: config.share.polling,
-    pollIntervalMs: config.share.pollIntervalMs,
-    stableMs: config.share.stableMs,
-    reconcileIntervalMs: config.share.reconcileIntervalMs,
-    log: o.log,
-    onCandidate: (f) => pipeline.offerFile(f),
-  });
-  const results = startResultsWatcher({
-    resultsDir: ctx.layout.results,
-    polling: config.share.polling,
-    pollIntervalMs: config.share.pollIntervalMs,
-    stableMs: config.share.stableMs,
-    reconcileIntervalMs: config.share.reconcileIntervalMs,
-    log: o.log,
-    onCandidate: (f) => pipeline.offerResult(f),
-  });
+  const share = { polling: config.share.polling, pollIntervalMs: config.share.pollIntervalMs, reconcileIntervalMs: config.share.reconcileIntervalMs, log: o.log };
+  const watcher = startRequestWatcher({ ...share, requestsDir: ctx.layout.requests, onCandidate: (f) => pipeline.offerFile(f) });
+  const results = startResultsWatcher({ ...share, resultsDir: ctx.layout.results, onCandidate: (f) => pipeline.offerResult(f) });
   let watcherReady = false;
   await Promise.all([watcher.ready, results.ready]);
   watcherReady = true;

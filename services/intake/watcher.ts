@@ -20,7 +20,6 @@ export interface RequestWatcherOptions {
   requestsDir: string;
   polling: boolean;
   pollIntervalMs: number;
-  stableMs: number;
   reconcileIntervalMs: number;
   log: Logger;
   /** Called for every candidate request file (the same file may be reported more than once). */

@@ -4,6 +4,7 @@
 import type { AuditEvent } from '../domain/index.js';
 import { AgentcertError } from '../domain/index.js';
 import type { SqliteStore, StoredRequest } from '../store/index.js';
+import { derToPem } from '../pki/index.js';
 import { renewalDueAt } from './renewal.js';
 
 export interface RecordView {
@@ -29,7 +30,7 @@ export function showRecord(store: SqliteStore, key: string, renewal: { percent: 
   return {
     request,
     certificate: c
-      ? { serialNumber: c.serialNumber, thumbprint: c.thumbprint, sha256: c.sha256, notBefore: c.notBefore, notAfter: c.notAfter, renewalDueAt: renewalDueAt(new Date(c.notBefore), new Date(c.notAfter), renewal).toISOString(), subject: c.subject, issuer: c.issuer, state: c.state, pem: `-----BEGIN CERTIFICATE-----\n${c.der.toString('base64').replace(/(.{64})/g, '$1\n').replace(/\n$/, '')}\n-----END CERTIFICATE-----\n` }
+      ? { serialNumber: c.serialNumber, thumbprint: c.thumbprint, sha256: c.sha256, notBefore: c.notBefore, notAfter: c.notAfter, renewalDueAt: renewalDueAt(new Date(c.notBefore), new Date(c.notAfter), renewal).toISOString(), subject: c.subject, issuer: c.issuer, state: c.state, pem: derToPem(c.der, 'CERTIFICATE') }
       : null,
     events: store.events(r.id),
   };

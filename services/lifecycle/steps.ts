@@ -2,7 +2,7 @@
  * One step per state (the cert-manager reconcile shape): read the current state, do one thing, record reason
  * and message. Each step is safe to run again after a crash at any instant.
  */
-import { derToPem, describeCertificate, verifyChain, type ParsedRequest } from '../pki/index.js';
+import { derToPem, describeCertificate, hasScomEkus, verifyChain, type ParsedRequest } from '../pki/index.js';
 import { parsedFor } from './parsed-cache.js';
 import { checkCertificate, checkIdentity, checkRequest, decideVerdict } from '../rules/index.js';
 import type { CaOutcome, IssuanceInput } from '../domain/index.js';
@@ -12,8 +12,6 @@ import { removePending, writePending, writeRejection } from './owner-files.js';
 import { publishRequestPackage } from './publish.js';
 import { checkRenewal } from './renewal.js';
 
-const SERVER_AUTH = '1.3.6.1.5.5.7.3.1';
-const CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
 
 function parsedRequest(r: StoredRequest): ParsedRequest {
   return parsedFor(r.fingerprint, r.originalBytes);
@@ -66,7 +64,7 @@ function issuanceInput(r: StoredRequest): IssuanceInput {
     csrDer: parsed.csrDer,
     csrPem: derToPem(parsed.csrDer, 'NEW CERTIFICATE REQUEST'),
     publicKeyDer: parsed.publicKeyDer,
-    requestHasScomEkus: eku.includes(SERVER_AUTH) && eku.includes(CLIENT_AUTH),
+    requestHasScomEkus: hasScomEkus(eku),
   };
 }
 

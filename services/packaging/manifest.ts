@@ -2,7 +2,7 @@
  * manifest.json: what the installer checks and installs (CONTRACT.md "Delivery package").
  */
 import type { AgentRole } from '../domain/index.js';
-import { describeForPackage, sanitizeName } from './certificate-facts.js';
+import { describeForPackage, sanitizeName, type CertificateFacts } from './certificate-facts.js';
 
 export const MANIFEST_SCHEMA_VERSION = 1;
 
@@ -17,17 +17,8 @@ export interface Manifest {
   schemaVersion: number;
   fqdn: string;
   role: AgentRole;
-  certificate: {
-    file: string;
-    serialNumber: string;
-    serialNumberReversed: string;
-    thumbprint: string;
-    sha256: string;
-    notBefore: string;
-    notAfter: string;
-    subject: string;
-    issuer: string;
-  };
+  /** The certificate's facts as the installer needs them (certificate-facts.ts), and its file name. */
+  certificate: Omit<CertificateFacts, 'commonName' | 'keyBits'> & { file: string };
   chain: ManifestChainEntry[];
   /** Every payload file the installer verifies (not manifest.json itself, nor the .zip/.exe that wrap it). */
   files: { name: string; sha256: string }[];
@@ -90,17 +81,7 @@ export function buildManifest(input: ManifestInput): Manifest {
     schemaVersion: MANIFEST_SCHEMA_VERSION,
     fqdn: input.fqdn,
     role: input.role,
-    certificate: {
-      file: certificateFileName(input.fqdn),
-      serialNumber: cert.serialNumber,
-      serialNumberReversed: cert.serialNumberReversed,
-      thumbprint: cert.thumbprint,
-      sha256: cert.sha256,
-      notBefore: cert.notBefore,
-      notAfter: cert.notAfter,
-      subject: cert.subject,
-      issuer: cert.issuer,
-    },
+    certificate: (({ commonName: _cn, keyBits: _bits, ...facts }) => ({ file: certificateFileName(input.fqdn), ...facts }))(cert),
     chain: input.chain.map(({ der, store }, i) => {
       const f = describeForPackage(der);
       return { file: names[i]!, store, thumbprint: f.thumbprint, subject: f.subject };

@@ -9,27 +9,15 @@ import type { AgentRole, Logger, Runner } from '../domain/index.js';
 import { AgentcertError } from '../domain/index.js';
 import { infTemplatePath, readInstaller } from './assets.js';
 import { fsyncPath, writeFileSynced } from './durable-write.js';
-import { buildManifest, certificateFileName, chainFileNames, type Manifest } from './manifest.js';
+import { buildManifest, certificateFileName, chainFileNames, type Manifest, type ManifestInput } from './manifest.js';
 import { buildInstallerExe, findMakensis, type SigningConfig } from './nsis.js';
 import { renderInstallScript, toCrlf, withUtf8Bom } from './render.js';
 import { RENEW_SCRIPT, RENEWAL_INF, renderRenewalInf, renewalKeyLength } from './renewal.js';
 import { zipBuffer } from './zip.js';
 
-export interface DeliveryInput {
+/** What the manifest needs (manifest.ts), plus where to publish and how to build the .exe. */
+export interface DeliveryInput extends Omit<ManifestInput, 'files'> {
   shareRoot: string;
-  fqdn: string;
-  role: AgentRole;
-  certificateDer: Buffer;
-  chain: { der: Buffer; store: 'Root' | 'CA' }[];
-  requestFingerprint: string;
-  requestId: string;
-  issuedAt: string;
-  issuer: string;
-  resultsPath: string | null;
-  /** When the renewal task should ask for a new certificate (ISO 8601); omitted/null: manifest renewal.dueAt null. */
-  renewalDueAt?: string | null;
-  /** How agents reach the share root (`\\fs01\agentcert`), for manifest renewal.requestsPath/issuedPath; omitted/null: null. */
-  shareUncPath?: string | null;
   makensisPath?: string | null;
   /** false: never build the .exe (packaging.buildExe); the .zip and the scripts are always there. */
   buildExe?: boolean;

@@ -4,21 +4,28 @@
  * certificates are the [0] IMPLICIT field of SignedData). Byte-exact slices, never re-encoded.
  */
 import { AgentcertError } from '../domain/index.js';
-import { readTlv, tlvBytes, tlvChildren, type Tlv } from './der-slice.js';
+import { readTlv, tlvBytes, tlvChildren } from './der-slice.js';
 import { pemBlocksToDer } from './pem.js';
 
 const OID_SIGNED_DATA = Buffer.from('2a864886f70d010702', 'hex'); // 1.2.840.113549.1.7.2
 
-function certificatesOfPkcs7(der: Buffer): Buffer[] | null {
-  let outer: Tlv;
+/**
+ * The certificates of a PKCS#7/CMS SignedData ContentInfo, byte-exact as they are in the file (the [0] IMPLICIT
+ * CertificateSet). Throws when the DER is not a SignedData; one reader for `verify` and for certutil -ca.chain.
+ */
+export function certificatesFromPkcs7(der: Buffer): Buffer[] {
+  const contentInfo = readTlv(der, 0);
+  const [oid, explicit] = tlvChildren(der, contentInfo);
+  if (!oid || oid.tag !== 0x06 || !der.subarray(oid.contentStart, oid.end).equals(OID_SIGNED_DATA) || !explicit) throw new Error('not a PKCS#7 SignedData');
+  const signedData = tlvChildren(der, explicit)[0];
+  if (!signedData) throw new Error('empty PKCS#7');
+  const certs = tlvChildren(der, signedData).find((t) => t.tag === 0xa0);
+  return certs ? tlvChildren(der, certs).filter((t) => t.tag === 0x30).map((c) => Buffer.from(tlvBytes(der, c))) : [];
+}
+
+function tryPkcs7(der: Buffer): Buffer[] | null {
   try {
-    outer = readTlv(der, 0);
-    const [oid, explicit] = tlvChildren(der, outer);
-    if (!oid || oid.tag !== 0x06 || !der.subarray(oid.contentStart, oid.end).equals(OID_SIGNED_DATA) || !explicit) return null;
-    const signedData = tlvChildren(der, explicit)[0];
-    if (!signedData) return [];
-    const certs = tlvChildren(der, signedData).find((t) => t.tag === 0xa0);
-    return certs ? tlvChildren(der, certs).map((c) => Buffer.from(tlvBytes(der, c))) : [];
+    return certificatesFromPkcs7(der);
   } catch {
     return null;
   }
@@ -31,12 +38,12 @@ export function readCertificateFile(bytes: Buffer, name = 'the file'): Buffer[] 
     const out: Buffer[] = [];
     for (const b of pemBlocksToDer(text)) {
       if (b.label === 'CERTIFICATE' || b.label === 'X509 CERTIFICATE' || b.label === 'TRUSTED CERTIFICATE') out.push(b.der);
-      else if (b.label === 'PKCS7' || b.label === 'CMS') out.push(...(certificatesOfPkcs7(b.der) ?? []));
+      else if (b.label === 'PKCS7' || b.label === 'CMS') out.push(...(tryPkcs7(b.der) ?? []));
     }
     if (out.length) return out;
     throw new AgentcertError('AC_USAGE', `${name} holds no certificate (no BEGIN CERTIFICATE or PKCS7 block)`);
   }
-  const p7 = certificatesOfPkcs7(bytes);
+  const p7 = tryPkcs7(bytes);
   if (p7 && p7.length) return p7;
   // A bare DER certificate: a SEQUENCE whose first child is the TBSCertificate SEQUENCE.
   try {

@@ -10,6 +10,7 @@ export { verifyChain, type ChainCheck, type ChainReport } from './chain-verify.j
 export { makeSampleRequest, type SampleRequestOptions } from './sample-request.js';
 export { wrapRequestInCms } from './cms-wrap.js';
 export { keyIdentifier } from './public-key.js';
+export { SCOM_EKUS, hasScomEkus } from './oids.js';
 // Building blocks for tests and tools that need a certificate the contract functions do not make.
 export { buildCertificate, issuerParts, type CertificateTemplate } from './certificate-build.js';
 export { buildName } from './names.js';
@@ -18,4 +19,4 @@ export {
   dnsSanExtension, crlDistributionPointExtension, type KeyUsageName,
 } from './x509-extensions.js';
 export { signCrl, parseCrl, type RevocationReason, type CrlEntry, type ParsedCrl } from './crl.js';
-export { readCertificateFile } from './certificate-file.js';
+export { readCertificateFile, certificatesFromPkcs7 } from './certificate-file.js';

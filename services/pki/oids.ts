@@ -90,3 +90,10 @@ export const KEY_USAGE_NAMES = [
   'digitalSignature', 'nonRepudiation', 'keyEncipherment', 'dataEncipherment', 'keyAgreement',
   'keyCertSign', 'cRLSign', 'encipherOnly', 'decipherOnly',
 ] as const;
+
+/** The two EKUs every SCOM certificate needs (SCOM-FACTS §1.1; event 20050 when one is missing). */
+export const SCOM_EKUS = [OID.serverAuth, OID.clientAuth] as const;
+
+export function hasScomEkus(ekus: readonly string[]): boolean {
+  return SCOM_EKUS.every((o) => ekus.includes(o));
+}

@@ -94,7 +94,3 @@ export async function recoverJournaled(journalDir: string): Promise<RunResult | 
   }
   return resultFrom(journalDir, null, timedOut, 0);
 }
-
-export function clearJournal(journalDir: string): void {
-  rmSync(journalDir, { recursive: true, force: true });
-}

@@ -3,7 +3,7 @@
  * server owner the exact fix. Policy outcomes are data (findings), never exceptions.
  */
 import type { Finding, Severity } from '../domain/index.js';
-import type { ParsedRequest } from '../pki/index.js';
+import { hasScomEkus, SCOM_EKUS, type ParsedRequest } from '../pki/index.js';
 
 export interface RequestRuleContext {
   parsed: ParsedRequest;
@@ -19,8 +19,7 @@ export interface RequestRule {
   check(ctx: RequestRuleContext): Omit<Finding, 'rule' | 'severity'>[];
 }
 
-const OID_SERVER_AUTH = '1.3.6.1.5.5.7.3.1';
-const OID_CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
+const [OID_SERVER_AUTH, OID_CLIENT_AUTH] = SCOM_EKUS;
 const SCHANNEL = 'Microsoft RSA SChannel Cryptographic Provider';
 const INF_PROVIDER_FIX = `set ProviderName = "${SCHANNEL}", ProviderType = 12 and KeySpec = 1 in the [NewRequest] section of the INF (the agent template in tools/ has them) and run request-certificate.ps1 again`;
 
@@ -122,7 +121,7 @@ export const REQUEST_RULES: RequestRule[] = [
     fact: 'SCOM-FACTS §1.1, event 20050: both serverAuth and clientAuth',
     check: ({ parsed }) => {
       const eku = parsed.requestedExtensions.extendedKeyUsage;
-      if (eku.length === 0 || (eku.includes(OID_SERVER_AUTH) && eku.includes(OID_CLIENT_AUTH))) return [];
+      if (eku.length === 0 || hasScomEkus(eku)) return [];
       return [{ message: 'the request asks for extended key usages without both Server and Client Authentication; the issued certificate carries both', found: eku.join(', '), required: `${OID_SERVER_AUTH} and ${OID_CLIENT_AUTH}`, remediation: 'add OID=1.3.6.1.5.5.7.3.1 and OID=1.3.6.1.5.5.7.3.2 under [EnhancedKeyUsageExtension] in the INF' }];
     },
   },

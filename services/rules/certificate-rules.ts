@@ -2,10 +2,9 @@
  * SCOM rules for an issued certificate: the verify gate before packaging and `agentcert verify` share them.
  * The checks follow the community checkers (SCOM-FACTS §4.1): subject, SAN, validity, EKU, KU, chain.
  */
-import type { CertificateInfo, ChainCheck } from '../pki/index.js';
+import { hasScomEkus, SCOM_EKUS, type CertificateInfo, type ChainCheck } from '../pki/index.js';
 
-const SERVER_AUTH = '1.3.6.1.5.5.7.3.1';
-const CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
+const [SERVER_AUTH, CLIENT_AUTH] = SCOM_EKUS;
 
 export interface CertificateRuleInput {
   info: CertificateInfo;
@@ -29,7 +28,7 @@ export function checkCertificate(o: CertificateRuleInput): ChainCheck[] {
   const valid = info.notBefore <= o.at && o.at <= info.notAfter;
   add('CERT_VALIDITY', valid, `${valid ? 'valid' : 'NOT valid'} from ${info.notBefore.toISOString()} to ${info.notAfter.toISOString()}`);
   const eku = info.extendedKeyUsage;
-  const ekuOk = eku.includes(SERVER_AUTH) && eku.includes(CLIENT_AUTH);
+  const ekuOk = hasScomEkus(eku);
   add('CERT_EKU', ekuOk, ekuOk ? 'Server Authentication and Client Authentication present' : `EKU ${eku.length ? eku.join(', ') : 'missing'}: both ${SERVER_AUTH} and ${CLIENT_AUTH} are required (event 20050)`);
   const ku = info.keyUsageBits;
   // Checkers require (KU & 0xA0) == 0xA0: digitalSignature + keyEncipherment (SCOM-FACTS §1.1).

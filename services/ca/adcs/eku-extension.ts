@@ -8,11 +8,12 @@
  * certutil reads `@file` as binary data or a hex dump).
  */
 
+import { SCOM_EKUS } from '../../pki/index.js';
+
 export const OID_EXT_KEY_USAGE = '2.5.29.37';
-export const OID_SERVER_AUTH = '1.3.6.1.5.5.7.3.1';
-export const OID_CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
-/** SCOM-FACTS §1.1: both Server Authentication and Client Authentication. */
-export const SCOM_EKUS = [OID_SERVER_AUTH, OID_CLIENT_AUTH] as const;
+/** SCOM-FACTS §1.1: both Server Authentication and Client Authentication (one list, in services/pki). */
+export const [OID_SERVER_AUTH, OID_CLIENT_AUTH] = SCOM_EKUS;
+export { SCOM_EKUS };
 
 function encodeLength(length: number): Buffer {
   if (length < 0x80) return Buffer.from([length]);

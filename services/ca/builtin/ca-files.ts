@@ -6,7 +6,7 @@ import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { AgentcertError, type Clock } from '../../domain/index.js';
-import { createIssuingCa, createRootCa, describeCertificate, type CaMaterial } from '../../pki/index.js';
+import { createIssuingCa, createRootCa, type CaMaterial } from '../../pki/index.js';
 
 export interface BuiltinCaSettings {
   twoTier: boolean;
@@ -112,8 +112,4 @@ export function loadBuiltinChain(dataDir: string): Buffer[] {
   const root = readFileSync(path.join(dir, 'root.cer'));
   const issuing = path.join(dir, 'issuing.cer');
   return existsSync(issuing) ? [readFileSync(issuing), root] : [root];
-}
-
-export function describeChain(chain: Buffer[]): ReturnType<typeof describeCertificate>[] {
-  return chain.map((c) => describeCertificate(c));
 }
