@@ -22,12 +22,19 @@ export function requestLog(ctx: PipelineContext, r: { id: string; fqdn: string }
 
 /** Every state change goes through here: one store transaction and one log line (CONTRACT.md "Logs"). */
 export function transition(ctx: PipelineContext, r: StoredRequest, t: TransitionInput): StoredRequest {
-  const next = ctx.store.transition(r.id, t);
-  const line = { event: `${r.state}->${t.to}`, reason: t.reason, message: t.message, actor: t.actor ?? 'service' };
+  return transitions(ctx, r, [t]);
+}
+
+/** Several state changes in one store transaction (all or none), then one log line each. */
+export function transitions(ctx: PipelineContext, r: StoredRequest, ts: TransitionInput[]): StoredRequest {
+  const rows = ts.length === 1 ? [ctx.store.transition(r.id, ts[0]!)] : ctx.store.atomic(() => ts.map((t) => ctx.store.transition(r.id, t)));
   const log = requestLog(ctx, r);
-  if (t.to === 'failed' || t.to === 'rejected' || t.to === 'denied') log.warn(line, t.message);
-  else log.info(line, t.message);
-  return next;
+  ts.forEach((t, i) => {
+    const line = { event: `${i === 0 ? r.state : ts[i - 1]!.to}->${t.to}`, reason: t.reason, message: t.message, actor: t.actor ?? 'service' };
+    if (t.to === 'failed' || t.to === 'rejected' || t.to === 'denied') log.warn(line, t.message);
+    else log.info(line, t.message);
+  });
+  return rows.at(-1)!;
 }
 
 /** Exponential backoff with full jitter, capped (ARCHITECTURE.md: retries use backoff with jitter). */

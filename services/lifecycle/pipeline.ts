@@ -119,15 +119,19 @@ export class Pipeline {
       this.requestsInFlight.add(id);
     }
     try {
-      for (let i = 0; i < 16 && !this.stopped; i++) {
-        const r = this.ctx.store.getRequest(id);
-        if (!r) return;
+      // Each step returns the row as it left it, so the next step starts from that instead of reading it again;
+      // after a conflict the row is read afresh.
+      let r = this.ctx.store.getRequest(id);
+      for (let i = 0; i < 16 && !this.stopped && r; i++) {
         const step = stepFor(r, this.ctx.clock.now());
         if (!step) return;
         try {
-          await step(this.ctx, r);
+          r = await step(this.ctx, r);
         } catch (err) {
-          if (err instanceof StateConflictError) continue; // someone else (an admin) moved it: re-read
+          if (err instanceof StateConflictError) {
+            r = this.ctx.store.getRequest(id); // someone else (an admin) moved it: re-read
+            continue;
+          }
           const code = isAgentcertError(err) ? err.code : 'AC_INTERNAL';
           requestLog(this.ctx, r).error({ err, state: r.state }, `step for ${r.state} failed`);
           scheduleRetry(this.ctx, r, code, `${r.state} step failed: ${(err as Error).message}`);
