@@ -218,3 +218,27 @@ describe('cleanStaleStaging', () => {
     rmSync(root, { recursive: true, force: true });
   });
 });
+
+describe('the staging thread', () => {
+  // The service runs from dist/, where packages are rendered and written by the staging thread
+  // (services/packaging/stage-worker.ts); this file's tests run the sources, which stage in this thread. Both
+  // must publish byte-identical files (npm test compiles dist/ first).
+  it('writes the same files as staging in this thread, and reports a failure with its errno code', async () => {
+    const dist = path.resolve('dist/services/packaging/stage-pool.js');
+    expect(existsSync(dist), 'dist/ is built by npm test (tsc) before vitest').toBe(true);
+    const pool = (await import(dist)) as typeof import('../../services/packaging/stage-pool.js');
+    const here = (await import('../../services/packaging/stage.js')) as typeof import('../../services/packaging/stage.js');
+    const a = mkdtempSync(path.join(share, 'thread-'));
+    const b = mkdtempSync(path.join(share, 'local-'));
+    const payload = here.stagePayloadInput(input());
+    const [off, local] = await Promise.all([pool.stagePayloadOffThread(payload, a), here.stagePayload(payload, b)]);
+    expect(off.published).toEqual(local.published);
+    expect(off.payloadNames).toEqual(local.payloadNames);
+    expect(off.manifest).toEqual(local.manifest);
+    expect(readdirSync(a).sort()).toEqual(readdirSync(b).sort());
+    for (const f of readdirSync(a)) expect(readFileSync(path.join(a, f)).equals(readFileSync(path.join(b, f))), f).toBe(true);
+    expect(off.published.map((f) => f.name)).toContain(`${FQDN}.zip`);
+    // A staging folder that is not there: the thread's error keeps its code (the publish step retries on it).
+    await expect(pool.stagePayloadOffThread(payload, path.join(share, 'missing', 'dir'))).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+});
