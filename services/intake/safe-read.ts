@@ -60,12 +60,22 @@ export async function safeReadRequest(file: string, maxBytes: number): Promise<S
     // Swapped between lstat and open (another file, a pipe): not what was looked at; the next scan sees it.
     const opened = await fh.stat();
     if (!opened.isFile() || opened.ino !== st.ino || opened.dev !== st.dev) return { kind: 'gone' };
-    const buf = Buffer.alloc(maxBytes + 1);
+    // Sized to the file (plus one byte to see it grow), up to the cap plus one: a request is a few KB, and a
+    // 64 KB buffer a file was both zeroed and kept alive by the slice that was stored (bulk bench).
+    let buf = Buffer.alloc(Math.min(maxBytes, opened.size) + 1);
     let n = 0;
     while (n < buf.length) {
-      const { bytesRead } = await fh.read(buf, n, buf.length - n, n);
-      if (bytesRead === 0) break;
+      const want = buf.length - n;
+      const { bytesRead } = await fh.read(buf, n, want, n);
       n += bytesRead;
+      if (bytesRead === 0) break;
+      // A short read of a regular file is its end; a full buffer means the file grew since fstat: read on.
+      if (bytesRead < want) break;
+      if (n === buf.length && buf.length <= maxBytes) {
+        const bigger = Buffer.alloc(maxBytes + 1);
+        buf.copy(bigger, 0, 0, n);
+        buf = bigger;
+      }
     }
     if (n > maxBytes || opened.size > maxBytes) return { kind: 'too-large', head: buf.subarray(0, Math.min(n, maxBytes)), size: Math.max(opened.size, n), mtimeMs: opened.mtimeMs };
     return { kind: 'ok', bytes: buf.subarray(0, n), size: n, mtimeMs: opened.mtimeMs };

@@ -24,8 +24,14 @@ export async function writeFileAtomic(file: string, data: string | Buffer): Prom
   }
 }
 
+/** Folders known to exist: archive/ is made once, not once a file (a syscall each, bulk bench). */
+const madeDirs = new Set<string>();
+
 async function uniqueArchivePath(archiveDir: string, stampedName: string): Promise<string> {
-  await mkdir(archiveDir, { recursive: true });
+  if (!madeDirs.has(archiveDir)) {
+    await mkdir(archiveDir, { recursive: true });
+    madeDirs.add(archiveDir);
+  }
   let dest = path.join(archiveDir, stampedName);
   for (let i = 1; await exists(dest); i++) dest = path.join(archiveDir, `${stampedName}.${i}`);
   return dest;
@@ -37,6 +43,7 @@ async function uniqueArchivePath(archiveDir: string, stampedName: string): Promi
  * (EXDEV) it is left where it is — copying would follow the link.
  */
 export async function archiveEntry(src: string, archiveDir: string, stampedName: string): Promise<string> {
+  madeDirs.delete(archiveDir); // rare: check the folder every time
   const dest = await uniqueArchivePath(archiveDir, stampedName);
   await rename(src, dest);
   return dest;
@@ -44,9 +51,14 @@ export async function archiveEntry(src: string, archiveDir: string, stampedName:
 
 /** Move a processed request into archive/ under a unique name; never overwrites, never deletes. */
 export async function archiveFile(src: string, archiveDir: string, stampedName: string): Promise<string> {
-  const dest = await uniqueArchivePath(archiveDir, stampedName);
+  let dest = await uniqueArchivePath(archiveDir, stampedName);
   try {
-    await rename(src, dest);
+    await rename(src, dest).catch(async (err: NodeJS.ErrnoException) => {
+      // archive/ was removed while the service ran: make it again (the source is checked to be there first).
+      if (err.code !== 'ENOENT' || !madeDirs.delete(archiveDir) || !(await exists(src))) throw err;
+      dest = await uniqueArchivePath(archiveDir, stampedName);
+      await rename(src, dest);
+    });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err;
     // archive/ on another volume: copy (refusing to overwrite), then remove the original.
