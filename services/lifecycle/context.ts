@@ -29,12 +29,15 @@ export function transition(ctx: PipelineContext, r: StoredRequest, t: Transition
 export function transitions(ctx: PipelineContext, r: StoredRequest, ts: TransitionInput[]): StoredRequest {
   const rows = ts.length === 1 ? [ctx.store.transition(r.id, ts[0]!)] : ctx.store.atomic(() => ts.map((t) => ctx.store.transition(r.id, t)));
   const log = requestLog(ctx, r);
-  ts.forEach((t, i) => {
-    const line = { event: `${i === 0 ? r.state : ts[i - 1]!.to}->${t.to}`, reason: t.reason, message: t.message, actor: t.actor ?? 'service' };
-    if (t.to === 'failed' || t.to === 'rejected' || t.to === 'denied') log.warn(line, t.message);
-    else log.info(line, t.message);
-  });
+  ts.forEach((t, i) => logTransition(ctx, { ...r, state: i === 0 ? r.state : ts[i - 1]!.to }, t, log));
   return rows.at(-1)!;
+}
+
+/** The log line of a committed transition (CONTRACT.md "Logs"). */
+export function logTransition(ctx: PipelineContext, r: StoredRequest, t: TransitionInput, log: Logger = requestLog(ctx, r)): void {
+  const line = { event: `${r.state}->${t.to}`, reason: t.reason, message: t.message, actor: t.actor ?? 'service' };
+  if (t.to === 'failed' || t.to === 'rejected' || t.to === 'denied') log.warn(line, t.message);
+  else log.info(line, t.message);
 }
 
 /** Exponential backoff with full jitter, capped (ARCHITECTURE.md: retries use backoff with jitter). */

@@ -9,9 +9,10 @@ import type { TenantConfig } from '../config/index.js';
 import { isAgentcertError, type Finding } from '../domain/index.js';
 import { archiveEntry, archiveFile, fqdnFromFileName, isDnsName, isReservedWindowsName, safeFileStem, safeReadRequest, type SafeRead } from '../intake/index.js';
 import { parseRequest, type ParsedRequest } from '../pki/index.js';
-import type { StoredRequest } from '../store/index.js';
+import type { StoredRequest, TransitionInput } from '../store/index.js';
 import { rememberParsed } from './parsed-cache.js';
-import { requestLog, type PipelineContext } from './context.js';
+import { logTransition, requestLog, type PipelineContext } from './context.js';
+import { assessRequest } from './steps.js';
 import { writeRejection } from './owner-files.js';
 
 export type IngestResult = { kind: 'stored'; request: StoredRequest; created: boolean } | { kind: 'skipped'; why: string; retryInMs?: number };
@@ -82,11 +83,22 @@ export async function ingestFile(ctx: PipelineContext, file: string): Promise<In
   const fqdn = fileFqdn ?? safeFileStem(name).toLowerCase();
   const tenantName = tenant?.name ?? 'unknown';
   const rejection = findings.length > 0 ? { reason: findings[0]!.rule, message: findings.map((f) => f.message).join('; '), findings } : undefined;
-  const { request, created } = ctx.store.insertRequest(
-    { fingerprint, fqdn, tenant: tenantName, csrDer: parsed?.csrDer ?? null, originalBytes: bytes, sourceName: path.relative(ctx.layout.requests, file) },
-    `${path.relative(ctx.layout.requests, file)} received (${bytes.length} bytes${parsed ? `, ${parsed.format}` : ''})`,
-    rejection,
-  );
+  // A request that passes every check is checked in the same transaction as its insert (one commit less a
+  // request, bulk bench); one that is rejected or held goes through checkStep, which writes the owner's file first.
+  let checked: TransitionInput | null = null;
+  const { request, created } = ctx.store.atomic(() => {
+    const inserted = ctx.store.insertRequest(
+      { fingerprint, fqdn, tenant: tenantName, csrDer: parsed?.csrDer ?? null, originalBytes: bytes, sourceName: path.relative(ctx.layout.requests, file) },
+      `${path.relative(ctx.layout.requests, file)} received (${bytes.length} bytes${parsed ? `, ${parsed.format}` : ''})`,
+      rejection,
+    );
+    if (!inserted.created || rejection || !parsed) return inserted;
+    const assessed = assessRequest(ctx, inserted.request);
+    if (assessed.outcome !== 'accept') return inserted;
+    checked = assessed.transition;
+    return { request: ctx.store.transition(inserted.request.id, assessed.transition), created: true };
+  });
+  if (checked) logTransition(ctx, { ...request, state: 'received' }, checked);
   let current = request;
   if (created && rejection) {
     requestLog(ctx, request).warn({ event: 'received->rejected', reason: rejection.reason, message: rejection.message }, rejection.message);

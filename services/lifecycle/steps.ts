@@ -5,7 +5,7 @@
 import { derToPem, describeCertificate, hasScomEkus, verifyChain, type CertificateInfo, type ParsedRequest } from '../pki/index.js';
 import { parsedFor } from './parsed-cache.js';
 import { checkCertificate, checkIdentity, checkRequest, decideVerdict } from '../rules/index.js';
-import type { CaOutcome, IssuanceInput } from '../domain/index.js';
+import type { CaOutcome, Finding, IssuanceInput } from '../domain/index.js';
 import type { StoredRequest, TransitionInput } from '../store/index.js';
 import { scheduleRetry, transition, transitions, type PipelineContext } from './context.js';
 import { removePending, writePending, writeRejection } from './owner-files.js';
@@ -19,7 +19,8 @@ function parsedRequest(r: StoredRequest): ParsedRequest {
 
 const IN_FLIGHT_STATES = new Set<string>(['checked', 'submitted', 'awaiting_ca', 'issued', 'verified']);
 
-export async function checkStep(ctx: PipelineContext, r: StoredRequest): Promise<StoredRequest> {
+/** The request checks' verdict and the transition it leads to from `received` (reads the store, writes nothing). */
+export function assessRequest(ctx: PipelineContext, r: StoredRequest): { outcome: 'accept' | 'reject' | 'hold'; findings: Finding[]; transition: TransitionInput } {
   const parsed = parsedRequest(r);
   const tenant = r.tenant === ctx.config.policy.defaultTenant.name ? ctx.config.policy.defaultTenant : ctx.config.policy.tenants.find((t) => t.name === r.tenant);
   const now = ctx.clock.now();
@@ -38,21 +39,34 @@ export async function checkStep(ctx: PipelineContext, r: StoredRequest): Promise
   const verdict = decideVerdict(findings);
   const summary = findings.filter((f) => f.severity === 'error' || f.holds).map((f) => f.message).join('; ');
   if (verdict.outcome === 'reject') {
-    await writeRejection(ctx, r, findings);
-    return transition(ctx, r, { from: 'received', to: 'rejected', reason: findings.find((f) => f.severity === 'error')!.rule, message: summary, findings });
+    return { outcome: 'reject', findings, transition: { from: 'received', to: 'rejected', reason: findings.find((f) => f.severity === 'error')!.rule, message: summary, findings } };
   }
   if (verdict.outcome === 'hold') {
-    await writePending(ctx, r, findings);
-    return transition(ctx, r, { from: 'received', to: 'awaiting_approval', reason: findings.find((f) => f.holds)!.rule, message: summary, findings });
+    return { outcome: 'hold', findings, transition: { from: 'received', to: 'awaiting_approval', reason: findings.find((f) => f.holds)!.rule, message: summary, findings } };
   }
-  return transition(ctx, r, {
-    from: 'received',
-    to: 'checked',
-    reason: renewal.isRenewal ? 'RENEWAL' : 'CHECKS_PASSED',
-    message: renewal.isRenewal ? `authenticated renewal of ${renewal.renewalOf}; request checks passed` : `request checks passed (${findings.length} note(s))`,
+  return {
+    outcome: 'accept',
     findings,
-    data: renewal.renewalOf ? { renewalOf: renewal.renewalOf } : null,
-  });
+    transition: {
+      from: 'received',
+      to: 'checked',
+      reason: renewal.isRenewal ? 'RENEWAL' : 'CHECKS_PASSED',
+      message: renewal.isRenewal ? `authenticated renewal of ${renewal.renewalOf}; request checks passed` : `request checks passed (${findings.length} note(s))`,
+      findings,
+      data: renewal.renewalOf ? { renewalOf: renewal.renewalOf } : null,
+    },
+  };
+}
+
+/**
+ * received → checked, or rejected / awaiting_approval with the owner's file written first. (A request that
+ * passes is usually checked at intake already, in its insert's transaction: ingest.ts.)
+ */
+export async function checkStep(ctx: PipelineContext, r: StoredRequest): Promise<StoredRequest> {
+  const a = assessRequest(ctx, r);
+  if (a.outcome === 'reject') await writeRejection(ctx, r, a.findings);
+  else if (a.outcome === 'hold') await writePending(ctx, r, a.findings);
+  return transition(ctx, r, a.transition);
 }
 
 function issuanceInput(r: StoredRequest): IssuanceInput {
