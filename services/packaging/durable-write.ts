@@ -3,6 +3,7 @@
  * after entries change, so a package or a tools file is either complete or absent.
  */
 import { randomBytes } from 'node:crypto';
+import { closeSync, fsync as fsyncCb, openSync, writeSync } from 'node:fs';
 import { open, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 
@@ -13,6 +14,25 @@ export async function writeFileSynced(file: string, data: Buffer | string): Prom
     await fh.sync();
   } finally {
     await fh.close();
+  }
+}
+
+/**
+ * Several new files in one folder, each fsynced: opened and written with synchronous calls (small files into the
+ * page cache take microseconds, where each asynchronous call is a round trip through libuv's thread pool), then
+ * fsynced together on the thread pool so the waits overlap. For the staging thread, never the main thread.
+ */
+export async function writeFilesSynced(dir: string, files: { name: string; data: Buffer }[]): Promise<void> {
+  const fds: number[] = [];
+  try {
+    for (const f of files) {
+      const fd = openSync(path.join(dir, f.name), 'w', 0o644);
+      fds.push(fd);
+      for (let off = 0; off < f.data.length; ) off += writeSync(fd, f.data, off, f.data.length - off);
+    }
+    await Promise.all(fds.map((fd) => new Promise<void>((resolve, reject) => fsyncCb(fd, (err) => (err ? reject(err) : resolve())))));
+  } finally {
+    for (const fd of fds) closeSync(fd);
   }
 }
 

@@ -56,11 +56,11 @@ async function stage(input: DeliveryInput, tmp: string, deps: { runner: Runner; 
       signing: input.signing ?? null,
     });
     await writeFileSynced(path.join(tmp, exeName), exe);
+    await fsyncPath(tmp); // the staging thread synced the folder before the .exe was added
     published.push({ name: exeName, sha256: sha256(exe) });
   } else if (input.buildExe !== false) {
     deps.log.info({ fqdn: input.fqdn }, 'makensis not found: package published without the .exe');
   }
-  await fsyncPath(tmp);
   return { manifest, published: published.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)) };
 }
 

@@ -5,10 +5,9 @@
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import type { AgentRole } from '../domain/index.js';
 import { infTemplatePath, readInstaller } from './assets.js';
-import { writeFileSynced } from './durable-write.js';
+import { fsyncPath, writeFilesSynced } from './durable-write.js';
 import { buildManifest, certificateFileName, chainFileNames, type Manifest, type ManifestInput } from './manifest.js';
 import { renderInstallScript, toCrlf, withUtf8Bom } from './render.js';
 import { RENEW_SCRIPT, RENEWAL_INF, renderRenewalInf, renewalKeyLength } from './renewal.js';
@@ -59,8 +58,8 @@ async function renderPayload(input: StagePayloadInput): Promise<{ files: { name:
   const base: { name: string; data: Buffer }[] = [
     { name: certificateFileName(input.fqdn), data: input.certificateDer },
     ...input.chain.map((c, i) => ({ name: chainNames[i]!, data: c.der })),
-    { name: 'install.cmd', data: Buffer.from(toCrlf(await readInstaller('install.cmd')), 'utf8') },
-    { name: RENEW_SCRIPT, data: withUtf8Bom(toCrlf(await readInstaller(RENEW_SCRIPT))) },
+    { name: 'install.cmd', data: await staticFile('install.cmd', (t) => Buffer.from(toCrlf(t), 'utf8')) },
+    { name: RENEW_SCRIPT, data: await staticFile(RENEW_SCRIPT, (t) => withUtf8Bom(toCrlf(t))) },
     { name: RENEWAL_INF, data: Buffer.from(renewalInf, 'ascii') },
   ];
   // The script pins manifest values, and the manifest lists the script's hash: render the manifest without the
@@ -70,6 +69,18 @@ async function renderPayload(input: StagePayloadInput): Promise<{ files: { name:
   const files = [...base, { name: 'install-certificate.ps1', data: script }];
   const manifest = buildManifest({ ...input, files: files.map((f) => ({ name: f.name, sha256: sha256(f.data) })) });
   return { files, manifest };
+}
+
+/** Installer files that are the same in every package, converted once (CRLF, BOM), not once a package. */
+const staticFiles = new Map<string, Promise<Buffer>>();
+function staticFile(name: string, convert: (text: string) => Buffer): Promise<Buffer> {
+  let f = staticFiles.get(name);
+  if (!f) {
+    f = readInstaller(name).then(convert);
+    staticFiles.set(name, f);
+    f.catch(() => staticFiles.delete(name));
+  }
+  return f;
 }
 
 const templateCache = new Map<string, Promise<string>>();
@@ -89,8 +100,10 @@ export async function stagePayload(input: StagePayloadInput, dir: string): Promi
   const { files, manifest } = await renderPayload(input);
   const manifestData = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`, 'utf8');
   const all = [...files, { name: 'manifest.json', data: manifestData }];
-  const written = [...all, { name: `${input.fqdn}.zip`, data: await zipBuffer(all, new Date(input.issuedAt)) }];
+  const zip = await zipBuffer(all.map((f) => ({ ...f, store: f.name === 'install-certificate.ps1' })), new Date(input.issuedAt));
+  const written = [...all, { name: `${input.fqdn}.zip`, data: zip }];
   // All files at once: their fsyncs overlap instead of queueing one behind the other (bulk bench).
-  await Promise.all(written.map((f) => writeFileSynced(path.join(dir, f.name), f.data)));
+  await writeFilesSynced(dir, written);
+  await fsyncPath(dir); // the folder's entries too, here rather than in the service's main thread
   return { manifest, published: written.map((f) => ({ name: f.name, sha256: sha256(f.data) })), payloadNames: all.map((f) => f.name) };
 }

@@ -17,19 +17,23 @@ interface Compressed {
 
 const cache = new Map<string, Compressed>();
 const CACHE_MAX = 256;
+/** The same Buffer again (the static installer files are one Buffer for every package): no hashing at all. */
+const byBuffer = new WeakMap<Buffer, Compressed>();
 
-function compress(data: Buffer): Compressed {
+function compress(data: Buffer, store: boolean): Compressed {
+  if (store) return { crc: crc32(data), method: 0, data };
+  const known = byBuffer.get(data);
+  if (known) return known;
   const key = createHash('sha256').update(data).digest('base64');
   let c = cache.get(key);
   if (!c) {
-    // Level 1: the rendered install-certificate.ps1 differs for every package, and level 6 took 0.9 ms of it
-    // against 0.25 ms (42 KB script, bulk bench), for a zip a few KB larger.
-    const deflated = deflateRawSync(data, { level: 1 });
+    const deflated = deflateRawSync(data);
     // Store what deflate cannot shrink (certificates are already dense).
     c = deflated.length < data.length ? { crc: crc32(data), method: 8, data: deflated } : { crc: crc32(data), method: 0, data };
     if (cache.size >= CACHE_MAX) cache.delete(cache.keys().next().value as string);
     cache.set(key, c);
   }
+  byBuffer.set(data, c);
   return c;
 }
 
@@ -45,13 +49,17 @@ function dosDateTime(d: Date): { time: number; date: number } {
 const UTF8_NAMES = 0x0800; // general purpose bit 11: names are UTF-8
 const MADE_BY_UNIX = (3 << 8) | 20; // so the external attributes carry the Unix mode
 
-export async function zipBuffer(entries: { name: string; data: Buffer }[], mtime: Date): Promise<Buffer> {
+/**
+ * `store: true` keeps an entry uncompressed: for content that differs in every package (the rendered
+ * install-certificate.ps1), where deflating cost more CPU than anything else in the zip and saved ~30 KB.
+ */
+export async function zipBuffer(entries: { name: string; data: Buffer; store?: boolean }[], mtime: Date): Promise<Buffer> {
   const { time, date } = dosDateTime(mtime);
   const parts: Buffer[] = [];
   const central: Buffer[] = [];
   let offset = 0;
   for (const e of entries) {
-    const c = compress(e.data);
+    const c = compress(e.data, e.store === true);
     const name = Buffer.from(e.name, 'utf8');
     const local = Buffer.alloc(30);
     local.writeUInt32LE(0x04034b50, 0);
