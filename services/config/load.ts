@@ -36,6 +36,7 @@ export const ENV_KEYS: Record<string, { path: string; type: 'string' | 'int' | '
   AGENTCERT_CA_TWO_TIER: { path: 'ca.builtin.twoTier', type: 'bool' },
   AGENTCERT_ADCS_CONFIG: { path: 'ca.adcs.config', type: 'string' },
   AGENTCERT_LOG_LEVEL: { path: 'log.level', type: 'string' },
+  AGENTCERT_PIPELINE_CONCURRENCY: { path: 'pipeline.concurrency', type: 'int' },
 };
 
 type Tree = Record<string, unknown>;

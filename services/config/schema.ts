@@ -219,7 +219,7 @@ export const DEFAULT_CONFIG: Config = {
     protectedNames: [],
   },
   packaging: { makensisPath: null, buildExe: true, shareUncPath: null, resultsUncPath: null },
-  pipeline: { concurrency: 4, retryBaseMs: 5_000, retryMaxMs: 600_000, tickMs: 1_000 },
+  pipeline: { concurrency: 16, retryBaseMs: 5_000, retryMaxMs: 600_000, tickMs: 1_000 },
   monitors: { waitingWarningMinutes: 30, waitingCriticalMinutes: 240, approvalWarningHours: 24, stallMinutes: 10, caPingCacheSeconds: 60 },
   lifecycle: {
     renewAtPercent: 66.67,

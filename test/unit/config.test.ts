@@ -25,7 +25,14 @@ describe('configuration', () => {
     expect(c.ca.builtin.keyBits).toBe(3072);
     expect(c.ca.leafValidityDays).toBe(730);
     expect(c.api.host).toBe('127.0.0.1');
+    expect(c.pipeline.concurrency).toBe(16);
     expect(Object.isFrozen(c.share)).toBe(true);
+  });
+
+  it('takes the pipeline concurrency from AGENTCERT_PIPELINE_CONCURRENCY, and names it when it is not a number in range', () => {
+    expect(loadConfig({ cwd: '/srv/x', env: { AGENTCERT_PIPELINE_CONCURRENCY: '32' } }).pipeline.concurrency).toBe(32);
+    const p = problems(() => loadConfig({ cwd: '/srv/x', env: { AGENTCERT_PIPELINE_CONCURRENCY: '0' } })).join('\n');
+    expect(p).toMatch(/pipeline\.concurrency|AGENTCERT_PIPELINE_CONCURRENCY/);
   });
 
   it('layers file < environment < flags, and resolves file paths against the file', () => {
