@@ -235,6 +235,11 @@ export async function runBulkBench(): Promise<BenchOutput> {
 
   log(`bulk: ${n} requests, built-in CA rsa${CA_BITS}`);
   const b = await burst(n);
+  // This machine's two cores are shared: the floor moved by 2× within minutes in earlier runs. Measured again right
+  // after the burst; the figure uses the mean, and the table shows both.
+  const floorBefore = floor;
+  const floorAfter = openssl ? opensslSignFloor(CA_BITS) : NaN;
+  floor = openssl ? (floorBefore + floorAfter) / 2 : NaN;
   const burstLabel = `${n} burst`;
   const rows = [
     { measure: 'requests', value: n, unit: '', note: `RSA-2048, ${KEY_POOL} keys reused, cached in .bench-cache/` },
@@ -249,14 +254,14 @@ export async function runBulkBench(): Promise<BenchOutput> {
     { measure: 'RSS idle after start', value: round(b.idleRssMB, 1), unit: 'MB', note: 'VmHWM 0.5 s after "agentcert is running"' },
     { measure: 'service CPU', value: round(b.cpuMsPerRequest, 2), unit: 'ms/req', note: 'user+system during the burst' },
     { measure: 'service start-up', value: round(b.startupMs, 0), unit: 'ms', note: 'empty store, to "agentcert is running"' },
-    { measure: `openssl speed rsa${CA_BITS} -multi 2`, value: round(floor, 1), unit: 'sign/s', note: 'signing floor, two processes' },
+    { measure: `openssl speed rsa${CA_BITS} -multi 2`, value: round(floor, 1), unit: 'sign/s', note: `signing floor, two processes: mean of ${fmt(floorBefore)} before and ${fmt(floorAfter)} after the burst` },
     { measure: 'openssl x509 -req loop', value: round(loop.perSecond, 1), unit: 'req/s', note: `${loop.count} requests, one process each` },
     { measure: 'file system alone', value: round(fsBase.perSecond, 1), unit: 'pkg/s', note: `8 files written+fsynced, folder renamed, one thread; ${fmt(fsBase.cpuMsPerPackage)} ms CPU a package` },
   ];
   const figures: Figure[] = [
     {
       bench: 'bulk', figure: `throughput vs signing floor (${burstLabel})`, value: round(b.perSecond, 1), unit: 'req/s',
-      baseline: `openssl speed rsa${CA_BITS} -multi 2: ${fmt(floor)} sign/s`, ratio: `${fmt((100 * b.perSecond) / floor)} % of floor`, target: '≥ 50 % of floor', met: b.perSecond >= 0.5 * floor,
+      baseline: `openssl speed rsa${CA_BITS} -multi 2: ${fmt(floor)} sign/s (${fmt(floorBefore)} before, ${fmt(floorAfter)} after)`, ratio: `${fmt((100 * b.perSecond) / floor)} % of floor`, target: '≥ 50 % of floor', met: b.perSecond >= 0.5 * floor,
     },
     {
       bench: 'bulk', figure: `throughput vs openssl loop (${burstLabel})`, value: round(b.perSecond, 1), unit: 'req/s',
