@@ -7,7 +7,7 @@ import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger, Runner } from '../domain/index.js';
 import { AgentcertError } from '../domain/index.js';
-import { fsyncPath, writeFileSynced } from './durable-write.js';
+import { fsyncDirShared, fsyncPath, writeFileSynced } from './durable-write.js';
 import type { Manifest, ManifestInput } from './manifest.js';
 import { buildInstallerExe, findMakensis, type SigningConfig } from './nsis.js';
 import { stagePayloadInput } from './stage.js';
@@ -95,9 +95,16 @@ export async function publishPackage(input: DeliveryInput, deps: { runner: Runne
 
 /** Old package aside, new one in, old one deleted; if the second rename fails, the old one goes back. */
 async function swapIn(tmp: string, final: string, issued: string, fqdn: string): Promise<void> {
-  if (!(await exists(final))) {
-    await rename(tmp, final);
-    await fsyncPath(issued);
+  // Usually there is no package yet: rename straight away (a non-empty folder or a file in the way refuses it).
+  const renamed = await rename(tmp, final).then(
+    () => true,
+    (err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOTEMPTY' || err.code === 'EEXIST' || err.code === 'ENOTDIR' || err.code === 'EISDIR') return false;
+      throw err;
+    },
+  );
+  if (renamed) {
+    await fsyncDirShared(issued);
     return;
   }
   const old = path.join(issued, `.old-${fqdn}-${randomBytes(6).toString('hex')}`);
