@@ -1,7 +1,8 @@
 /**
  * List latency of the admin API: a temp store filled with N certificates (one transaction of batched inserts),
- * then p50/p95 of `GET /api/v1/certificates?limit=100` (first page, a deep page, a filtered query, a search,
- * and the requests list) through fastify's inject — the full route: auth hook, validation, SQL, serialization.
+ * then p50/p95 of `GET /api/v1/certificates?limit=100` (first page, a deep page, a filtered query, a search)
+ * and of the requests list (filtered, a deep page, a search) through fastify's inject — the full route: auth
+ * hook, validation, SQL, serialization.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -69,6 +70,7 @@ export async function benchListAtSize(n: number, runs = 200): Promise<BenchRow[]
       '/api/v1/certificates?limit=100&q=host12',
       '/api/v1/requests?limit=100&state=packaged',
       `/api/v1/requests?limit=100&offset=${Math.floor(n / 2)}`,
+      '/api/v1/requests?limit=100&q=host12',
     ];
     const rows: BenchRow[] = [];
     for (const q of queries) {
