@@ -27,7 +27,9 @@ function stagingThread(): Worker | null {
   if (worker !== undefined) return worker;
   const file = fileURLToPath(new URL('./stage-worker.js', import.meta.url));
   if (!existsSync(file)) return (worker = null);
-  const w = new Worker(file);
+  // A small young generation: the thread's garbage is a package's strings and buffers, and V8's default let the
+  // thread's memory grow by tens of MB during a burst (bulk bench: peak RSS of the service).
+  const w = new Worker(file, { resourceLimits: { maxYoungGenerationSizeMb: 6 } });
   w.on('message', (m: { id: number; staged?: StagedPayload; error?: { message: string; code?: string } }) => {
     const p = pending.get(m.id);
     pending.delete(m.id);

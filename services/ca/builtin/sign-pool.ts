@@ -35,7 +35,7 @@ export function createSignPool(issuer: CaMaterial, size = Math.min(4, availableP
     else w.unref();
   };
   const workers = Array.from({ length: size }, () => {
-    const w = new Worker(workerFile, { workerData: { certDer: issuer.certDer, key: issuer.key } });
+    const w = new Worker(workerFile, { workerData: { certDer: issuer.certDer, key: issuer.key }, resourceLimits: { maxYoungGenerationSizeMb: 4 } });
     w.on('message', (m: { id: number; der?: Uint8Array; error?: string }) => {
       const p = pending.get(m.id);
       pending.delete(m.id);
