@@ -93,7 +93,12 @@ export async function ingestFile(ctx: PipelineContext, file: string): Promise<In
       rejection,
     );
     if (!inserted.created || rejection || !parsed) return inserted;
-    const assessed = assessRequest(ctx, inserted.request);
+    let assessed: ReturnType<typeof assessRequest>;
+    try {
+      assessed = assessRequest(ctx, inserted.request);
+    } catch {
+      return inserted; // the insert stands; checkStep runs the checks again, with its retries
+    }
     if (assessed.outcome !== 'accept') return inserted;
     checked = assessed.transition;
     return { request: ctx.store.transition(inserted.request.id, assessed.transition), created: true };
