@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { toCrlf, withUtf8Bom } from './render.js';
 
 let root: string | null = null;
 
@@ -30,17 +31,31 @@ export function infTemplatePath(name: string): string {
   return path.join(assetRoot(), 'inf-templates', name);
 }
 
-/** The installer sources do not change while the service runs: read each once, not once a package. */
-const installerCache = new Map<string, Promise<string>>();
-
-export async function readInstaller(name: string): Promise<string> {
-  let text = installerCache.get(name);
-  if (!text) {
-    text = readFile(installerPath(name), 'utf8');
-    installerCache.set(name, text);
-    text.catch(() => installerCache.delete(name));
-  }
-  return text;
+/**
+ * The installer sources and INF templates do not change while the service runs: each is read (and converted)
+ * once, not once a package. A failed read is forgotten, so the next call tries again.
+ */
+function memoAsync<T>(compute: (name: string) => Promise<T>): (name: string) => Promise<T> {
+  const cache = new Map<string, Promise<T>>();
+  return (name) => {
+    let value = cache.get(name);
+    if (!value) {
+      value = compute(name);
+      cache.set(name, value);
+      value.catch(() => cache.delete(name));
+    }
+    return value;
+  };
 }
+
+export const readInstaller = memoAsync((name) => readFile(installerPath(name), 'utf8'));
+
+export const readInfTemplate = memoAsync((name) => readFile(infTemplatePath(name), 'utf8'));
+
+/** An installer file as every package carries it (CRLF, and a UTF-8 BOM for PowerShell), made once. */
+export const packagedInstaller = memoAsync(async (name) => {
+  const text = toCrlf(await readInstaller(name));
+  return name.endsWith('.ps1') ? withUtf8Bom(text) : Buffer.from(text, 'utf8');
+});
 
 export const INF_TEMPLATES = ['agent.inf', 'gateway.inf', 'management-server.inf', 'renewal.inf'] as const;

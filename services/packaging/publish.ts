@@ -2,7 +2,7 @@
  * publishPackage: render the delivery package into issued/.tmp-<random>/ and move it into issued/<fqdn>/ by
  * rename, so the folder appears complete or not at all (CONTRACT.md "Share layout").
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger, Runner } from '../domain/index.js';
@@ -10,7 +10,7 @@ import { AgentcertError } from '../domain/index.js';
 import { fsyncDirShared, fsyncPath, writeFileSynced } from './durable-write.js';
 import type { Manifest, ManifestInput } from './manifest.js';
 import { buildInstallerExe, findMakensis, type SigningConfig } from './nsis.js';
-import { stagePayloadInput } from './stage.js';
+import { sha256Hex, stagePayloadInput } from './stage.js';
 import { stagePayloadOffThread } from './stage-pool.js';
 
 /** What the manifest needs (manifest.ts), plus where to publish and how to build the .exe. */
@@ -27,8 +27,6 @@ export interface DeliveryPackage {
   files: { name: string; sha256: string }[];
   manifest: Manifest;
 }
-
-const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex').toUpperCase();
 
 /** The package folder and the file names are built from the FQDN: only a DNS name may get there. */
 function assertFqdn(fqdn: string): void {
@@ -57,7 +55,7 @@ async function stage(input: DeliveryInput, tmp: string, deps: { runner: Runner; 
     });
     await writeFileSynced(path.join(tmp, exeName), exe);
     await fsyncPath(tmp); // the staging thread synced the folder before the .exe was added
-    published.push({ name: exeName, sha256: sha256(exe) });
+    published.push({ name: exeName, sha256: sha256Hex(exe) });
   } else if (input.buildExe !== false) {
     deps.log.info({ fqdn: input.fqdn }, 'makensis not found: package published without the .exe');
   }

@@ -5,10 +5,10 @@
  */
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { INF_TEMPLATES, infTemplatePath, readInstaller } from './assets.js';
+import { INF_TEMPLATES, packagedInstaller, readInfTemplate } from './assets.js';
 import { writeFileAtomic } from './durable-write.js';
 import { chainFileNames } from './manifest.js';
-import { toCrlf, withUtf8Bom } from './render.js';
+import { toCrlf } from './render.js';
 
 async function writeIfChanged(file: string, data: Buffer): Promise<void> {
   const current = await readFile(file).catch(() => null);
@@ -56,9 +56,9 @@ ${caFiles.map((f) => `  ${f.padEnd(28)} CA certificate (DER)`).join('\n')}
 export async function publishTools(o: { shareRoot: string; chain: { der: Buffer; store: 'Root' | 'CA' }[] }): Promise<void> {
   const tools = path.join(path.resolve(o.shareRoot), 'tools');
   await mkdir(tools, { recursive: true });
-  await writeIfChanged(path.join(tools, 'request-certificate.ps1'), withUtf8Bom(toCrlf(await readInstaller('request-certificate.ps1'))));
+  await writeIfChanged(path.join(tools, 'request-certificate.ps1'), await packagedInstaller('request-certificate.ps1'));
   for (const name of INF_TEMPLATES) {
-    await writeIfChanged(path.join(tools, name), Buffer.from(toCrlf(await readFile(infTemplatePath(name), 'utf8')), 'utf8'));
+    await writeIfChanged(path.join(tools, name), Buffer.from(toCrlf(await readInfTemplate(name)), 'utf8'));
   }
   const names = chainFileNames(o.chain);
   for (const [i, c] of o.chain.entries()) await writeIfChanged(path.join(tools, names[i]!), c.der);
