@@ -1,28 +1,9 @@
 /**
- * Writing on the share: every file appears complete or not at all (write a temporary name, fsync, rename),
- * because server owners and scripts read these folders while the service writes them.
+ * Moving dropped entries into archive/ without ever overwriting or following them. (Files the service writes on
+ * the share go through packaging's writeFileAtomic.)
  */
-import { randomBytes } from 'node:crypto';
-import { open, rename, rm, mkdir, copyFile, constants, lstat } from 'node:fs/promises';
+import { rename, rm, mkdir, copyFile, constants, lstat } from 'node:fs/promises';
 import path from 'node:path';
-
-export async function writeFileAtomic(file: string, data: string | Buffer): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true });
-  const tmp = path.join(path.dirname(file), `.tmp-${randomBytes(6).toString('hex')}-${path.basename(file)}`);
-  const fh = await open(tmp, 'w', 0o644);
-  try {
-    await fh.writeFile(data);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  try {
-    await rename(tmp, file);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
-  }
-}
 
 /** Folders known to exist: archive/ is made once, not once a file (a syscall each, bulk bench). */
 const madeDirs = new Set<string>();

@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { loadBuiltinCa } from '../ca/index.js';
 import { AgentcertError } from '../domain/index.js';
-import { writeFileAtomic } from '../intake/index.js';
+import { writeFileAtomic } from '../packaging/index.js';
 import { parseCrl, signCrl, type RevocationReason } from '../pki/index.js';
 import type { PipelineContext } from './context.js';
 

@@ -4,7 +4,7 @@
  */
 import { unlink } from 'node:fs/promises';
 import path from 'node:path';
-import { writeFileAtomic } from '../intake/index.js';
+import { writeFileAtomic } from '../packaging/index.js';
 import { renderPending, renderRejection } from '../rules/index.js';
 import type { Finding } from '../domain/index.js';
 import type { StoredRequest } from '../store/index.js';

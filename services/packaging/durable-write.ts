@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { closeSync, fsync as fsyncCb, openSync, writeSync } from 'node:fs';
-import { open, rename, rm } from 'node:fs/promises';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 
 export async function writeFileSynced(file: string, data: Buffer | string): Promise<void> {
@@ -80,8 +80,12 @@ function isIgnorableSyncError(err: unknown): boolean {
   return code === 'EISDIR' || code === 'EINVAL' || code === 'EPERM' || code === 'ENOTSUP' || code === 'EBADF';
 }
 
-/** Write `<dir>/.<name>.<random>.tmp`, fsync, rename over `<dir>/<name>`. */
+/**
+ * Write `<dir>/.<name>.<random>.tmp`, fsync, rename over `<dir>/<name>`, fsync the folder (made if missing): the
+ * file appears complete or not at all, for server owners and scripts reading the share while the service writes.
+ */
 export async function writeFileAtomic(file: string, data: Buffer | string): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true });
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
   try {
     await writeFileSynced(tmp, data);
