@@ -40,17 +40,10 @@ export interface ManifestRenewal {
   issuedPath: string | null;
 }
 
-export interface ManifestInput {
-  fqdn: string;
-  role: AgentRole;
+/** What the manifest takes from its input as it is; the certificate, chain and renewal are derived. */
+export interface ManifestInput extends Pick<Manifest, 'fqdn' | 'role' | 'files' | 'requestFingerprint' | 'requestId' | 'issuedAt' | 'issuer' | 'resultsPath'> {
   certificateDer: Buffer;
   chain: { der: Buffer; store: 'Root' | 'CA' }[];
-  files: { name: string; sha256: string }[];
-  requestFingerprint: string;
-  requestId: string;
-  issuedAt: string;
-  issuer: string;
-  resultsPath: string | null;
   /** When renewal is due (the service computes it from notAfter); omitted or null: not set. */
   renewalDueAt?: string | null;
   /** How agents reach the share root (`\\fs01\agentcert`); omitted or null: renewal paths are null. */

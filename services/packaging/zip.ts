@@ -61,30 +61,25 @@ export async function zipBuffer(entries: { name: string; data: Buffer; store?: b
   for (const e of entries) {
     const c = compress(e.data, e.store === true);
     const name = Buffer.from(e.name, 'utf8');
-    const local = Buffer.alloc(30);
+    // APPNOTE §4.3.7 and §4.3.12: the local header and the central directory entry carry the same 24 bytes from
+    // "version needed" to "file name length"; the central entry adds "made by" before and more after.
+    const shared = Buffer.alloc(24);
+    shared.writeUInt16LE(20, 0); // version needed: 2.0 (deflate)
+    shared.writeUInt16LE(UTF8_NAMES, 2);
+    shared.writeUInt16LE(c.method, 4);
+    shared.writeUInt16LE(time, 6);
+    shared.writeUInt16LE(date, 8);
+    shared.writeUInt32LE(c.crc, 10);
+    shared.writeUInt32LE(c.data.length, 14);
+    shared.writeUInt32LE(e.data.length, 18);
+    shared.writeUInt16LE(name.length, 22);
+    const local = Buffer.alloc(30); // extra field length (28) stays 0
     local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(20, 4);
-    local.writeUInt16LE(UTF8_NAMES, 6);
-    local.writeUInt16LE(c.method, 8);
-    local.writeUInt16LE(time, 10);
-    local.writeUInt16LE(date, 12);
-    local.writeUInt32LE(c.crc, 14);
-    local.writeUInt32LE(c.data.length, 18);
-    local.writeUInt32LE(e.data.length, 22);
-    local.writeUInt16LE(name.length, 26);
-    local.writeUInt16LE(0, 28);
+    shared.copy(local, 4, 0, 24);
     const cd = Buffer.alloc(46);
     cd.writeUInt32LE(0x02014b50, 0);
     cd.writeUInt16LE(MADE_BY_UNIX, 4);
-    cd.writeUInt16LE(20, 6);
-    cd.writeUInt16LE(UTF8_NAMES, 8);
-    cd.writeUInt16LE(c.method, 10);
-    cd.writeUInt16LE(time, 12);
-    cd.writeUInt16LE(date, 14);
-    cd.writeUInt32LE(c.crc, 16);
-    cd.writeUInt32LE(c.data.length, 20);
-    cd.writeUInt32LE(e.data.length, 24);
-    cd.writeUInt16LE(name.length, 28);
+    shared.copy(cd, 6, 0, 24);
     cd.writeUInt32LE((0o100644 << 16) >>> 0, 38); // regular file, rw-r--r--
     cd.writeUInt32LE(offset, 42);
     parts.push(local, name, c.data);

@@ -12,7 +12,11 @@ import { verifySignature } from './signature.js';
 export interface ChainCheck { rule: string; passed: boolean; message: string }
 export interface ChainReport { ok: boolean; checks: ChainCheck[]; chain: CertificateInfo[] }
 
-interface Cert { der: Buffer; info: CertificateInfo; tbs: Buffer; algId: Asn1; sig: Asn1; issuerDer: Buffer; subjectDer: Buffer }
+interface Cert {
+  der: Buffer; info: CertificateInfo; tbs: Buffer; algId: Asn1; sig: Asn1; issuerDer: Buffer; subjectDer: Buffer;
+  /** Imported when the certificate first verifies another (null: node:crypto cannot read the key). */
+  key?: ReturnType<typeof publicKeyObject>;
+}
 
 function load(der: Buffer): Cert {
   const info = describeCertificate(der);
@@ -72,24 +76,17 @@ function checkCa(c: Cert, below: number, checks: ChainCheck[]): void {
   }
 }
 
-/** CA keys are few and checked for every certificate they issued: import each once (bulk bench). */
-const issuerKeys = new Map<string, ReturnType<typeof publicKeyObject>>();
-function issuerKey(spki: Buffer): ReturnType<typeof publicKeyObject> {
-  const k = spki.toString('base64');
-  let key = issuerKeys.get(k);
-  if (key === undefined) {
-    key = publicKeyObject(spki);
-    if (issuerKeys.size >= 64) issuerKeys.delete(issuerKeys.keys().next().value as string);
-    issuerKeys.set(k, key);
-  }
-  return key;
+/** The issuer's public key, imported once per parsed certificate (CA certificates are parsed once: loadCa). */
+function issuerKey(issuer: Cert): ReturnType<typeof publicKeyObject> {
+  if (issuer.key === undefined) issuer.key = publicKeyObject(issuer.info.publicKeyDer);
+  return issuer.key;
 }
 
 function checkPair(c: Cert, issuer: Cert, checks: ChainCheck[]): void {
   const namesChain = c.issuerDer.equals(issuer.subjectDer);
   checks.push({ rule: 'name-chaining', passed: namesChain,
     message: namesChain ? `issuer of ${c.info.subject || '(empty subject)'} is ${issuer.info.subject}` : `issuer name ${c.info.issuer} does not match ${issuer.info.subject}` });
-  const ok = verifySignature(c.algId, c.tbs, c.sig, issuerKey(issuer.info.publicKeyDer));
+  const ok = verifySignature(c.algId, c.tbs, c.sig, issuerKey(issuer));
   checks.push({ rule: 'signature', passed: ok,
     message: ok ? `signature of ${c.info.subject} verifies with the key of ${issuer.info.subject}` : `signature of ${c.info.subject} does not verify with the key of ${issuer.info.subject}` });
 }
