@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { publishPackage, type DeliveryInput } from '../../services/packaging/index.js';
-import { makeTestPki, silentLog, type TestPki } from '../fixtures/packaging/test-pki.js';
+import { makeTestPki, packageChain, silentLog, type TestPki } from '../fixtures/packaging/test-pki.js';
 import { childRunner } from '../helpers/child-runner.js';
 
 // These tests need the Debian packages nsis (makensis), 7zip (7zz) and osslsigncode; .ci/run installs them.
@@ -18,10 +18,7 @@ function input(over: Partial<DeliveryInput> = {}): DeliveryInput {
     fqdn: FQDN,
     role: 'gateway',
     certificateDer: pki.leafDer(FQDN, '00FF01'),
-    chain: [
-      { der: pki.issuingDer, store: 'CA' },
-      { der: pki.rootDer, store: 'Root' },
-    ],
+    chain: packageChain(pki),
     requestFingerprint: 'cd'.repeat(32),
     requestId: 'cdcdcdcdcdcd',
     issuedAt: '2025-11-23T12:00:00.000Z',

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cleanStaleStaging, publishPackage, type DeliveryInput } from '../../services/packaging/index.js';
-import { makeTestPki, silentLog, type TestPki } from '../fixtures/packaging/test-pki.js';
+import { makeTestPki, packageChain, silentLog, type TestPki } from '../fixtures/packaging/test-pki.js';
 import { childRunner } from '../helpers/child-runner.js';
 import { parsePowerShell } from '../helpers/powershell-parse.js';
 
@@ -32,10 +32,7 @@ function input(over: Partial<DeliveryInput> = {}): DeliveryInput {
     fqdn: FQDN,
     role: 'agent',
     certificateDer: leaf,
-    chain: [
-      { der: pki.issuingDer, store: 'CA' },
-      { der: pki.rootDer, store: 'Root' },
-    ],
+    chain: packageChain(pki),
     requestFingerprint: 'ab'.repeat(32),
     requestId: 'abababababab',
     issuedAt: '2025-11-23T12:00:00.000Z',

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { publishTools } from '../../services/packaging/index.js';
-import { makeTestPki, type TestPki } from '../fixtures/packaging/test-pki.js';
+import { makeTestPki, packageChain, type TestPki } from '../fixtures/packaging/test-pki.js';
 import { parsePowerShell } from '../helpers/powershell-parse.js';
 
 let pki: TestPki;
@@ -17,14 +17,9 @@ afterAll(() => {
   rmSync(pki.dir, { recursive: true, force: true });
 });
 
-const chain = (): { der: Buffer; store: 'Root' | 'CA' }[] => [
-  { der: pki.issuingDer, store: 'CA' },
-  { der: pki.rootDer, store: 'Root' },
-];
-
 describe('publishTools', () => {
   it('publishes request-certificate.ps1, the four INF templates, the CA certificates and README.txt', async () => {
-    await publishTools({ shareRoot: share, chain: chain() });
+    await publishTools({ shareRoot: share, chain: packageChain(pki) });
     const tools = path.join(share, 'tools');
     expect(readdirSync(tools).sort()).toEqual(
       ['README.txt', 'agent.inf', 'ca-Tools-Issuing.cer', 'gateway.inf', 'management-server.inf', 'renewal.inf', 'request-certificate.ps1', 'root-Tools-Root.cer'].sort(),
@@ -37,11 +32,11 @@ describe('publishTools', () => {
   });
 
   it('is idempotent: a second run rewrites nothing and leaves no temp files', async () => {
-    await publishTools({ shareRoot: share, chain: chain() });
+    await publishTools({ shareRoot: share, chain: packageChain(pki) });
     const tools = path.join(share, 'tools');
     const before = readdirSync(tools).map((n) => [n, statSync(path.join(tools, n)).mtimeMs] as const);
     await new Promise((r) => setTimeout(r, 20));
-    await publishTools({ shareRoot: share, chain: chain() });
+    await publishTools({ shareRoot: share, chain: packageChain(pki) });
     const after = readdirSync(tools).map((n) => [n, statSync(path.join(tools, n)).mtimeMs] as const);
     expect(after).toEqual(before);
     expect(readdirSync(tools).filter((n) => n.endsWith('.tmp'))).toEqual([]);

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { publishPackage } from '../../services/packaging/index.js';
-import { makeTestPki, silentLog, type TestPki } from '../fixtures/packaging/test-pki.js';
+import { makeTestPki, packageChain, silentLog, type TestPki } from '../fixtures/packaging/test-pki.js';
 import { childRunner } from '../helpers/child-runner.js';
 import { parsePowerShell } from '../helpers/powershell-parse.js';
 
@@ -37,10 +37,7 @@ describe('package for a real certreq request', () => {
         fqdn: FQDN,
         role: 'agent',
         certificateDer: leaf,
-        chain: [
-          { der: pki.issuingDer, store: 'CA' },
-          { der: pki.rootDer, store: 'Root' },
-        ],
+        chain: packageChain(pki),
         requestFingerprint: '0'.repeat(64),
         requestId: '000000000000',
         issuedAt: '2025-11-23T12:00:00.000Z',
