@@ -14,6 +14,7 @@ export function createAdcsBackendFromConfig(config: Readonly<Config>, deps: Back
     certreqPath: a.certreqPath,
     certutilPath: a.certutilPath,
     timeoutMs: a.timeoutMs,
+    issuesAtSubmit: a.issuesAtSubmit,
     workDir: path.join(config.data.dir, 'adcs'),
     runner: deps.runner,
     log: deps.log,

@@ -15,6 +15,14 @@ export interface BackendDeps {
   initIfMissing: boolean;
 }
 
+/**
+ * Whether the configured CA issues what the request asks for, unchanged: an AD CS CA that issues at submit
+ * (`ca.adcs.issuesAtSubmit`). The built-in CA and a pending AD CS CA issue the names the policy planned.
+ */
+export function caIssuesAsRequested(config: Readonly<Config>): boolean {
+  return config.ca.backend === 'adcs' && config.ca.adcs.issuesAtSubmit;
+}
+
 export async function createBackend(config: Readonly<Config>, deps: BackendDeps): Promise<CaBackend> {
   if (config.ca.backend === 'adcs') {
     const { createAdcsBackendFromConfig } = await import('./adcs-from-config.js');

@@ -14,6 +14,8 @@ export const TenantSchema = Type.Object(
     /** DNS name patterns: exact names, or `*.domain` for any name below domain. */
     allowedNames: Type.Array(Type.String({ minLength: 1 }), { minItems: 1 }),
     approval: Approval,
+    /** The FQDN's short name (first label) may follow the FQDN in the SAN when the request asks for it. */
+    allowShortNameAlias: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false },
 );
@@ -87,6 +89,11 @@ export const ConfigSchema = Type.Object(
             timeoutMs: Type.Integer({ minimum: 1000 }),
             /** How often a request the CA keeps pending is asked about again. */
             pendingPollMs: Type.Integer({ minimum: 1000 }),
+            /**
+             * The CA issues a request at submit (policy module RequestDisposition 1) instead of keeping it pending:
+             * agentcert cannot amend it, so it rejects before submitting what would come out wrong.
+             */
+            issuesAtSubmit: Type.Boolean(),
           },
           { additionalProperties: false },
         ),
@@ -210,6 +217,7 @@ export const DEFAULT_CONFIG: Config = {
       certutilPath: 'certutil.exe',
       timeoutMs: 60_000,
       pendingPollMs: 300_000,
+      issuesAtSubmit: false,
     },
   },
   policy: {

@@ -58,6 +58,10 @@ export interface IssuanceInput {
   csrPem: string;
   /** True when the request itself asks for both serverAuth and clientAuth EKUs. */
   requestHasScomEkus: boolean;
+  /** The DNS names the certificate must carry as its SAN, the FQDN first (services/rules/request-names.ts). */
+  dnsNames: string[];
+  /** The request's own SAN entries ("DNS:x", "IP:…"), which a CA that copies the request would issue. */
+  requestedSubjectAltNames: string[];
 }
 
 /**

@@ -17,6 +17,8 @@ export const REQUEST_STATES = [
   'rejected',
   'denied',
   'failed',
+  /** The CA signed a certificate the verify gate refused: revoked at the CA (or an admin must), the owner told why. */
+  'refused',
   'superseded',
   'revoked',
   'expired',
@@ -31,6 +33,7 @@ export const TERMINAL_STATES: ReadonlySet<RequestState> = new Set<RequestState>(
   'rejected',
   'denied',
   'failed',
+  'refused',
   'superseded',
   'revoked',
   'expired',

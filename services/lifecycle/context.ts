@@ -36,7 +36,7 @@ export function transitions(ctx: PipelineContext, r: StoredRequest, ts: Transiti
 /** The log line of a committed transition (CONTRACT.md "Logs"). */
 export function logTransition(ctx: PipelineContext, r: StoredRequest, t: TransitionInput, log: Logger = requestLog(ctx, r)): void {
   const line = { event: `${r.state}->${t.to}`, reason: t.reason, message: t.message, actor: t.actor ?? 'service' };
-  if (t.to === 'failed' || t.to === 'rejected' || t.to === 'denied') log.warn(line, t.message);
+  if (t.to === 'failed' || t.to === 'rejected' || t.to === 'denied' || t.to === 'refused') log.warn(line, t.message);
   else log.info(line, t.message);
 }
 

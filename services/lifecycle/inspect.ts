@@ -7,7 +7,8 @@ import type { Config } from '../config/index.js';
 import type { PolicyVerdict } from '../domain/index.js';
 import { fqdnFromFileName } from '../intake/index.js';
 import { parseRequest, type ParsedRequest } from '../pki/index.js';
-import { checkIdentity, checkRequest, decideVerdict, REQUEST_RULES } from '../rules/index.js';
+import { caIssuesAsRequested } from '../ca/index.js';
+import { checkIdentity, checkRequest, checkRequestNames, decideVerdict, planNames, REQUEST_RULES, type NamePlan } from '../rules/index.js';
 
 export interface InspectDocument {
   file: string;
@@ -24,14 +25,18 @@ export interface InspectDocument {
   attributes: ParsedRequest['attributes'];
   unknownAttributes: string[];
   fingerprint: string;
+  /** The names the certificate would carry (both backends), and the requested SAN entries it would not. */
+  names: NamePlan;
   verdict: PolicyVerdict;
 }
 
 export function inspectRequest(bytes: Buffer, o: { fileName: string; fqdn?: string; config: Readonly<Config> }): InspectDocument {
   const parsed = parseRequest(bytes);
   const fqdn = (o.fqdn ?? fqdnFromFileName(path.basename(o.fileName)) ?? parsed.fqdn ?? '').toLowerCase();
+  const namePolicy = { parsed, fqdn, tenant: o.config.policy.defaultTenant, protectedNames: o.config.policy.protectedNames, caIssuesAsRequested: caIssuesAsRequested(o.config) };
   const findings = [
     ...checkRequest({ parsed, fileFqdn: fqdn, minKeyBits: o.config.policy.minKeyBits }),
+    ...checkRequestNames(namePolicy),
     ...checkIdentity({ fqdn, tenant: o.config.policy.defaultTenant, protectedNames: o.config.policy.protectedNames, hasActiveCertificateWithOtherKey: false }),
   ];
   return {
@@ -49,6 +54,7 @@ export function inspectRequest(bytes: Buffer, o: { fileName: string; fqdn?: stri
     attributes: parsed.attributes,
     unknownAttributes: parsed.unknownAttributes,
     fingerprint: parsed.fingerprint,
+    names: planNames(namePolicy),
     verdict: decideVerdict(findings),
   };
 }
@@ -61,6 +67,8 @@ export function renderInspect(d: InspectDocument): string {
     `Request       : ${d.file} (${d.format})`,
     `Subject       : ${d.subject || '(empty)'}`,
     `DNS names     : ${d.dnsNames.join(', ') || '(none)'}`,
+    `SAN requested : ${d.requestedExtensions.subjectAltName.join(', ') || '(none)'}`,
+    `Would issue   : ${d.verdict.outcome === 'reject' ? '(nothing: rejected)' : `CN=${d.names.commonName}, SAN ${d.names.dnsNames.map((n) => `DNS:${n}`).join(', ')}${d.names.dropped.length ? ` (dropped: ${d.names.dropped.map((x) => x.entry).join(', ')})` : ''}`}`,
     `For FQDN      : ${d.fqdn ?? '(none)'}`,
     `Key           : ${d.key.algorithm}${d.key.bits ? `-${d.key.bits}` : ''}${d.key.curve ? ` ${d.key.curve}` : ''}`,
     `Signature     : ${d.signatureAlgorithm}, ${d.signatureValid ? 'valid' : 'INVALID'}`,

@@ -2,7 +2,7 @@
  * One step per state (the cert-manager reconcile shape): read the current state, do one thing, record reason
  * and message. Each step is safe to run again after a crash at any instant.
  */
-import { derToPem, describeCertificate, hasScomEkus, verifyChain, type CertificateInfo, type ParsedRequest } from '../pki/index.js';
+import { derToPem, describeCertificate, hasScomEkus, verifyChain, type CertificateInfo, type ChainCheck, type ParsedRequest } from '../pki/index.js';
 import { parsedFor } from './parsed-cache.js';
 import { checkCertificate, checkIdentity, checkRequest, decideVerdict } from '../rules/index.js';
 import type { CaOutcome, Finding, IssuanceInput } from '../domain/index.js';
@@ -11,6 +11,8 @@ import { scheduleRetry, transition, transitions, type PipelineContext } from './
 import { removePending, writePending, writeRejection } from './owner-files.js';
 import { publishRequestPackage } from './publish.js';
 import { checkRenewal } from './renewal.js';
+import { nameFindings, namePlanFor } from './name-plan.js';
+import { refuseCertificate } from './refusal.js';
 
 
 function parsedRequest(r: StoredRequest): ParsedRequest {
@@ -33,6 +35,7 @@ export function assessRequest(ctx: PipelineContext, r: StoredRequest): { outcome
   const renewal = checkRenewal(ctx.store, parsed, r.fqdn, now);
   const findings = [
     ...checkRequest({ parsed, fileFqdn: r.fqdn, minKeyBits: ctx.config.policy.minKeyBits }),
+    ...nameFindings(ctx, r, parsed),
     ...(tenant ? checkIdentity({ fqdn: r.fqdn, tenant, protectedNames: ctx.config.policy.protectedNames, hasActiveCertificateWithOtherKey: hasOtherKey, isAuthenticatedRenewal: renewal.isRenewal }) : []),
     ...(renewal.finding ? [renewal.finding] : []),
   ];
@@ -69,10 +72,12 @@ export async function checkStep(ctx: PipelineContext, r: StoredRequest): Promise
   return transition(ctx, r, a.transition);
 }
 
-function issuanceInput(r: StoredRequest): IssuanceInput {
+function issuanceInput(ctx: PipelineContext, r: StoredRequest): IssuanceInput {
   const parsed = parsedRequest(r);
   const eku = parsed.requestedExtensions.extendedKeyUsage;
   return {
+    dnsNames: namePlanFor(ctx, r, parsed).dnsNames,
+    requestedSubjectAltNames: parsed.requestedExtensions.subjectAltName,
     fingerprint: r.fingerprint,
     fqdn: r.fqdn,
     csrDer: parsed.csrDer,
@@ -84,7 +89,7 @@ function issuanceInput(r: StoredRequest): IssuanceInput {
 
 /** checked → submitted (the CA request id is persisted before anything irreversible) → issued / awaiting_ca / … */
 export async function submitStep(ctx: PipelineContext, r: StoredRequest): Promise<StoredRequest> {
-  const input = issuanceInput(r);
+  const input = issuanceInput(ctx, r);
   let current = r;
   const outcome = await ctx.backend.submit(input, (caRequestId) => {
     current = transition(ctx, current, { from: 'checked', to: 'submitted', reason: 'SUBMITTED', message: `submitted to the ${ctx.backend.kind} CA (CA request id ${caRequestId})`, caRequestId });
@@ -94,7 +99,7 @@ export async function submitStep(ctx: PipelineContext, r: StoredRequest): Promis
 
 /** submitted / awaiting_ca: continue with the stored CA request id; never submits again. */
 export async function resumeStep(ctx: PipelineContext, r: StoredRequest): Promise<StoredRequest> {
-  const outcome = await ctx.backend.resume(issuanceInput(r), r.caRequestId!);
+  const outcome = await ctx.backend.resume(issuanceInput(ctx, r), r.caRequestId!);
   return applyOutcome(ctx, r, outcome);
 }
 
@@ -106,17 +111,17 @@ async function applyOutcome(ctx: PipelineContext, r: StoredRequest, o: CaOutcome
       // The verify gate runs on the certificate before it is stored, and its verdict is committed together with
       // the `issued` event: one transaction instead of two (bulk bench), and the audit trail still shows both.
       const gate = await verifyGate(ctx, r, o.certificateDer, info);
-      return transitions(ctx, r, [
-        {
-          from,
-          to: 'issued',
-          reason: 'ISSUED',
-          message: `${o.message}; serial ${info.serialNumber}, valid until ${info.notAfter.toISOString()}`,
-          caRequestId: o.caRequestId,
-          certificate: { serialNumber: info.serialNumber, requestId: r.id, fqdn: r.fqdn, tenant: r.tenant, thumbprint: info.thumbprint, sha256: info.sha256, notBefore: info.notBefore.toISOString(), notAfter: info.notAfter.toISOString(), subject: info.subject, issuer: info.issuer, der: o.certificateDer },
-        },
-        gate,
-      ]);
+      const issued: TransitionInput = {
+        from,
+        to: 'issued',
+        reason: 'ISSUED',
+        message: `${o.message}; serial ${info.serialNumber}, valid until ${info.notAfter.toISOString()}`,
+        caRequestId: o.caRequestId,
+        certificate: { serialNumber: info.serialNumber, requestId: r.id, fqdn: r.fqdn, tenant: r.tenant, thumbprint: info.thumbprint, sha256: info.sha256, notBefore: info.notBefore.toISOString(), notAfter: info.notAfter.toISOString(), subject: info.subject, issuer: info.issuer, der: o.certificateDer },
+      };
+      if (gate.passed) return transitions(ctx, r, [issued, gate.transition]);
+      // Refused after the CA signed it: recorded as issued first (the certificate exists at the CA), then revoked.
+      return refuseCertificate(ctx, transition(ctx, r, issued), info, gate.checks);
     }
     case 'pending': {
       const nextAttemptAt = new Date(ctx.clock.now().getTime() + ctx.config.ca.adcs.pendingPollMs).toISOString();
@@ -135,28 +140,33 @@ async function applyOutcome(ctx: PipelineContext, r: StoredRequest, o: CaOutcome
   }
 }
 
-/** The verify gate's verdict on an issued certificate: `issued → verified`, or `issued → failed` with every failed check. */
-async function verifyGate(ctx: PipelineContext, r: StoredRequest, der: Buffer, info: CertificateInfo): Promise<TransitionInput> {
+/** The verify gate's verdict on an issued certificate: `issued → verified`, or the failed checks (refusal.ts). */
+async function verifyGate(ctx: PipelineContext, r: StoredRequest, der: Buffer, info: CertificateInfo): Promise<{ passed: boolean; checks: ChainCheck[]; transition: TransitionInput }> {
   const chain = await ctx.backend.chain();
   const now = ctx.clock.now();
   const report = verifyChain({ leafDer: der, intermediatesDer: chain.slice(0, -1), trustedRootsDer: chain.slice(-1), at: now });
-  const leaf = checkCertificate({ info, fqdn: r.fqdn, at: now, requestPublicKeyDer: parsedRequest(r).publicKeyDer, minKeyBits: ctx.config.policy.minKeyBits });
+  const parsed = parsedRequest(r);
+  // Every name against what the request was approved for: the names both backends were asked to issue.
+  const allowedDnsNames = namePlanFor(ctx, r, parsed).dnsNames;
+  const leaf = checkCertificate({ info, fqdn: r.fqdn, at: now, requestPublicKeyDer: parsed.publicKeyDer, minKeyBits: ctx.config.policy.minKeyBits, allowedDnsNames });
   const checks = [...report.checks, ...leaf];
   const failed = checks.filter((c) => !c.passed);
   if (failed.length > 0) {
-    return { from: 'issued', to: 'failed', reason: 'AC_VERIFY_FAILED', message: `verify gate failed: ${failed.map((c) => `${c.rule}: ${c.message}`).join('; ')}`, data: { checks } };
+    return { passed: false, checks, transition: { from: 'issued', to: 'refused', reason: 'AC_VERIFY_FAILED', message: `verify gate failed: ${failed.map((c) => `${c.rule}: ${c.message}`).join('; ')}`, data: { checks } } };
   }
-  return { from: 'issued', to: 'verified', reason: 'VERIFIED', message: `verify gate passed (${checks.length} checks: chain to ${report.chain.at(-1)?.subject ?? 'root'}, key, EKU, KU, name)`, data: { checks } };
+  return { passed: true, checks, transition: { from: 'issued', to: 'verified', reason: 'VERIFIED', message: `verify gate passed (${checks.length} checks: chain to ${report.chain.at(-1)?.subject ?? 'root'}, key, EKU, KU, names ${allowedDnsNames.join(', ')})`, data: { checks } } };
 }
 
 /**
  * The verify gate for a request left in `issued` (a store written before issuance and verification became one
- * transaction): a certificate that fails any check never reaches a package.
+ * transaction, or a refusal whose revocation is retried): a certificate that fails any check never reaches a package.
  */
 export async function verifyStep(ctx: PipelineContext, r: StoredRequest): Promise<StoredRequest> {
   const cert = ctx.store.certificateForRequest(r.id);
   if (!cert) return transition(ctx, r, { from: 'issued', to: 'failed', reason: 'AC_VERIFY_FAILED', message: 'the request is issued but no certificate is stored' });
-  return transition(ctx, r, await verifyGate(ctx, r, cert.der, describeCertificate(cert.der)));
+  const info = describeCertificate(cert.der);
+  const gate = await verifyGate(ctx, r, cert.der, info);
+  return gate.passed ? transition(ctx, r, gate.transition) : refuseCertificate(ctx, r, info, gate.checks);
 }
 
 export async function packageStep(ctx: PipelineContext, r: StoredRequest): Promise<StoredRequest> {

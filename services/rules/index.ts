@@ -2,3 +2,5 @@ export * from './catalog.js';
 export * from './identity.js';
 export * from './owner-report.js';
 export * from './certificate-rules.js';
+export * from './request-names.js';
+export * from './refusal-report.js';

@@ -400,10 +400,15 @@ export class SqliteStore {
       const req = this.getRequest(cert.requestId)!;
       const message = `certificate ${cert.serialNumber} revoked by ${r.actor} (${r.reason})${r.comment ? `: ${r.comment}` : ''}`;
       const data = { serialNumber: cert.serialNumber, revocationReason: r.reason };
-      if (req.state === 'revoked') this.note(req.id, { reason: 'REVOKED', message, actor: r.actor, data });
+      if (req.state === 'revoked' || req.state === 'refused') this.note(req.id, { reason: 'REVOKED', message, actor: r.actor, data });
       else this.transition(req.id, { from: req.state, to: 'revoked', reason: 'REVOKED', message, actor: r.actor, data, attempts: req.attempts });
       return this.findCertificate(cert.serialNumber)!;
     })();
+  }
+
+  /** Mark a certificate revoked without moving its request (a refused request records its own state). */
+  markCertificateRevoked(serial: string, reason: string): void {
+    this.stmt(`UPDATE certificates SET state = 'revoked', revoked_at = ?, revocation_reason = ? WHERE serial = ? AND state <> 'revoked'`).run(this.nowIso(), reason, serial);
   }
 
   /** Every revoked certificate, for the CRL. */

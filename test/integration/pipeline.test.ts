@@ -61,7 +61,7 @@ describe('pipeline', () => {
     const { pem, der } = makeSampleRequest('resume.contoso.local');
     const { parseRequest, derToPem } = await import('../../services/pki/index.js');
     const parsed = parseRequest(Buffer.from(pem));
-    const input = { fingerprint: parsed.fingerprint, fqdn: 'resume.contoso.local', csrDer: der, csrPem: derToPem(der, 'NEW CERTIFICATE REQUEST'), publicKeyDer: parsed.publicKeyDer, requestHasScomEkus: true };
+    const input = { fingerprint: parsed.fingerprint, fqdn: 'resume.contoso.local', csrDer: der, csrPem: derToPem(der, 'NEW CERTIFICATE REQUEST'), publicKeyDer: parsed.publicKeyDer, requestHasScomEkus: true, dnsNames: ['resume.contoso.local'], requestedSubjectAltNames: [] };
     let id = '';
     const first = await backend.submit(input, (x) => (id = x));
     const again = await backend.resume(input, id);

@@ -2,8 +2,10 @@
  * The AD CS backend: a stand-alone CA driven with certreq.exe and certutil.exe (issue 4), behind the same
  * CaBackend port as the built-in CA (domain/ports.ts).
  *
- * Flow: `certreq -submit` → persist the RequestId at once → (pending) add the SCOM EKUs with
- * `certutil -setextension` when the request lacks them → `certutil -resubmit` → `certreq -retrieve`.
+ * Flow: `certreq -submit -attrib agentcertRequest:<fingerprint>` → persist the RequestId at once → (pending) add
+ * the SCOM EKUs with `certutil -setextension` when the request lacks them, and set the SAN to the names the policy
+ * allowed → `certutil -resubmit` → `certreq -retrieve`. A submit that ended without a RequestId is looked for at
+ * the CA by its fingerprint (submitted-lookup.ts) before it is submitted again.
  * `resume` starts at retrieve and never submits again (ARCHITECTURE.md "crash-safe"). Stand-alone CAs keep
  * requests pending by default (SCOM-FACTS §7), so pending-after-submit is the normal path.
  */
@@ -14,6 +16,8 @@ import { createChainCache } from './chain-cache.js';
 import { parseCertreqSubmit, type CertreqResult } from './certreq-output.js';
 import { parseCertutilPing, parseCertutilResubmit, parseCertutilStatus } from './certutil-output.js';
 import { OID_EXT_KEY_USAGE } from './eku-extension.js';
+import { OID_EXT_SUBJECT_ALT_NAME } from './san-extension.js';
+import { DISPOSITION, findSubmitted, submitAttribute, viewCommand } from './submitted-lookup.js';
 import { formatHresult, HRESULT, isTransportHresult } from './hresult.js';
 import { clearCertFile, prepareWorkFiles, readIssuedCertificate, removeWorkFiles, type RequestWorkFiles } from './work-files.js';
 
@@ -30,6 +34,11 @@ export interface AdcsBackendOptions {
   clock?: Clock;
   /** How long the exported CA chain is trusted before it is asked for again (default 1 hour). */
   chainTtlMs?: number;
+  /**
+   * The CA issues at submit (RequestDisposition 1): nothing can be amended, so a request whose names or EKUs would
+   * come out other than planned is refused here, before the CA sees it (the request checks reject it earlier).
+   */
+  issuesAtSubmit?: boolean;
 }
 
 /** Result of an administrative CA call (revoke, CRL publication). */
@@ -49,6 +58,15 @@ export interface AdcsBackend extends CaBackend {
 const retry = (caRequestId: string | null, message: string): CaOutcome => ({ kind: 'retry', caRequestId, code: 'AC_CA_UNAVAILABLE', message });
 const unknownShape = (caRequestId: string | null, what: string, raw: string): CaOutcome =>
   ({ kind: 'failed', caRequestId, code: 'AC_CA_OUTPUT_UNKNOWN', message: `${what} printed output of no known shape`, raw });
+
+/** Why a CA that copies the request would issue other names or EKUs than planned, or null (rules/request-names.ts). */
+export function wouldIssueOtherwise(input: IssuanceInput): string | null {
+  const requested = input.requestedSubjectAltNames;
+  const same = requested.length === input.dnsNames.length && requested.every((e, i) => e.toLowerCase() === `dns:${input.dnsNames[i]!.toLowerCase()}`);
+  if (requested.length > 0 && !same) return `would copy the requested SAN (${requested.join(', ')}) instead of ${input.dnsNames.join(', ')}`;
+  if (!input.requestHasScomEkus) return 'would issue the certificate without Server and Client Authentication (the request asks for neither)';
+  return null;
+}
 
 export function createAdcsBackend(o: AdcsBackendOptions): AdcsBackend {
   const tools: AdcsTools = createAdcsTools(o);
@@ -86,19 +104,30 @@ export function createAdcsBackend(o: AdcsBackendOptions): AdcsBackend {
     return interpretCertreq(run, parseCertreqSubmit(run.text), id, files, 'certreq -retrieve');
   }
 
-  /** A pending request: add the SCOM EKUs if the request lacks them, ask the CA to issue, fetch the result. */
-  async function approveAndRetrieve(input: IssuanceInput, id: string, files: RequestWorkFiles): Promise<CaOutcome> {
-    if (!input.requestHasScomEkus) {
-      // SCOM-FACTS §8.1: serverAuth + clientAuth, non-critical, on the pending request before -resubmit.
-      const run = await tools.setExtension(id, OID_EXT_KEY_USAGE, false, files.ekuFile);
-      if (run.transport) return retry(id, run.transport);
-      const status = parseCertutilStatus(run.text);
-      // Not pending any more (issued or denied meanwhile): nothing to add; retrieve tells which.
-      if (!status.ok && status.hresult !== HRESULT.badRequestStatus) {
-        if (status.verb === null) return unknownShape(id, 'certutil -setextension', run.text);
-        return { kind: 'failed', caRequestId: id, code: 'AC_CA_DENIED', message: `certutil -setextension failed: ${status.message || formatHresult(status.hresult ?? 0)}`, raw: run.text };
-      }
+  /** One `certutil -setextension` on a pending request; null when done (or the request is not pending any more). */
+  async function amend(id: string, oid: string, file: string): Promise<CaOutcome | null> {
+    const run = await tools.setExtension(id, oid, false, file);
+    if (run.transport) return retry(id, run.transport);
+    const status = parseCertutilStatus(run.text);
+    // Not pending any more (issued or denied meanwhile): nothing to add; retrieve tells which, the gate checks it.
+    if (!status.ok && status.hresult !== HRESULT.badRequestStatus) {
+      if (status.verb === null) return unknownShape(id, 'certutil -setextension', run.text);
+      return { kind: 'failed', caRequestId: id, code: 'AC_CA_DENIED', message: `certutil -setextension ${oid} failed: ${status.message || formatHresult(status.hresult ?? 0)}`, raw: run.text };
     }
+    return null;
+  }
+
+  /**
+   * A pending request: add the SCOM EKUs if the request lacks them, set the SAN to the names the policy allowed
+   * (the CA would copy the request's own), ask the CA to issue, fetch the result.
+   */
+  async function approveAndRetrieve(input: IssuanceInput, id: string, files: RequestWorkFiles): Promise<CaOutcome> {
+    // SCOM-FACTS §8.1: serverAuth + clientAuth, non-critical, on the pending request before -resubmit.
+    const eku = input.requestHasScomEkus ? null : await amend(id, OID_EXT_KEY_USAGE, files.ekuFile);
+    if (eku) return eku;
+    // Always, so both backends issue the same names (README "Names in a certificate"); non-critical as in RFC 5280 §4.2.1.6 when the subject is not empty.
+    const san = await amend(id, OID_EXT_SUBJECT_ALT_NAME, files.sanFile);
+    if (san) return san;
     const run = await tools.resubmit(id);
     if (run.transport) return retry(id, run.transport);
     const resubmit = parseCertutilResubmit(run.text);
@@ -109,8 +138,34 @@ export function createAdcsBackend(o: AdcsBackendOptions): AdcsBackend {
     return retrieve(id, files);
   }
 
+  /**
+   * A submit that ended without a RequestId (killed at the timeout, or the service died while it ran) may still
+   * have reached the CA: ask the CA for a request carrying this fingerprint before submitting again.
+   */
+  async function lookForEarlierSubmit(input: IssuanceInput, earlier: ToolRun | null): Promise<{ id: string } | CaOutcome | null> {
+    if (!earlier || !(earlier.result.timedOut || earlier.result.exitCode === null)) return null;
+    const disposition = o.issuesAtSubmit ? DISPOSITION.issued : DISPOSITION.pending;
+    const found = await findSubmitted(tools, input.fingerprint, disposition);
+    if (found.kind === 'unavailable') {
+      return retry(null, `an earlier certreq -submit of this request ended without a RequestId and the CA could not be asked whether it took it (${found.message}); not submitting again until it answers. By hand: ${viewCommand(o.config, disposition)}, look for ${submitAttribute(input.fingerprint)}`);
+    }
+    if (found.kind === 'none') return null;
+    const [id, ...extra] = found.requestIds as [string, ...string[]];
+    log.warn({ event: 'ca_submit_found', caRequestId: id, extra, fingerprint: input.fingerprint }, `found RequestId ${id} at the CA by this request's fingerprint after a submit that timed out; not submitting again`);
+    // More than one (a retry raced the CA): the others would wait at the CA forever.
+    for (const other of extra) {
+      if (!o.issuesAtSubmit) await tools.deny(other);
+      else log.error({ event: 'ca_duplicate_issued', caRequestId: other, fingerprint: input.fingerprint }, `RequestId ${other} is a second certificate for this request; revoke it: certutil -config "${o.config}" -revoke <serial of RequestId ${other}> 0`);
+    }
+    return { id };
+  }
+
   async function submit(input: IssuanceInput, persistCaRequestId: (id: string) => void): Promise<CaOutcome> {
-    const files = await prepareWorkFiles(o.workDir, input.fingerprint, input.csrPem);
+    if (o.issuesAtSubmit) {
+      const wrong = wouldIssueOtherwise(input);
+      if (wrong) return { kind: 'failed', caRequestId: null, code: 'AC_REQUEST_REJECTED', message: `not submitted: the CA issues at submit and ${wrong}` };
+    }
+    const files = await prepareWorkFiles(o.workDir, input.fingerprint, input.csrPem, input.dnsNames);
     const journal = path.join(files.dir, 'submit');
     // A submit journaled before a crash (the service died while certreq ran): the CA may have taken the request.
     // Its output names the RequestId; submitting again would leave a second request at the CA.
@@ -121,8 +176,14 @@ export function createAdcsBackend(o: AdcsBackendOptions): AdcsBackend {
       log.warn({ event: 'ca_submit_recovered', caRequestId: recovered.requestId, fingerprint: input.fingerprint }, `recovered RequestId ${recovered.requestId} from a submit interrupted by a restart; not submitting again`);
       run = earlier;
     } else {
+      const found = await lookForEarlierSubmit(input, earlier);
+      if (found && 'kind' in found) return found;
+      if (found) {
+        persistCaRequestId(found.id);
+        return resume(input, found.id);
+      }
       await clearCertFile(files);
-      run = await tools.submit(files.requestFile, files.certFile, journal);
+      run = await tools.submit(files.requestFile, files.certFile, journal, submitAttribute(input.fingerprint));
     }
     const parsed = parseCertreqSubmit(run.text);
     if (parsed.requestId !== null) {
@@ -130,9 +191,12 @@ export function createAdcsBackend(o: AdcsBackendOptions): AdcsBackend {
       persistCaRequestId(parsed.requestId);
       log.info({ event: 'ca_submitted', caRequestId: parsed.requestId, disposition: parsed.disposition, fingerprint: input.fingerprint }, 'submitted to the CA');
     }
-    // A timeout after the CA took the request leaves an orphan request at the CA (no id to resume from);
-    // an orphan pending request is harmless, a second certificate is not issued without an officer.
-    if (run.transport) return retry(parsed.requestId, run.transport);
+    // A timeout may come after the CA took the request: the next attempt asks the CA by the fingerprint attribute
+    // (lookForEarlierSubmit) before submitting again, so no orphan is left waiting at the CA.
+    if (run.transport) {
+      const disposition = o.issuesAtSubmit ? DISPOSITION.issued : DISPOSITION.pending;
+      return retry(parsed.requestId, parsed.requestId ? run.transport : `${run.transport}; the CA may have taken it: the next attempt looks for ${submitAttribute(input.fingerprint)} (${viewCommand(o.config, disposition)}) before submitting again`);
+    }
     if (parsed.requestId === null) {
       if (parsed.disposition === 'error') {
         if (isTransportHresult(parsed.hresult)) return retry(null, parsed.message);
@@ -148,7 +212,7 @@ export function createAdcsBackend(o: AdcsBackendOptions): AdcsBackend {
     if (!/^(\d{1,10}|0x[0-9a-fA-F]{1,8})$/.test(caRequestId)) {
       return { kind: 'failed', caRequestId, code: 'AC_INTERNAL', message: `stored CA request id is not an AD CS RequestId: ${caRequestId}` };
     }
-    const files = await prepareWorkFiles(o.workDir, input.fingerprint, input.csrPem);
+    const files = await prepareWorkFiles(o.workDir, input.fingerprint, input.csrPem, input.dnsNames);
     // Retrieve first: after a crash the request may already be issued (or denied) and must not be touched.
     const first = await retrieve(caRequestId, files);
     if (first.kind !== 'pending') return first;

@@ -22,7 +22,8 @@ function encodeLength(length: number): Buffer {
   return Buffer.from([0x80 | bytes.length, ...bytes]);
 }
 
-function tlv(tag: number, content: Buffer): Buffer {
+/** One DER TLV (X.690 §8.1: definite length). */
+export function tlv(tag: number, content: Buffer): Buffer {
   return Buffer.concat([Buffer.from([tag]), encodeLength(content.length), content]);
 }
 
@@ -61,7 +62,7 @@ export function decodeEkuExtensionValue(der: Buffer): string[] {
   return oids;
 }
 
-function readLength(der: Buffer, at: number): { start: number; length: number } {
+export function readLength(der: Buffer, at: number): { start: number; length: number } {
   const first = der[at];
   if (first === undefined) throw new Error('truncated DER');
   if (first < 0x80) return { start: at + 1, length: first };

@@ -1,10 +1,11 @@
 /**
- * Per-request work files for certreq/certutil: workDir/<fingerprint>/{request.req, eku.der, issued.cer}.
+ * Per-request work files for certreq/certutil: workDir/<fingerprint>/{request.req, eku.der, san.der, issued.cer}.
  * They are kept until the certificate is issued, so a restart can look at what was sent (issue 4 design).
  */
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { encodeEkuExtensionValue } from './eku-extension.js';
+import { encodeSanExtensionValue } from './san-extension.js';
 import { fileBytesToDer } from './ca-chain.js';
 
 export interface RequestWorkFiles {
@@ -12,17 +13,20 @@ export interface RequestWorkFiles {
   requestFile: string;
   certFile: string;
   ekuFile: string;
+  /** The SubjectAltName the policy allowed (san-extension.ts), for -setextension on the pending request. */
+  sanFile: string;
 }
 
-export async function prepareWorkFiles(workDir: string, fingerprint: string, csrPem: string): Promise<RequestWorkFiles> {
+export async function prepareWorkFiles(workDir: string, fingerprint: string, csrPem: string, dnsNames: readonly string[]): Promise<RequestWorkFiles> {
   // The fingerprint is SHA-256 hex from our own store; anything else would be a bug, never a path.
   if (!/^[0-9a-fA-F]{16,128}$/.test(fingerprint)) throw new Error(`not a request fingerprint: ${fingerprint}`);
   const dir = path.join(workDir, fingerprint.toLowerCase());
   await mkdir(dir, { recursive: true });
-  const files = { dir, requestFile: path.join(dir, 'request.req'), certFile: path.join(dir, 'issued.cer'), ekuFile: path.join(dir, 'eku.der') };
+  const files = { dir, requestFile: path.join(dir, 'request.req'), certFile: path.join(dir, 'issued.cer'), ekuFile: path.join(dir, 'eku.der'), sanFile: path.join(dir, 'san.der') };
   // certreq writes CRLF PEM itself (SCOM-FACTS §5); it reads either line ending.
   await writeFile(files.requestFile, csrPem.replace(/\r?\n/g, '\r\n'));
   await writeFile(files.ekuFile, encodeEkuExtensionValue());
+  await writeFile(files.sanFile, encodeSanExtensionValue(dnsNames));
   return files;
 }
 
