@@ -119,8 +119,9 @@ export function registerCommands(program: Command): void {
     .description('check an issued certificate (PEM, DER or PKCS#7) against the SCOM rules and build its chain (exit 0 pass, 5 fail)')
     .option('--chain <file...>', 'CA certificates to chain to (PEM, DER or .p7b); default: the built-in CA')
     .option('--fqdn <name>', 'the FQDN the certificate must be for (default: its CN)')
+    .option('--allow-short-name', "accept the FQDN's short name after it in the SAN (a tenant with allowShortNameAlias)")
     .option('--json', 'print JSON')
-    .action((file: string, opts: { chain?: string[]; fqdn?: string; json?: boolean }, cmd: Command) => {
+    .action((file: string, opts: { chain?: string[]; fqdn?: string; allowShortName?: boolean; json?: boolean }, cmd: Command) => {
       const config = configFrom(cmd);
       const read = (f: string) => {
         try {
@@ -133,6 +134,7 @@ export function registerCommands(program: Command): void {
         file: read(file),
         chainFiles: (opts.chain ?? []).map(read),
         fqdn: opts.fqdn ?? null,
+        allowShortName: opts.allowShortName === true,
         configuredRoots: config.ca.backend === 'builtin' && caExists(config.data.dir) ? loadBuiltinChain(config.data.dir).slice(-1) : [],
         minKeyBits: config.policy.minKeyBits,
         at: new Date(),

@@ -80,7 +80,8 @@ export function registerDashboard(app: FastifyInstance, d: DashboardDeps): void 
   app.get('/', { config: page, schema: hide }, async (req, reply) => {
     const now = ctx.clock.now();
     const pending = listRequests(ctx.store, { state: 'awaiting_approval', limit: 50 }).items;
-    const failures = listRequests(ctx.store, { state: 'failed', limit: 20 }).items;
+    // Refused certificates (revoked or waiting for an admin to revoke them) belong with the failures.
+    const failures = [...listRequests(ctx.store, { state: 'refused', limit: 20 }).items, ...listRequests(ctx.store, { state: 'failed', limit: 20 }).items];
     return html(reply, overviewPage({ user: userOf(req), overview: overview(ctx.store, now), health: await d.monitors.evaluate(), pending, failures }));
   });
 
