@@ -86,10 +86,12 @@ describe('pipeline', () => {
     h.drop('gate.contoso.local.req', makeSampleRequest('gate.contoso.local').pem);
     await h.settle();
     const r = h.app.ctx.store.findRequests({ fqdn: 'gate.contoso.local' })[0]!;
-    expect(r.state).toBe('failed');
+    // Refused after signing: revoked (built-in CA: in its records and on the CRL), never packaged.
+    expect(r.state).toBe('refused');
     const ev = h.app.ctx.store.events(r.id).at(-1)!;
     expect(ev.reason).toBe('AC_VERIFY_FAILED');
     expect(ev.message).toContain('CERT_EKU');
+    expect(h.app.ctx.store.findCertificate('1A2B3C4D')!.state).toBe('revoked');
     expect(existsSync(path.join(h.env.share, 'issued', 'gate.contoso.local'))).toBe(false);
   });
 
