@@ -1,23 +1,18 @@
 /**
- * The request's names as policy input in the pipeline: the findings of rules/request-names.ts for a stored
- * request, and the names both CA backends issue for it (the plan), from the request and its tenant's settings.
+ * The names both CA backends issue for a stored request (the plan of rules/request-names.ts), from the request and
+ * its tenant's settings; the check step's findings on the same names come from rules/assess.ts.
  */
 import { caIssuesAsRequested } from '../ca/index.js';
-import type { Finding } from '../domain/index.js';
+import type { StoredRequest } from '../domain/index.js';
 import type { ParsedRequest } from '../pki/index.js';
-import { checkRequestNames, planNames, type NamePlan, type NamePolicyInput } from '../rules/index.js';
-import type { StoredRequest } from '../store/index.js';
+import { planNames, type NamePlan, type NamePolicyInput } from '../rules/index.js';
 import type { PipelineContext } from './context.js';
 
 export function namePolicyFor(ctx: PipelineContext, r: Pick<StoredRequest, 'fqdn' | 'tenant'>, parsed: ParsedRequest): NamePolicyInput {
   const p = ctx.config.policy;
   // A tenant removed from the configuration after the request came in may request its FQDN only.
   const tenant = r.tenant === p.defaultTenant.name ? p.defaultTenant : p.tenants.find((t) => t.name === r.tenant) ?? { name: r.tenant, allowedNames: [] };
-  return { parsed, fqdn: r.fqdn, tenant, protectedNames: p.protectedNames, caIssuesAsRequested: caIssuesAsRequested(ctx.config) };
-}
-
-export function nameFindings(ctx: PipelineContext, r: Pick<StoredRequest, 'fqdn' | 'tenant'>, parsed: ParsedRequest): Finding[] {
-  return checkRequestNames(namePolicyFor(ctx, r, parsed));
+  return { parsed, fqdn: r.fqdn, tenant, protectedNames: p.protectedNames, caIssuesAsRequested: caIssuesAsRequested(ctx.config.ca) };
 }
 
 export function namePlanFor(ctx: PipelineContext, r: Pick<StoredRequest, 'fqdn' | 'tenant'>, parsed: ParsedRequest): NamePlan {

@@ -50,7 +50,9 @@ async function adcsHarness(scenario: FakeScenario, o: { issuesAtSubmit?: boolean
   return harness;
 }
 
-const request = (fqdn: string) => h!.app.ctx.store.findRequests({ fqdn })[0]!;
+const request = async (fqdn: string) => (await h!.app.ctx.store.requests.find({ fqdn }))[0]!;
+const events = async (fqdn: string) => h!.app.ctx.store.events.forRequest((await request(fqdn)).id);
+const certificate = (serial: string) => h!.app.ctx.store.certificates.find(serial);
 const submits = () => readLog(fakeDir).filter((e) => e.verb === 'submit' && e.requestId !== null);
 const shareFile = (...p: string[]) => path.join(h!.env.share, ...p);
 
@@ -59,9 +61,9 @@ async function settleUntil(fqdn: string, state: string, timeoutMs = 30_000): Pro
   const end = Date.now() + timeoutMs;
   for (;;) {
     await h!.settle();
-    const r = h!.app.ctx.store.findRequests({ fqdn })[0];
+    const r = (await h!.app.ctx.store.requests.find({ fqdn }))[0];
     if (r?.state === state) return;
-    if (Date.now() > end) throw new Error(`${fqdn} is ${r?.state}, not ${state}: ${JSON.stringify(r ? h!.app.ctx.store.events(r.id).map((e) => `${e.to} ${e.reason} ${e.message}`) : null)}`);
+    if (Date.now() > end) throw new Error(`${fqdn} is ${r?.state}, not ${state}: ${JSON.stringify(r ? (await h!.app.ctx.store.events.forRequest(r.id)).map((e) => `${e.to} ${e.reason} ${e.message}`) : null)}`);
     await new Promise((res) => setTimeout(res, 100));
   }
 }
@@ -79,8 +81,8 @@ describe('a stand-alone CA that copies requested SANs, kept pending (the default
     const setExt = readLog(fakeDir).filter((e) => e.verb === 'setextension').map((e) => e.argv[e.argv.indexOf('-setextension') + 2]);
     expect(setExt).toEqual(['2.5.29.37', '2.5.29.17']);
     // The submit carried the fingerprint, so a submit that times out can be found at the CA.
-    expect(allRequests(fakeDir)[0]!.attributes).toBe(`agentcertRequest:${request(FQDN_2019).fingerprint}`);
-    const adjusted = request(FQDN_2019).findings.find((f) => f.rule === 'REQ_SAN_ADJUSTED')!;
+    expect(allRequests(fakeDir)[0]!.attributes).toBe(`agentcertRequest:${(await request(FQDN_2019)).fingerprint}`);
+    const adjusted = (await request(FQDN_2019)).findings.find((f) => f.rule === 'REQ_SAN_ADJUSTED')!;
     expect(adjusted.message).toContain('DNS:testserver');
   });
 
@@ -88,7 +90,7 @@ describe('a stand-alone CA that copies requested SANs, kept pending (the default
     h = await adcsHarness({ onSubmit: 'pending', onResubmit: 'issue', san: 'copy' });
     h.drop('mine.contoso.local.req', multiSan());
     await h.settle();
-    const r = request('mine.contoso.local');
+    const r = await request('mine.contoso.local');
     expect(r.state).toBe('rejected');
     expect(r.findings.filter((f) => f.severity === 'error').map((f) => f.rule)).toEqual(['REQ_SAN_PROTECTED_NAME', 'REQ_SAN_WILDCARD']);
     expect(submits()).toEqual([]);
@@ -101,14 +103,14 @@ describe('a stand-alone CA that copies requested SANs, kept pending (the default
     h = await adcsHarness({ onSubmit: 'pending', onResubmit: 'issue', hangAfter: ['submit'] }, { timeoutMs: 1500 });
     h.drop('late01.contoso.local.req', makeSampleRequest('late01.contoso.local').pem);
     await h.settle();
-    const timedOut = h.app.ctx.store.events(request('late01.contoso.local').id).find((e) => /timed out/.test(e.message))!;
+    const timedOut = (await events('late01.contoso.local')).find((e) => /timed out/.test(e.message))!;
     expect(timedOut.message).toContain('the next attempt looks for agentcertRequest:');
     expect(timedOut.message).toContain('-view -restrict "Disposition=9"');
     writeScenario(fakeDir, { onSubmit: 'pending', onResubmit: 'issue' });
     await settleUntil('late01.contoso.local', 'packaged');
     expect(submits()).toHaveLength(1);
     expect(readLog(fakeDir).filter((e) => e.verb === 'view')).toHaveLength(1);
-    expect(request('late01.contoso.local').caRequestId).toBe(submits()[0]!.requestId);
+    expect((await request('late01.contoso.local')).caRequestId).toBe(submits()[0]!.requestId);
     expect(allRequests(fakeDir).map((r) => r.status)).toEqual(['issued']);
   });
 });
@@ -118,7 +120,7 @@ describe('a CA that issues at submit (ca.adcs.issuesAtSubmit)', () => {
     h = await adcsHarness({ onSubmit: 'issue', san: 'copy' }, { issuesAtSubmit: true });
     h.dropFile(VECTOR_2019, `${FQDN_2019}.req`);
     await h.settle();
-    const r = request(FQDN_2019);
+    const r = await request(FQDN_2019);
     expect(r.state).toBe('rejected');
     expect(r.findings.filter((f) => f.severity === 'error').map((f) => f.rule)).toEqual(['REQ_EKU_AT_SUBMIT', 'REQ_SAN_AT_SUBMIT']);
     expect(submits()).toEqual([]);
@@ -132,7 +134,7 @@ describe('a CA that issues at submit (ca.adcs.issuesAtSubmit)', () => {
     h = await adcsHarness({ onSubmit: 'issue', san: 'copy' }, { issuesAtSubmit: true });
     h.drop('mine.contoso.local.req', multiSan());
     await h.settle();
-    expect(request('mine.contoso.local').state).toBe('rejected');
+    expect((await request('mine.contoso.local')).state).toBe('rejected');
     expect(submits()).toEqual([]);
   });
 
@@ -150,15 +152,14 @@ describe('a certificate the gate refuses after the CA signed it', () => {
     h = await adcsHarness({ onSubmit: 'issue', san: 'copy' });
     h.dropFile(VECTOR_2019, `${FQDN_2019}.req`);
     await settleUntil(FQDN_2019, 'refused');
-    const r = request(FQDN_2019);
-    const last = h.app.ctx.store.events(r.id).at(-1)!;
+    const last = (await events(FQDN_2019)).at(-1)!;
     expect(last.reason).toBe('AC_VERIFY_FAILED');
     expect(last.message).toMatch(/CERT_SAN_FIRST_DNS.*revoked at the CA/);
     const atCa = allRequests(fakeDir)[0]!;
     expect(atCa).toMatchObject({ status: 'revoked', revocationReason: 0 });
     const revoke = readLog(fakeDir).find((e) => e.verb === 'revoke')!;
     expect(revoke.argv.slice(-2)).toEqual([atCa.serialHex!.toLowerCase(), '0']);
-    expect(h.app.ctx.store.findCertificate(atCa.serialHex!)!.state).toBe('revoked');
+    expect((await certificate(atCa.serialHex!))!.state).toBe('revoked');
     expect(existsSync(shareFile('issued', FQDN_2019))).toBe(false);
     const txt = readFileSync(shareFile('rejected', `${FQDN_2019}.txt`), 'utf8');
     expect(txt).toContain('agentcert refused the certificate the CA issued for testserver.test.com');
@@ -172,17 +173,17 @@ describe('a certificate the gate refuses after the CA signed it', () => {
   });
 
   it('AD CS without a revoke capability: refused with AC_CA_CANNOT_REVOKE and the exact command, left valid at the CA', async () => {
-    h = await adcsHarness({ onSubmit: 'issue', san: 'copy' }, { wrapBackend: (b) => ({ kind: b.kind, submit: b.submit, resume: b.resume, chain: b.chain, ping: b.ping }) });
+    h = await adcsHarness({ onSubmit: 'issue', san: 'copy' }, { wrapBackend: (b) => ({ kind: b.kind, submit: b.submit, resume: b.resume, chain: b.chain, ping: b.ping, ...(b.manualRevokeCommand ? { manualRevokeCommand: b.manualRevokeCommand } : {}) }) });
     h.dropFile(VECTOR_2019, `${FQDN_2019}.req`);
     await settleUntil(FQDN_2019, 'refused');
     const atCa = allRequests(fakeDir)[0]!;
     expect(atCa.status).toBe('issued');
-    const last = h.app.ctx.store.events(request(FQDN_2019).id).at(-1)!;
+    const last = (await events(FQDN_2019)).at(-1)!;
     const command = `certutil -config "${ADCS_CONFIG}" -revoke ${atCa.serialHex!.toLowerCase()} 0 && certutil -config "${ADCS_CONFIG}" -crl`;
     expect(last.reason).toBe('AC_CA_CANNOT_REVOKE');
     expect(last.message).toContain(command);
     expect(readFileSync(shareFile('rejected', `${FQDN_2019}.txt`), 'utf8')).toContain(`An administrator must run: ${command}`);
-    expect(h.app.ctx.store.findCertificate(atCa.serialHex!)!.state).toBe('active');
+    expect((await certificate(atCa.serialHex!))!.state).toBe('active');
   });
 
   it('built-in CA: revoked in its records and on a new CRL', async () => {
@@ -190,7 +191,7 @@ describe('a certificate the gate refuses after the CA signed it', () => {
       wrapBackend: (b: CaBackend): CaBackend => ({
         ...b,
         async submit(input, persist) {
-          persist('bad-ca:1');
+          await persist('bad-ca:1');
           const ca = loadBuiltinCa(h!.env.data, null);
           // A CA that adds another host's name: the gate must refuse it.
           const der = signLeafCertificate({ issuer: ca.signer, publicKeyDer: input.publicKeyDer, fqdn: input.fqdn, dnsNames: [input.fqdn, 'ms01.contoso.local'], serialHex: '5EED01', notBefore: new Date(Date.now() - 60_000), notAfter: new Date(Date.now() + 86_400_000) });
@@ -200,10 +201,9 @@ describe('a certificate the gate refuses after the CA signed it', () => {
     });
     h.drop('gate.contoso.local.req', makeSampleRequest('gate.contoso.local').pem);
     await h.settle();
-    const r = request('gate.contoso.local');
-    expect(r.state).toBe('refused');
-    expect(h.app.ctx.store.events(r.id).at(-1)!.message).toContain('CERT_SAN_NAMES');
-    expect(h.app.ctx.store.findCertificate('5EED01')!).toMatchObject({ state: 'revoked', revocationReason: 'unspecified' });
+    expect((await request('gate.contoso.local')).state).toBe('refused');
+    expect((await events('gate.contoso.local')).at(-1)!.message).toContain('CERT_SAN_NAMES');
+    expect((await certificate('5EED01'))!).toMatchObject({ state: 'revoked', revocationReason: 'unspecified' });
     const crl = parseCrl(readFileSync(shareFile('tools', 'agentcert.crl')));
     expect(crl.entries.map((e) => e.serialHex.replace(/^0+/, ''))).toContain('5EED01');
     expect(readFileSync(shareFile('rejected', 'gate.contoso.local.txt'), 'utf8')).toContain('DNS:ms01.contoso.local');
@@ -215,9 +215,9 @@ describe('the built-in CA issues the same names', () => {
     h = await makeHarness();
     h.dropFile(VECTOR_2019, `${FQDN_2019}.req`);
     await h.settle();
-    expect(request(FQDN_2019).state).toBe('packaged');
+    expect((await request(FQDN_2019)).state).toBe('packaged');
     expect(describeCertificate(readFileSync(shareFile('issued', FQDN_2019, `${FQDN_2019}.cer`))).subjectAltName).toEqual([`DNS:${FQDN_2019}`]);
-    expect(request(FQDN_2019).findings.find((f) => f.rule === 'REQ_SAN_ADJUSTED')!.message).toMatch(/drops DNS:testserver/);
+    expect((await request(FQDN_2019)).findings.find((f) => f.rule === 'REQ_SAN_ADJUSTED')!.message).toMatch(/drops DNS:testserver/);
   });
   it('the alias when the tenant allows it, after the FQDN', async () => {
     h = await makeHarness({ config: { policy: { defaultTenant: { name: 'default', allowedNames: ['*'], approval: 'auto', allowShortNameAlias: true } } } });
@@ -229,8 +229,8 @@ describe('the built-in CA issues the same names', () => {
     h = await makeHarness({ config: { policy: { protectedNames: ['ms01.contoso.local'] } } });
     h.drop('mine.contoso.local.req', multiSan());
     await h.settle();
-    expect(request('mine.contoso.local').state).toBe('rejected');
-    expect(h.app.ctx.store.findCertificates({ fqdn: 'mine.contoso.local' })).toEqual([]);
+    expect((await request('mine.contoso.local')).state).toBe('rejected');
+    expect(await h.app.ctx.store.certificates.findMany({ fqdn: 'mine.contoso.local' })).toEqual([]);
     expect(parseRequest(Buffer.from(multiSan())).requestedExtensions.subjectAltName).toHaveLength(3);
   });
 });

@@ -1,6 +1,6 @@
 /**
  * The AD CS backend: a stand-alone CA driven with certreq.exe and certutil.exe (issue 4), behind the same
- * CaBackend port as the built-in CA (domain/ports.ts).
+ * CaBackend port as the built-in CA (domain/ca-port.ts).
  *
  * Flow: `certreq -submit -attrib agentcertRequest:<fingerprint>` → persist the RequestId at once → (pending) add
  * the SCOM EKUs with `certutil -setextension` when the request lacks them, and set the SAN to the names the policy
@@ -10,7 +10,10 @@
  * requests pending by default (SCOM-FACTS §7), so pending-after-submit is the normal path.
  */
 import path from 'node:path';
-import { systemClock, type CaBackend, type CaOutcome, type CaPing, type Clock, type IssuanceInput, type Logger, type Runner } from '../../domain/index.js';
+import {
+  AgentcertError, REVOCATION_REASONS, systemClock, type CaAdminOutcome, type CaBackend, type CaOutcome, type CaPing, type CaRevoker, type Clock, type CrlPublisher,
+  type IssuanceInput, type Logger, type PendingAmender, type Runner,
+} from '../../domain/index.js';
 import { createAdcsTools, type AdcsTools, type ToolRun } from './adcs-tools.js';
 import { createChainCache } from './chain-cache.js';
 import { parseCertreqSubmit, type CertreqResult } from './certreq-output.js';
@@ -19,7 +22,7 @@ import { OID_EXT_KEY_USAGE } from './eku-extension.js';
 import { OID_EXT_SUBJECT_ALT_NAME } from './san-extension.js';
 import { DISPOSITION, findSubmitted, submitAttribute, viewCommand } from './submitted-lookup.js';
 import { formatHresult, HRESULT, isTransportHresult } from './hresult.js';
-import { clearCertFile, prepareWorkFiles, readIssuedCertificate, removeWorkFiles, type RequestWorkFiles } from './work-files.js';
+import { clearCertFile, prepareWorkFiles, readIssuedCertificate, removeWorkFiles, writeExtensionFile, type RequestWorkFiles } from './work-files.js';
 
 export interface AdcsBackendOptions {
   /** `HOST\CA Name`, as certreq/certutil -config take it. */
@@ -39,20 +42,16 @@ export interface AdcsBackendOptions {
    * come out other than planned is refused here, before the CA sees it (the request checks reject it earlier).
    */
   issuesAtSubmit?: boolean;
+  /** How often a request the CA keeps pending is asked about again (default 5 minutes). */
+  pendingPollMs?: number;
 }
 
-/** Result of an administrative CA call (revoke, CRL publication). */
-export type AdcsAdminOutcome =
-  | { kind: 'done'; message: string }
-  | { kind: 'retry'; code: 'AC_CA_UNAVAILABLE'; message: string }
-  | { kind: 'failed'; code: string; message: string; raw: string };
+/** Result of an administrative CA call (revoke, CRL publication, amending a pending request). */
+export type AdcsAdminOutcome = CaAdminOutcome;
 
-export interface AdcsBackend extends CaBackend {
+/** The AD CS backend revokes at the CA, asks it to publish its CRL, and can amend a pending request. */
+export interface AdcsBackend extends CaBackend, CaRevoker, CrlPublisher, PendingAmender {
   readonly kind: 'adcs';
-  /** `certutil -revoke <serial> <reason>`; reason is the CRL reason code (RFC 5280 §5.3.1: 0 unspecified, 1 keyCompromise, 4 superseded, 5 cessationOfOperation …). */
-  revoke(serialHex: string, reason: number): Promise<AdcsAdminOutcome>;
-  /** `certutil -crl`: publish a new CRL. */
-  publishCrl(): Promise<AdcsAdminOutcome>;
 }
 
 const retry = (caRequestId: string | null, message: string): CaOutcome => ({ kind: 'retry', caRequestId, code: 'AC_CA_UNAVAILABLE', message });
@@ -88,7 +87,7 @@ export function createAdcsBackend(o: AdcsBackendOptions): AdcsBackend {
       case 'issued':
         return { kind: 'failed', caRequestId: id, code: 'AC_CA_OUTPUT_UNKNOWN', message: `${what} reported the request issued but wrote no certificate file`, raw: run.text };
       case 'pending':
-        return { kind: 'pending', caRequestId: id, message: parsed.message };
+        return { kind: 'pending', caRequestId: id, message: parsed.message, pollAfterMs: o.pendingPollMs ?? 300_000 };
       case 'denied':
         return { kind: 'denied', caRequestId: id, message: parsed.message };
       case 'error':
@@ -160,7 +159,7 @@ export function createAdcsBackend(o: AdcsBackendOptions): AdcsBackend {
     return { id };
   }
 
-  async function submit(input: IssuanceInput, persistCaRequestId: (id: string) => void): Promise<CaOutcome> {
+  async function submit(input: IssuanceInput, persistCaRequestId: (id: string) => Promise<void>): Promise<CaOutcome> {
     if (o.issuesAtSubmit) {
       const wrong = wouldIssueOtherwise(input);
       if (wrong) return { kind: 'failed', caRequestId: null, code: 'AC_REQUEST_REJECTED', message: `not submitted: the CA issues at submit and ${wrong}` };
@@ -179,7 +178,7 @@ export function createAdcsBackend(o: AdcsBackendOptions): AdcsBackend {
       const found = await lookForEarlierSubmit(input, earlier);
       if (found && 'kind' in found) return found;
       if (found) {
-        persistCaRequestId(found.id);
+        await persistCaRequestId(found.id);
         return resume(input, found.id);
       }
       await clearCertFile(files);
@@ -188,7 +187,7 @@ export function createAdcsBackend(o: AdcsBackendOptions): AdcsBackend {
     const parsed = parseCertreqSubmit(run.text);
     if (parsed.requestId !== null) {
       // domain/ports.ts: persisted before any further CA call, so a crash from here on resumes, never resubmits.
-      persistCaRequestId(parsed.requestId);
+      await persistCaRequestId(parsed.requestId);
       log.info({ event: 'ca_submitted', caRequestId: parsed.requestId, disposition: parsed.disposition, fingerprint: input.fingerprint }, 'submitted to the CA');
     }
     // A timeout may come after the CA took the request: the next attempt asks the CA by the fingerprint attribute
@@ -242,8 +241,16 @@ export function createAdcsBackend(o: AdcsBackendOptions): AdcsBackend {
     chain: () => chainCache.get(),
     ping,
     async revoke(serialHex, reason) {
-      if (!/^[0-9a-fA-F]{2,40}$/.test(serialHex)) throw new Error(`not a serial number: ${serialHex}`);
-      return admin(await tools.revoke(serialHex.toLowerCase(), reason), `certutil -revoke ${serialHex}`);
+      if (!/^[0-9a-fA-F]{2,40}$/.test(serialHex)) throw new AgentcertError('AC_USAGE', `not a serial number: ${serialHex}`);
+      // certutil -revoke takes the CRL reason code (RFC 5280 §5.3.1).
+      return admin(await tools.revoke(serialHex.toLowerCase(), REVOCATION_REASONS[reason]), `certutil -revoke ${serialHex}`);
+    },
+    manualRevokeCommand(serialHex, reason) {
+      return `certutil -config "${o.config}" -revoke ${serialHex.toLowerCase()} ${REVOCATION_REASONS[reason]} && certutil -config "${o.config}" -crl`;
+    },
+    async setPendingExtension(caRequestId, oid, critical, valueDer) {
+      const file = await writeExtensionFile(o.workDir, caRequestId, oid, valueDer);
+      return admin(await tools.setExtension(caRequestId, oid, critical, file), `certutil -setextension ${caRequestId} ${oid}`);
     },
     async publishCrl() {
       return admin(await tools.publishCrl(), 'certutil -crl');

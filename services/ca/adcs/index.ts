@@ -14,3 +14,5 @@ export { encodeEkuExtensionValue, decodeEkuExtensionValue, encodeOid, OID_EXT_KE
 export { encodeSanExtensionValue, decodeSanExtensionValue, OID_EXT_SUBJECT_ALT_NAME } from './san-extension.js';
 export { readCaFile, certificatesFromPkcs7, orderChain } from './ca-chain.js';
 export { HRESULT, isTransportHresult, findFailureHresult, formatHresult } from './hresult.js';
+export { adcsBackend } from './entry.js';
+export * from './settings.js';
