@@ -1,7 +1,7 @@
 /**
  * The fake CA's request database operations: take a request, issue it with the built-in CA's signing code
  * (services/pki), deny it. Issued certificates carry the EKUs the request asked for, or those set with
- * `certutil -setextension <id> 2.5.29.37` — a stand-alone CA has no template to add any (SCOM-FACTS §7, §8.1) —
+ * `certutil -setextension <id> 2.5.29.37` — a stand-alone CA has no template to add any (docs/scom-facts.md §7, §8.1) —
  * and the SAN the request asked for, copied as a stand-alone CA copies request extensions, unless
  * `certutil -setextension <id> 2.5.29.17` replaced it on the pending request.
  */

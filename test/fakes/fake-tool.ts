@@ -37,7 +37,7 @@ export function applyFaults(inv: Invocation, verb: FakeVerb, requestId: string |
 /** Log the hang and unwind into an endless wait (the process ends only when the caller kills it). */
 export function hangForever(inv: Invocation, verb: FakeVerb, requestId: string | null): never {
   appendLog(inv.dir, { tool: inv.tool, argv: inv.argv, verb, requestId, outcome: 'hang' });
-  // A hung certreq ignores SIGTERM (SCOM-FACTS §6); only SIGKILL at the caller's timeout ends it.
+  // A hung certreq ignores SIGTERM (docs/scom-facts.md §6); only SIGKILL at the caller's timeout ends it.
   process.on('SIGTERM', () => undefined);
   process.on('SIGINT', () => undefined);
   setInterval(() => undefined, 60_000);

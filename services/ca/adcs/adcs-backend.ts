@@ -121,7 +121,7 @@ export function createAdcsBackend(o: AdcsBackendOptions): AdcsBackend {
    * (the CA would copy the request's own), ask the CA to issue, fetch the result.
    */
   async function approveAndRetrieve(input: IssuanceInput, id: string, files: RequestWorkFiles): Promise<CaOutcome> {
-    // SCOM-FACTS §8.1: serverAuth + clientAuth, non-critical, on the pending request before -resubmit.
+    // docs/scom-facts.md §8.1: serverAuth + clientAuth, non-critical, on the pending request before -resubmit.
     const eku = input.requestHasScomEkus ? null : await amend(id, OID_EXT_KEY_USAGE, files.ekuFile);
     if (eku) return eku;
     // Always, so both backends issue the same names (README "Names in a certificate"); non-critical as in RFC 5280 §4.2.1.6 when the subject is not empty.
