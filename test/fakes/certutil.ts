@@ -105,7 +105,8 @@ function view(inv: Invocation, typed: string, args: string[], options: Map<strin
   if (restrictions.some((m) => !m || !(m[1]!.toLowerCase().replace(/^request\./, '') in COLUMNS)) || columns.some((c) => !(c in COLUMNS))) {
     finish(inv, certutilText.invalidArg(typed), { verb: 'view', requestId: null, outcome: 'bad-argument' }, 87);
   }
-  const rows = withLock(inv.dir, () => allRequests(inv.dir)).filter((r) => restrictions.every((m) => COLUMNS[m![1]!.toLowerCase().replace(/^request\./, '')]!(r) === m![2]!.toLowerCase()));
+  // Read without the lock: every record is written whole by a rename (fake-ca-state.ts), as a database read would be.
+  const rows = allRequests(inv.dir).filter((r) => restrictions.every((m) => COLUMNS[m![1]!.toLowerCase().replace(/^request\./, '')]!(r) === m![2]!.toLowerCase()));
   const quote = (v: string) => `"${v.replace(/"/g, '""')}"`;
   const lines = [columns.map(quote).join(','), ...rows.map((r) => columns.map((c) => quote(COLUMNS[c]!(r))).join(',')), certutilText.ok(typed)[0]!];
   finish(inv, lines, { verb: 'view', requestId: null, outcome: `rows:${rows.length}` });
