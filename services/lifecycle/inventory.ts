@@ -28,6 +28,16 @@ export interface CertificateQuery {
   offset?: number;
 }
 
+/**
+ * Search text with a control character is refused: SQLite's LIKE stops a pattern at NUL, so "\u0000abc" matched
+ * every row, and no FQDN, serial or thumbprint holds one.
+ */
+function searchText(q: string | undefined): string | undefined {
+  const t = q?.trim();
+  if (t && /[\u0000-\u001f\u007f]/.test(t)) throw new AgentcertError('AC_USAGE', 'the search text holds a control character; search for part of an FQDN, serial or thumbprint');
+  return t || undefined;
+}
+
 function pageBounds(limit: number | undefined, offset: number | undefined, max = MAX_PAGE): { limit: number; offset: number } {
   const l = limit ?? 100;
   const o = offset ?? 0;
@@ -42,7 +52,7 @@ export function listRequests(store: SqliteStore, f: RequestQuery, max = MAX_PAGE
     ...(f.state ? { state: f.state as RequestState } : {}),
     ...(f.tenant ? { tenant: f.tenant } : {}),
     ...(f.fqdn ? { fqdn: f.fqdn } : {}),
-    ...(f.q?.trim() ? { q: f.q.trim() } : {}),
+    ...(searchText(f.q) ? { q: searchText(f.q)! } : {}),
     ...pageBounds(f.limit, f.offset, max),
   });
 }
@@ -56,7 +66,7 @@ export function listCertificates(store: SqliteStore, f: CertificateQuery, now: D
     ...(state ? { state } : {}),
     ...(f.tenant ? { tenant: f.tenant } : {}),
     ...(f.fqdn ? { fqdn: f.fqdn } : {}),
-    ...(f.q?.trim() ? { q: f.q.trim() } : {}),
+    ...(searchText(f.q) ? { q: searchText(f.q)! } : {}),
     ...(days !== undefined ? { expiringBefore: new Date(now.getTime() + days * 86_400_000).toISOString(), now: now.toISOString() } : {}),
     ...pageBounds(f.limit, f.offset, max),
   });
@@ -74,10 +84,17 @@ export function* allPages<T>(fetch: (limit: number, offset: number) => Page<T>, 
 export const REQUEST_EXPORT_COLUMNS = ['id', 'fqdn', 'tenant', 'role', 'state', 'sourceName', 'serialNumber', 'certificateState', 'notAfter', 'createdAt', 'updatedAt', 'fingerprint'] as const;
 export const CERTIFICATE_EXPORT_COLUMNS = ['serialNumber', 'fqdn', 'tenant', 'state', 'notBefore', 'notAfter', 'thumbprint', 'subject', 'issuer', 'revokedAt', 'revocationReason', 'requestId', 'createdAt'] as const;
 
-/** RFC 4180: a field holding a comma, a quote or a line break is quoted, and its quotes doubled. */
+/**
+ * RFC 4180: a field holding a comma, a quote or a line break is quoted, and its quotes doubled. A field that a
+ * spreadsheet would read as a formula (it starts with =, +, -, @, tab or CR — a request file dropped as
+ * `=1+2.req`) gets a leading apostrophe and is quoted, as the OWASP CSV Injection guidance says
+ * (https://owasp.org/www-community/attacks/CSV_Injection).
+ */
 export function csvField(v: unknown): string {
-  const s = v === null || v === undefined ? '' : String(v);
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  let s = v === null || v === undefined ? '' : String(v);
+  const formula = /^[=+\-@\t\r]/.test(s);
+  if (formula) s = `'${s}`;
+  return formula || /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
 export function toCsv(rows: Iterable<object>, columns: readonly string[]): string {

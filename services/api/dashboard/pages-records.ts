@@ -60,15 +60,29 @@ function adminActions(v: RecordView, user: PageUser): SafeHtml {
   return forms.length ? html`<div class="panel" id="actions"><strong>Admin actions</strong><br>${forms}</div>` : html``;
 }
 
+/** What an admin action's redirect may ask the detail page to say; the words come from the record, not the URL. */
+const NOTICES = ['approved', 'denied', 'revoked'] as const;
+export type NoticeKey = (typeof NOTICES)[number];
+export const noticeKey = (s: string | undefined): NoticeKey | undefined => NOTICES.find((k) => k === s);
+
+function noticeText(key: NoticeKey, v: RecordView): string {
+  const last = [...v.events].reverse().find((e) => e.reason === { approved: 'APPROVED', denied: 'ADMIN_DENIED', revoked: 'REVOKED' }[key]);
+  const by = last ? ` by ${last.actor}` : '';
+  if (key === 'approved') return `Approved${by}; the pipeline issues it now.`;
+  if (key === 'denied') return `Denied${by}; the reason is in rejected/${v.request.fqdn}.txt.`;
+  const c = v.certificate;
+  return c?.state === 'revoked' ? `Certificate ${c.serialNumber} revoked${by}; the new CRL lists it.` : 'No revocation is recorded for this request.';
+}
+
 /** Pipeline states change by themselves: the page reloads itself until the request rests. */
 const MOVING = new Set(['received', 'checked', 'submitted', 'issued', 'verified']);
 
-export function requestDetailPage(o: { user: PageUser; view: RecordView; notice?: string }): string {
+export function requestDetailPage(o: { user: PageUser; view: RecordView; notice?: NoticeKey }): string {
   const v = o.view;
   const r = v.request;
   const c = v.certificate;
   const body = html`<h1>${r.fqdn} <span id="request-state">${stateBadge(r.state)}</span></h1>
-${o.notice ? html`<div class="panel" role="status">${o.notice}</div>` : ''}
+${o.notice ? html`<div class="panel" role="status">${noticeText(o.notice, v)}</div>` : ''}
 ${adminActions(v, o.user)}
 <div class="panel"><table><tbody>
 <tr><th>Request id</th><td class="mono">${r.id}</td></tr><tr><th>Fingerprint</th><td class="mono">${r.fingerprint}</td></tr>

@@ -11,10 +11,11 @@ import {
 } from '../../lifecycle/index.js';
 import { actorOf, SESSION_COOKIE, SESSION_HOURS, type Sessions, type Throttle, type TokenVerifier } from '../auth.js';
 import { checkCsrf } from '../auth-hook.js';
+import { safeNext } from '../safe-redirect.js';
 import { href } from './html.js';
 import { loginPage } from './pages-misc.js';
 import { overviewPage, type PageUser } from './pages-overview.js';
-import { certificatesPage, requestDetailPage, requestsPage } from './pages-records.js';
+import { certificatesPage, noticeKey, requestDetailPage, requestsPage, type NoticeKey } from './pages-records.js';
 
 export interface DashboardDeps {
   ctx: PipelineContext;
@@ -46,14 +47,12 @@ const num = (v: unknown, max = 1_000_000_000) => {
   const s = one(v);
   return s && /^\d{1,10}$/.test(s) ? Math.min(Number(s), max) : undefined;
 };
-/** Only local paths: `next` must never send a signed-in admin to another site. */
-const safeNext = (n: string | undefined) => (n && /^\/(?![/\\])/.test(n) ? n : '/');
 
 export function registerDashboard(app: FastifyInstance, d: DashboardDeps): void {
   const { ctx } = d;
   const hide = { hide: true };
 
-  app.get<{ Querystring: { next?: string } }>('/login', { config: { auth: 'public' }, schema: hide }, async (req, reply) => html(reply, loginPage({ next: safeNext(req.query.next), error: null })));
+  app.get<{ Querystring: { next?: string } }>('/login', { config: { auth: 'public' }, schema: hide }, async (req, reply) => html(reply, loginPage({ next: safeNext(one(req.query.next)), error: null })));
 
   app.post<{ Body: Form }>('/login', { config: { auth: 'public' }, schema: hide }, async (req, reply) => {
     const next = safeNext(one(req.body?.next));
@@ -100,27 +99,28 @@ export function registerDashboard(app: FastifyInstance, d: DashboardDeps): void 
   });
 
   app.get<{ Params: { id: string }; Querystring: { notice?: unknown } }>('/requests/:id', { config: page, schema: hide }, async (req, reply) => {
-    const notice = one(req.query.notice)?.slice(0, 300);
+    // A fixed key, never text from the URL: a link cannot make the status panel say what its author wants.
+    const notice = noticeKey(one(req.query.notice));
     return html(reply, requestDetailPage({ user: userOf(req), view: showRecord(ctx.store, req.params.id, { percent: ctx.config.lifecycle.renewAtPercent, daysBefore: ctx.config.lifecycle.renewDaysBefore }), ...(notice ? { notice } : {}) }));
   });
 
-  const back = (reply: FastifyReply, id: string, notice: string) => reply.redirect(href(`/requests/${encodeURIComponent(id)}`, { notice }), 303);
+  const back = (reply: FastifyReply, id: string, notice: NoticeKey) => reply.redirect(href(`/requests/${encodeURIComponent(id)}`, { notice }), 303);
 
   app.post<{ Params: { id: string }; Body: Form }>('/requests/:id/approve', { config: pageAdmin, schema: hide, preHandler: checkCsrf }, async (req, reply) => {
     const comment = one(req.body.comment);
     const r = await approveRequest(ctx, req.params.id, { actor: actorOf(req.principal!), ...(comment?.trim() ? { comment } : {}) });
     d.kick();
-    return back(reply, r.id, `Approved by ${req.principal!.name}; the pipeline issues it now.`);
+    return back(reply, r.id, 'approved');
   });
 
   app.post<{ Params: { id: string }; Body: Form }>('/requests/:id/deny', { config: pageAdmin, schema: hide, preHandler: checkCsrf }, async (req, reply) => {
     const r = await denyRequest(ctx, req.params.id, { actor: actorOf(req.principal!), reason: one(req.body.reason) ?? '' });
-    return back(reply, r.id, `Denied by ${req.principal!.name}; the reason is in rejected/${r.fqdn}.txt.`);
+    return back(reply, r.id, 'denied');
   });
 
   app.post<{ Params: { serial: string }; Body: Form }>('/certificates/:serial/revoke', { config: pageAdmin, schema: hide, preHandler: checkCsrf }, async (req, reply) => {
     const comment = one(req.body.comment);
     const r = await revokeCertificate(ctx, req.params.serial, { actor: actorOf(req.principal!), reason: one(req.body.reason) ?? 'unspecified', ...(comment?.trim() ? { comment } : {}) });
-    return back(reply, r.requestId, `Certificate ${r.serialNumber} revoked (${r.reason})${r.crl ? `; CRL ${r.crl.crlNumber} published` : ''}.`);
+    return back(reply, r.requestId, 'revoked');
   });
 }
