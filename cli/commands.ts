@@ -1,7 +1,7 @@
 /**
  * The subcommands. Each resolves the configuration, calls one application function and prints the result.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig, type Config } from '../services/config/index.js';
@@ -15,7 +15,7 @@ import { caCommand } from './ca-command.js';
 import { adminCommands } from './admin-commands.js';
 import { lifecycleCommands } from './lifecycle-commands.js';
 import { printTable } from './output.js';
-import { makeSampleRequest } from '../services/pki/index.js';
+import { makeSampleRequest, readCertificateFile } from '../services/pki/index.js';
 
 export function configFrom(cmd: Command): Readonly<Config> {
   const g = cmd.optsWithGlobals() as { config?: string; share?: string; data?: string };
@@ -26,6 +26,26 @@ const out = (s: string): void => void process.stdout.write(s.endsWith('\n') ? s 
 
 export function openStore(config: Readonly<Config>): SqliteStore {
   return new SqliteStore(storePath(config), systemClock);
+}
+
+/** A CRL file as DER (a PEM "X509 CRL" block is decoded). */
+function crlDer(bytes: Buffer): Buffer {
+  const m = /-----BEGIN X509 CRL-----([\s\S]*?)-----END X509 CRL-----/.exec(bytes.toString('latin1'));
+  return m ? Buffer.from(m[1]!.replace(/\s+/g, ''), 'base64') : bytes;
+}
+
+/** Runs `fn` with a lookup of agentcert's records when the store exists here (verify runs on any machine). */
+function withRecords<T>(config: Readonly<Config>, fn: (recorded: (serial: string) => { recorded: { state: string; revokedAt: string | null; reason: string | null } | null; storeAsked: boolean }) => T): T {
+  if (!existsSync(storePath(config))) return fn(() => ({ recorded: null, storeAsked: false }));
+  const store = openStore(config);
+  try {
+    return fn((serial) => {
+      const c = store.findCertificate(serial);
+      return { recorded: c ? { state: c.state, revokedAt: c.revokedAt, reason: c.revocationReason } : null, storeAsked: true };
+    });
+  } finally {
+    store.close();
+  }
 }
 
 export function registerCommands(program: Command): void {
@@ -119,8 +139,9 @@ export function registerCommands(program: Command): void {
     .description('check an issued certificate (PEM, DER or PKCS#7) against the SCOM rules and build its chain (exit 0 pass, 5 fail)')
     .option('--chain <file...>', 'CA certificates to chain to (PEM, DER or .p7b); default: the built-in CA')
     .option('--fqdn <name>', 'the FQDN the certificate must be for (default: its CN)')
+    .option('--crl <file...>', 'CRLs to check the certificate against (DER or PEM); agentcert\'s own records are checked when its store is here')
     .option('--json', 'print JSON')
-    .action((file: string, opts: { chain?: string[]; fqdn?: string; json?: boolean }, cmd: Command) => {
+    .action((file: string, opts: { chain?: string[]; fqdn?: string; crl?: string[]; json?: boolean }, cmd: Command) => {
       const config = configFrom(cmd);
       const read = (f: string) => {
         try {
@@ -129,14 +150,20 @@ export function registerCommands(program: Command): void {
           throw new AgentcertError('AC_USAGE', `cannot read ${f}: ${(err as NodeJS.ErrnoException).code}`);
         }
       };
-      const doc = verifyCertificateFile({
-        file: read(file),
-        chainFiles: (opts.chain ?? []).map(read),
-        fqdn: opts.fqdn ?? null,
-        configuredRoots: config.ca.backend === 'builtin' && caExists(config.data.dir) ? loadBuiltinChain(config.data.dir).slice(-1) : [],
-        minKeyBits: config.policy.minKeyBits,
-        at: new Date(),
-      });
+      const builtinChain = config.ca.backend === 'builtin' && caExists(config.data.dir) ? loadBuiltinChain(config.data.dir) : [];
+      const chainFiles = (opts.chain ?? []).map(read);
+      const crls = (opts.crl ?? []).map(read).map((f) => ({ ...f, bytes: crlDer(f.bytes) }));
+      const doc = withRecords(config, (recorded) =>
+        verifyCertificateFile({
+          file: read(file),
+          chainFiles,
+          fqdn: opts.fqdn ?? null,
+          configuredRoots: builtinChain.slice(-1),
+          minKeyBits: config.policy.minKeyBits,
+          at: new Date(),
+          revocation: (serial) => ({ ...recorded(serial), crls, caCertificates: [...builtinChain, ...chainFiles.flatMap((f) => readCertificateFile(f.bytes, f.name))] }),
+        }),
+      );
       out(opts.json ? JSON.stringify(doc, null, 2) : renderVerify(doc));
       if (!doc.passed) process.exitCode = 5;
     });

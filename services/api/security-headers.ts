@@ -30,6 +30,13 @@ export const CONTENT_SECURITY_POLICY = {
   upgradeInsecureRequests: null,
 };
 
+/**
+ * Swagger UI (at /docs) adds one <style> element of its own at run time; it is allowed by its hash, not by
+ * 'unsafe-inline' (CSP 3 §8.3 hash-source). The dashboard test opens /docs in Chromium and fails on any CSP
+ * violation, so a Swagger UI upgrade that changes that style shows up there.
+ */
+export const SWAGGER_UI_STYLE_HASH = "'sha256-RL3ie0nH+Lzz2YNqQN83mnU0J1ot4QL7b99vMdIX99w='";
+
 export function installSecurityHeaders(app: FastifyInstance): void {
   void app.register(helmet, {
     global: true,
@@ -41,6 +48,10 @@ export function installSecurityHeaders(app: FastifyInstance): void {
   });
   app.addHook('onSend', async (req, reply) => {
     if (req.principal || req.session) void reply.header('Cache-Control', 'no-store');
+    if (/^\/docs(\/|$|\?)/.test(req.url)) {
+      const csp = reply.getHeader('content-security-policy');
+      if (typeof csp === 'string') void reply.header('content-security-policy', csp.replace("style-src 'self'", `style-src 'self' ${SWAGGER_UI_STYLE_HASH}`));
+    }
   });
   app.get(DASHBOARD_CSS_PATH, { config: { auth: 'public' }, schema: { hide: true } }, async (_req, reply) =>
     reply.type('text/css; charset=utf-8').header('Cache-Control', 'public, max-age=31536000, immutable').send(DASHBOARD_CSS),

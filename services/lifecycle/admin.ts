@@ -6,6 +6,7 @@
  * so an approval given by the CLI while a service runs elsewhere is issued by that service without a restart.
  */
 import { AgentcertError, type Finding } from '../domain/index.js';
+import { withdrawPackage, type WithdrawInput } from '../packaging/index.js';
 import { StateConflictError, type StoredRequest } from '../store/index.js';
 import { transition, type PipelineContext } from './context.js';
 import { publishCrl, type CrlPublication } from './crl.js';
@@ -115,6 +116,18 @@ export interface Revocation {
   /** The new CRL (built-in CA), or null when the CA publishes its own (AD CS). */
   crl: CrlPublication | null;
   caMessage: string;
+  /** Where issued/<FQDN>/ went (archive/revoked/…), or null when no package of this certificate was published. */
+  packageWithdrawnTo: string | null;
+}
+
+/** After the revocation is recorded: a failure to move the package is logged, and never undoes the revocation. */
+async function withdrawRevokedPackage(ctx: PipelineContext, w: Omit<WithdrawInput, 'shareRoot'>): Promise<string | null> {
+  try {
+    return await withdrawPackage({ shareRoot: ctx.layout.root, ...w });
+  } catch (err) {
+    ctx.log.error({ err, event: 'package_withdraw_failed', fqdn: w.fqdn, serialNumber: w.serialNumber }, `certificate ${w.serialNumber} is revoked, but its package in issued/${w.fqdn}/ could not be withdrawn; remove it by hand`);
+    return null;
+  }
 }
 
 /** Revoke at the CA (AD CS) or in agentcert's own records (built-in CA), then publish a new CRL. */
@@ -134,11 +147,12 @@ export async function revokeCertificate(ctx: PipelineContext, key: string, o: Ad
   }
   const cert = ctx.store.revokeCertificate(serial, { reason: o.reason, comment: o.comment?.trim() ?? '', actor: o.actor });
   ctx.log.child({ requestId: cert.requestId, fqdn: cert.fqdn }).warn({ event: 'revoked', reason: o.reason, serialNumber: serial, actor: o.actor }, `certificate ${serial} revoked`);
+  const packageWithdrawnTo = await withdrawRevokedPackage(ctx, { fqdn: cert.fqdn, serialNumber: serial, reason: o.reason, revokedAt: cert.revokedAt!, actor: o.actor });
   let crl: CrlPublication | null = null;
   if (ctx.backend.kind === 'builtin') crl = await publishCrl(ctx);
   else {
     const pub = await revokingBackend(ctx)!.publishCrl?.();
     if (pub && pub.kind !== 'done') ctx.log.warn({ event: 'crl_publish_failed', message: pub.message }, `the CA did not publish a new CRL: ${pub.message}`);
   }
-  return { serialNumber: serial, fqdn: cert.fqdn, requestId: cert.requestId, reason: o.reason, revokedAt: cert.revokedAt!, crl, caMessage };
+  return { serialNumber: serial, fqdn: cert.fqdn, requestId: cert.requestId, reason: o.reason, revokedAt: cert.revokedAt!, crl, caMessage, packageWithdrawnTo };
 }

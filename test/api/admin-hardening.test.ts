@@ -147,3 +147,29 @@ describe('/docs for a browser', () => {
     expect((await t.api.inject({ url: '/docs/json' })).statusCode).toBe(401);
   });
 });
+
+describe('revocation as a deliberate act', () => {
+  const form = (url: string, body: Record<string, string>) =>
+    t.api.inject({ method: 'POST', url, headers: { cookie: admin, 'content-type': 'application/x-www-form-urlencoded' }, payload: new URLSearchParams(body).toString() });
+
+  it('asks for a reason with none preselected and a confirmation naming the FQDN and serial; the API requires a reason', async () => {
+    const body = (await page(`/requests/${id}`)).body;
+    const select = /<select name="reason"[^>]*>([\s\S]*?)<\/select>/.exec(body)!;
+    expect(select[0]).toContain('required');
+    expect(select[1]).toMatch(/^<option value="" selected disabled>/);
+    expect(select[1].match(/selected/g)).toHaveLength(1);
+    expect(body).toMatch(new RegExp(`<input type="checkbox" name="confirm" value="${serial}" id="revoke-confirm" required> revoke web01\\.contoso\\.local's certificate ${serial}`));
+    const csrf = /name="csrf" value="([^"]+)"/.exec(body)![1]!;
+    const url = `/certificates/${serial}/revoke`;
+    expect((await form(url, { csrf, confirm: serial })).statusCode).toBe(400); // no reason: none is assumed
+    expect((await form(url, { csrf, reason: 'keyCompromise' })).statusCode).toBe(400); // not confirmed
+    expect((await form(url, { csrf, reason: 'keyCompromise', confirm: 'ABCDEF' })).statusCode).toBe(400); // confirmed another one
+    expect((await t.post(`/api/v1/certificates/${serial}/revoke`, {})).statusCode).toBe(400);
+    expect((await t.get(`/api/v1/certificates/${serial}`)).json().state).toBe('active');
+    const ok = await form(url, { csrf, reason: 'keyCompromise', confirm: serial });
+    expect(ok.statusCode).toBe(303);
+    expect(ok.headers.location).toBe(`/requests/${id}?notice=revoked`);
+    const after = (await page(String(ok.headers.location))).body;
+    expect(after).toContain(`Certificate ${serial} revoked by dashboard:alice; the new CRL lists it, and issued/web01.contoso.local/ no longer offers its package.`);
+  });
+});

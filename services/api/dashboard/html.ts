@@ -61,7 +61,7 @@ export function layout(p: LayoutInput): string {
   return html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 ${p.refreshSeconds ? html`<meta http-equiv="refresh" content="${p.refreshSeconds}">` : ''}
-<title>${p.title} · agentcert</title><link rel="stylesheet" href="${DASHBOARD_CSS_PATH}"></head>
+<title>${p.title} · agentcert</title><link rel="stylesheet" href="${DASHBOARD_CSS_PATH}"><link rel="icon" href="data:,"></head>
 <body><header><span class="brand">agentcert</span>${nav}</header><main>${p.body}</main></body></html>`.value;
 }
 

@@ -53,9 +53,13 @@ function adminActions(v: RecordView, user: PageUser): SafeHtml {
 <input type="text" name="reason" placeholder="reason (shown to the server owner)" size="34" required aria-label="Denial reason"><button class="act danger" type="submit" id="deny">Deny</button></form>`);
   }
   if (v.certificate && v.certificate.state === 'active') {
-    forms.push(html`<form class="inline" method="post" action="/certificates/${v.certificate.serialNumber}/revoke"><input type="hidden" name="csrf" value="${user.csrf}">
-<select name="reason" aria-label="Revocation reason">${Object.keys(REVOCATION_REASONS).map((k) => html`<option value="${k}">${k}</option>`)}</select>
-<input type="text" name="comment" placeholder="comment (optional)" size="24" aria-label="Revocation comment"><button class="act danger" type="submit" id="revoke">Revoke</button></form>`);
+    const c = v.certificate;
+    // No reason is preselected, and the admin ticks a box that names the certificate: revoking cannot be undone.
+    forms.push(html`<form class="inline" method="post" action="/certificates/${c.serialNumber}/revoke"><input type="hidden" name="csrf" value="${user.csrf}">
+<select name="reason" aria-label="Revocation reason" required><option value="" selected disabled>choose a reason…</option>${Object.keys(REVOCATION_REASONS).map((k) => html`<option value="${k}">${k}</option>`)}</select>
+<input type="text" name="comment" placeholder="comment (optional)" size="24" aria-label="Revocation comment">
+<label><input type="checkbox" name="confirm" value="${c.serialNumber}" id="revoke-confirm" required> revoke ${r.fqdn}'s certificate ${c.serialNumber}; this cannot be undone</label>
+<button class="act danger" type="submit" id="revoke">Revoke</button></form>`);
   }
   return forms.length ? html`<div class="panel" id="actions"><strong>Admin actions</strong><br>${forms}</div>` : html``;
 }
@@ -71,7 +75,7 @@ function noticeText(key: NoticeKey, v: RecordView): string {
   if (key === 'approved') return `Approved${by}; the pipeline issues it now.`;
   if (key === 'denied') return `Denied${by}; the reason is in rejected/${v.request.fqdn}.txt.`;
   const c = v.certificate;
-  return c?.state === 'revoked' ? `Certificate ${c.serialNumber} revoked${by}; the new CRL lists it.` : 'No revocation is recorded for this request.';
+  return c?.state === 'revoked' ? `Certificate ${c.serialNumber} revoked${by}; the new CRL lists it, and issued/${v.request.fqdn}/ no longer offers its package.` : 'No revocation is recorded for this request.';
 }
 
 /** Pipeline states change by themselves: the page reloads itself until the request rests. */

@@ -4,9 +4,9 @@
  * the API and record the actor as `dashboard:<token name>`.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { REQUEST_STATES } from '../../domain/index.js';
+import { AgentcertError, REQUEST_STATES } from '../../domain/index.js';
 import {
-  approveRequest, CERTIFICATE_STATES, denyRequest, listCertificates, listRequests, overview, revokeCertificate, showRecord,
+  approveRequest, CERTIFICATE_STATES, denyRequest, listCertificates, listRequests, overview, resolveCertificate, revokeCertificate, showRecord,
   type Monitors, type PipelineContext,
 } from '../../lifecycle/index.js';
 import { actorOf, SESSION_COOKIE, SESSION_HOURS, type Sessions, type Throttle, type TokenVerifier } from '../auth.js';
@@ -120,7 +120,11 @@ export function registerDashboard(app: FastifyInstance, d: DashboardDeps): void 
 
   app.post<{ Params: { serial: string }; Body: Form }>('/certificates/:serial/revoke', { config: pageAdmin, schema: hide, preHandler: checkCsrf }, async (req, reply) => {
     const comment = one(req.body.comment);
-    const r = await revokeCertificate(ctx, req.params.serial, { actor: actorOf(req.principal!), reason: one(req.body.reason) ?? 'unspecified', ...(comment?.trim() ? { comment } : {}) });
+    const reason = one(req.body.reason);
+    if (!reason) throw new AgentcertError('AC_USAGE', 'choose a revocation reason: none is assumed');
+    const serial = resolveCertificate(ctx, req.params.serial);
+    if (one(req.body.confirm)?.toUpperCase() !== serial.toUpperCase()) throw new AgentcertError('AC_USAGE', `confirm the revocation of certificate ${serial}: tick the box that names it`);
+    const r = await revokeCertificate(ctx, serial, { actor: actorOf(req.principal!), reason, ...(comment?.trim() ? { comment } : {}) });
     return back(reply, r.requestId, 'revoked');
   });
 }
