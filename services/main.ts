@@ -4,6 +4,7 @@
 import path from 'node:path';
 import { buildApi, resolveApiTokens } from './api/index.js';
 import type { Config } from './config/index.js';
+import { caKeyStatus } from './ca/index.js';
 import { systemClock, type Clock, type Logger } from './domain/index.js';
 import { listRequestFiles, listResultFiles, startRequestWatcher, startResultsWatcher } from './intake/index.js';
 import { chainForPackage, createApp, revokeSupersededAfterGrace, runExpiryWatch } from './lifecycle/index.js';
@@ -88,6 +89,7 @@ async function runForever(config: Readonly<Config>, app: Awaited<ReturnType<type
       `  Packages appear in : ${ctx.layout.issued}${path.sep}<FQDN>${path.sep}`,
       `  Rejections         : ${ctx.layout.rejected}${path.sep}<FQDN>.txt`,
       `  CA backend         : ${ctx.backend.kind}    API: ${address} (GET /healthz)`,
+      ...(ctx.backend.kind === 'builtin' ? [`  CA keys            : ${caKeyStatus(config.data.dir).summary}`] : []),
       ...(api ? [`  Dashboard          : ${address}/    API docs: ${address}/docs`] : []),
       ...(auth?.adminTokenFile ? [`  Admin token        : ${auth.adminTokenFile}${auth.created ? ' (created now)' : ''} — sign in with its content`] : []),
       `  Try it without Windows: npx agentcert sample-request web01.contoso.local --out "${sample}"`,

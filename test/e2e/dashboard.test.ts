@@ -71,6 +71,8 @@ describe('the dashboard in Chromium', () => {
   it('prints where the admin token is (never the token) and keeps it owner-only', () => {
     const file = path.join(env.data, 'admin-token');
     expect(svc.stdout()).toContain(`Admin token        : ${file}`);
+    // No passphrase configured: the banner says so plainly.
+    expect(svc.stdout()).toMatch(/CA keys {12}: root key NOT ENCRYPTED \(plain PKCS#8, protected by file mode 0600 only\) — set ca\.builtin\.passphrase/);
     const token = readFileSync(file, 'utf8').trim();
     expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(svc.stdout()).not.toContain(token);

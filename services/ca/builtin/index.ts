@@ -1,2 +1,4 @@
 export * from './ca-files.js';
 export * from './builtin-backend.js';
+export * from './key-encryption.js';
+export * from './root-offline.js';
