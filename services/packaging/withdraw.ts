@@ -9,7 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { fsyncPath, writeFileSynced } from './durable-write.js';
+import { fsyncPath, writeFileSynced } from '../files/index.js';
 
 export const REVOKED_NOTICE = 'REVOKED.txt';
 

@@ -114,7 +114,7 @@ describe('exports and search', () => {
     const csv = (await t.get('/api/v1/exports/requests.csv', READER)).body;
     expect(csv).toContain(`,"'=1+2.req",`);
     expect(csv).not.toMatch(/(^|,)[=+\-@]/m);
-    const { csvField } = await import('../../services/lifecycle/index.js');
+    const { csvField } = await import('../../services/app/index.js');
     expect(['=HYPERLINK("x")', '+1', '-2+3', '@SUM(A1)', '\tx', '\rx', 'plain', 'a,b', 'a"b'].map(csvField)).toEqual([
       `"'=HYPERLINK(""x"")"`, `"'+1"`, `"'-2+3"`, `"'@SUM(A1)"`, `"'\tx"`, `"'\rx"`, 'plain', '"a,b"', '"a""b"',
     ]);

@@ -1,14 +1,14 @@
 /**
  * The dashboard: server-rendered pages under / signed in with an API token (session cookie: HttpOnly,
- * SameSite=Strict), admin forms with a per-session CSRF token. Actions call the same lifecycle functions as
+ * SameSite=Strict), admin forms with a per-session CSRF token. Actions call the same application functions as
  * the API and record the actor as `dashboard:<token name>`.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AgentcertError, REQUEST_STATES } from '../../domain/index.js';
 import {
-  approveRequest, CERTIFICATE_STATES, denyRequest, listCertificates, listRequests, overview, resolveCertificate, revokeCertificate, showRecord,
-  type Monitors, type PipelineContext,
-} from '../../lifecycle/index.js';
+  approveRequest, CERTIFICATE_STATES, denyRequest, listCertificates, listRequests, overview, renewalTiming, resolveCertificate, revokeCertificate, showRecord,
+  type AppContext, type Monitors,
+} from '../../app/index.js';
 import { actorOf, SESSION_COOKIE, SESSION_HOURS, type Sessions, type Throttle, type TokenVerifier } from '../auth.js';
 import { checkCsrf } from '../auth-hook.js';
 import { safeNext } from '../safe-redirect.js';
@@ -18,7 +18,7 @@ import { overviewPage, type PageUser } from './pages-overview.js';
 import { certificatesPage, noticeKey, requestDetailPage, requestsPage, type NoticeKey } from './pages-records.js';
 
 export interface DashboardDeps {
-  ctx: PipelineContext;
+  ctx: AppContext;
   monitors: Monitors;
   verifier: TokenVerifier;
   throttle: Throttle;
@@ -78,15 +78,15 @@ export function registerDashboard(app: FastifyInstance, d: DashboardDeps): void 
 
   app.get('/', { config: page, schema: hide }, async (req, reply) => {
     const now = ctx.clock.now();
-    const pending = listRequests(ctx.store, { state: 'awaiting_approval', limit: 50 }).items;
-    const failures = listRequests(ctx.store, { state: 'failed', limit: 20 }).items;
-    return html(reply, overviewPage({ user: userOf(req), overview: overview(ctx.store, now), health: await d.monitors.evaluate(), pending, failures }));
+    const pending = (await listRequests(ctx.store, { state: 'awaiting_approval', limit: 50 })).items;
+    const failures = (await listRequests(ctx.store, { state: 'failed', limit: 20 })).items;
+    return html(reply, overviewPage({ user: userOf(req), overview: await overview(ctx.store, now), health: await d.monitors.evaluate(), pending, failures }));
   });
 
   app.get<{ Querystring: ListQuery }>('/requests', { config: page, schema: hide }, async (req, reply) => {
     const q = { ...req.query, q: one(req.query.q), state: one(req.query.state) };
     const state = q.state && (REQUEST_STATES as readonly string[]).includes(q.state) ? q.state : undefined;
-    const p = listRequests(ctx.store, { ...(q.q ? { q: q.q } : {}), ...(state ? { state } : {}), limit: PAGE, offset: num(q.offset) ?? 0 });
+    const p = await listRequests(ctx.store, { ...(q.q ? { q: q.q } : {}), ...(state ? { state } : {}), limit: PAGE, offset: num(q.offset) ?? 0 });
     return html(reply, requestsPage({ user: userOf(req), page: p, ...(q.q ? { q: q.q } : {}), ...(state ? { state } : {}), states: REQUEST_STATES }));
   });
 
@@ -94,14 +94,14 @@ export function registerDashboard(app: FastifyInstance, d: DashboardDeps): void 
     const q = { ...req.query, q: one(req.query.q), state: one(req.query.state) };
     const state = q.state && (CERTIFICATE_STATES as readonly string[]).includes(q.state) ? q.state : undefined;
     const expiring = num(q.expiring, 36500);
-    const p = listCertificates(ctx.store, { ...(q.q ? { q: q.q } : {}), ...(state ? { state } : {}), ...(expiring !== undefined ? { expiringWithinDays: expiring } : {}), limit: PAGE, offset: num(q.offset) ?? 0 }, ctx.clock.now());
+    const p = await listCertificates(ctx.store, { ...(q.q ? { q: q.q } : {}), ...(state ? { state } : {}), ...(expiring !== undefined ? { expiringWithinDays: expiring } : {}), limit: PAGE, offset: num(q.offset) ?? 0 }, ctx.clock.now());
     return html(reply, certificatesPage({ user: userOf(req), page: p, ...(q.q ? { q: q.q } : {}), ...(state ? { state } : {}), ...(expiring !== undefined ? { expiring: String(expiring) } : {}), states: CERTIFICATE_STATES }));
   });
 
   app.get<{ Params: { id: string }; Querystring: { notice?: unknown } }>('/requests/:id', { config: page, schema: hide }, async (req, reply) => {
     // A fixed key, never text from the URL: a link cannot make the status panel say what its author wants.
     const notice = noticeKey(one(req.query.notice));
-    return html(reply, requestDetailPage({ user: userOf(req), view: showRecord(ctx.store, req.params.id, { percent: ctx.config.lifecycle.renewAtPercent, daysBefore: ctx.config.lifecycle.renewDaysBefore }), ...(notice ? { notice } : {}) }));
+    return html(reply, requestDetailPage({ user: userOf(req), view: await showRecord(ctx.store, req.params.id, renewalTiming(ctx.config)), ...(notice ? { notice } : {}) }));
   });
 
   const back = (reply: FastifyReply, id: string, notice: NoticeKey) => reply.redirect(href(`/requests/${encodeURIComponent(id)}`, { notice }), 303);
@@ -122,7 +122,7 @@ export function registerDashboard(app: FastifyInstance, d: DashboardDeps): void 
     const comment = one(req.body.comment);
     const reason = one(req.body.reason);
     if (!reason) throw new AgentcertError('AC_USAGE', 'choose a revocation reason: none is assumed');
-    const serial = resolveCertificate(ctx, req.params.serial);
+    const serial = (await resolveCertificate(ctx.store, req.params.serial)).serialNumber;
     if (one(req.body.confirm)?.toUpperCase() !== serial.toUpperCase()) throw new AgentcertError('AC_USAGE', `confirm the revocation of certificate ${serial}: tick the box that names it`);
     const r = await revokeCertificate(ctx, serial, { actor: actorOf(req.principal!), reason, ...(comment?.trim() ? { comment } : {}) });
     return back(reply, r.requestId, 'revoked');

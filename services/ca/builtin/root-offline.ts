@@ -10,6 +10,7 @@ import { createPublicKey, X509Certificate } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { AgentcertError } from '../../domain/index.js';
+import type { CaKeyOperations, CaKeyReport } from '../backend-entry.js';
 import { caDir, caExists, exportKey, importKey, writePrivate } from './ca-files.js';
 import { describeKeyProtection, PBKDF2_ITERATIONS, type KeyProtection } from './key-encryption.js';
 
@@ -101,4 +102,18 @@ export function protectCaKeys(dataDir: string, passphrase: string | null, curren
     writePrivate(k.file, exportKey(key, passphrase));
   }
   return caKeyStatus(dataDir);
+}
+
+const reportOf = (s: CaKeyStatus): CaKeyReport => ({ summary: s.summary, weak: s.unencrypted || s.weak, rootOffline: s.rootOffline });
+
+export function builtinKeyOperations(dataDir: string, passphrase: string | null): CaKeyOperations {
+  return {
+    report: () => reportOf(caKeyStatus(dataDir)),
+    protect: (current) => reportOf(protectCaKeys(dataDir, passphrase, current ?? passphrase)),
+    exportRoot(out) {
+      const r = exportRootKey(dataDir, out);
+      return { file: r.file, encrypted: r.protection.encrypted, scheme: r.protection.scheme };
+    },
+    importRoot: (file) => importRootKey(dataDir, file, passphrase),
+  };
 }
