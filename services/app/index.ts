@@ -8,6 +8,7 @@ export { approveRequest, denyRequest, type AdminActor } from './approvals.js';
 export { revokeCertificate, crlSummary, type RevocationView } from './revocation.js';
 export { certificateDetail, findRequest, listEvents, resolveCertificate, resolveRequest, showRecord, type RecordView } from './records.js';
 export * from './inventory.js';
+export * from './tenant-scope.js';
 export * from './ca-view.js';
 export * from './tokens.js';
 export * from './health/monitors.js';

@@ -3,6 +3,7 @@ import { AgentcertError, isRevocationReason, REVOCATION_REASONS, type Revocation
 import { revokeIssued, type CrlPublication, type PipelineContext } from '../lifecycle/index.js';
 import type { AdminActor } from './approvals.js';
 import { resolveCertificate } from './records.js';
+import { ALL_TENANTS } from './tenant-scope.js';
 
 export interface RevocationView {
   serialNumber: string;
@@ -19,7 +20,7 @@ export interface RevocationView {
 
 export async function revokeCertificate(ctx: PipelineContext, key: string, o: AdminActor & { reason: string; comment?: string }): Promise<RevocationView> {
   if (!isRevocationReason(o.reason)) throw new AgentcertError('AC_USAGE', `unknown revocation reason "${o.reason}"`, [`reasons: ${Object.keys(REVOCATION_REASONS).join(', ')}`]);
-  const cert = await resolveCertificate(ctx.store, key);
+  const cert = await resolveCertificate(ctx.store, key, o.scope ?? ALL_TENANTS);
   const r = await revokeIssued(ctx, cert, { reason: o.reason, actor: o.actor, comment: o.comment?.trim() ?? '' });
   return { serialNumber: cert.serialNumber, fqdn: cert.fqdn, requestId: cert.requestId, reason: o.reason, revokedAt: r.revokedAt, crl: r.crl, caMessage: r.caMessage, packageWithdrawnTo: r.packageWithdrawnTo };
 }

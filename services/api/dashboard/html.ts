@@ -46,7 +46,7 @@ export function href(pathname: string, query: Record<string, string | number | u
 
 export interface LayoutInput {
   title: string;
-  user: { name: string; role: string; csrf: string } | null;
+  user: { name: string; role: string; csrf: string; tenants: readonly string[] | null } | null;
   body: SafeHtml;
   /** Reload every N seconds (a request still moving through the pipeline). */
   refreshSeconds?: number;
@@ -55,7 +55,7 @@ export interface LayoutInput {
 export function layout(p: LayoutInput): string {
   const nav = p.user
     ? html`<a href="/">Overview</a><a href="/requests">Requests</a><a href="/certificates">Certificates</a><a href="/docs">API</a>
-      <span class="who">signed in as ${p.user.name} (${p.user.role})
+      <span class="who">signed in as ${p.user.name} (${p.user.role}) <span id="scope">${p.user.tenants ? `tenants: ${p.user.tenants.join(', ')} only` : 'all tenants'}</span>
       <form method="post" action="/logout"><input type="hidden" name="csrf" value="${p.user.csrf}"><button type="submit">Sign out</button></form></span>`
     : html``;
   return html`<!doctype html>

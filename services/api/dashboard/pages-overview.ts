@@ -7,6 +7,8 @@ export interface PageUser {
   name: string;
   role: string;
   csrf: string;
+  /** The tenants this user sees (a tenant-scoped token); null: every tenant. */
+  tenants: readonly string[] | null;
 }
 
 /** Inline SVG bars: active certificates expiring per month for the next 12 months. */
