@@ -63,8 +63,8 @@ describe('admin CLI with the service stopped', () => {
 
   it('revokes by FQDN, publishes the CRL, and ca crl signs the next number', () => {
     expect(cli('revoke', 'web01.contoso.local', '--reason', 'stolen').code).toBe(2);
-    const r = json<{ serialNumber: string; reason: string; actor: string; crl: { crlNumber: string; file: string } }>(cli('revoke', 'web01.contoso.local', '--reason', 'superseded', '--json'));
-    expect(r).toMatchObject({ reason: 'superseded', actor });
+    const r = json<{ serialNumber: string; reason: string; actor: string; crl: { crlNumber: string; file: string }; packageWithdrawnTo: string }>(cli('revoke', 'web01.contoso.local', '--reason', 'superseded', '--json'));
+    expect(r).toMatchObject({ reason: 'superseded', actor, packageWithdrawnTo: expect.stringMatching(new RegExp(`^archive/revoked/.*-${r.serialNumber}-web01\\.contoso\\.local$`)) });
     const crl = parseCrl(readFileSync(r.crl.file));
     expect(crl.entries).toEqual([expect.objectContaining({ serialHex: r.serialNumber, reason: 'superseded' })]);
     const next = json<{ crlNumber: string; entries: number }>(cli('ca', 'crl', '--json'));

@@ -140,7 +140,9 @@ const API_ROUTES: Record<string, () => Promise<void>> = {
     expect((await post(`/api/v1/certificates/${serials['web.a.example']}/revoke`, { reason: 'keyCompromise' }, B_ADMIN)).statusCode).toBe(404);
     expect((await post('/api/v1/certificates/web.a.example/revoke', { reason: 'keyCompromise' }, B_ADMIN)).statusCode).toBe(404);
     expect((await get(`/api/v1/certificates/${serials['web.a.example']}`, ALL)).json().state).toBe('active');
-    expect((await post(`/api/v1/certificates/${serials['app.b.example']}/revoke`, { reason: 'superseded' }, B_ADMIN)).statusCode).toBe(200);
+    const ok = await post(`/api/v1/certificates/${serials['app.b.example']}/revoke`, { reason: 'superseded' }, B_ADMIN);
+    expect(ok.statusCode).toBe(200);
+    expect(ok.json().packageWithdrawnTo).toMatch(new RegExp(`^archive/revoked/.*-${serials['app.b.example']}-app\\.b\\.example$`));
   },
 };
 
