@@ -139,6 +139,12 @@ export const ERRORS = {
     summary: 'The configured CA backend cannot revoke certificates from agentcert.',
     remediation: 'Revoke on the CA itself (`certutil -config <CA> -revoke <serial> <reason>`, then `certutil -crl`); agentcert records a revocation only when its backend performed it.',
   },
+  AC_DER_MALFORMED: {
+    status: 400,
+    exitCode: 2,
+    summary: 'Bytes that should be DER (a certificate, a request, a CMS message) are not well-formed ASN.1.',
+    remediation: 'Use the file exactly as the CA or certreq wrote it (PEM or DER); a copy that was cut short or re-encoded cannot be read.',
+  },
   AC_CA_NO_CRL: {
     status: 501,
     exitCode: 4,

@@ -4,6 +4,7 @@
  * of the scheduled task install-certificate.ps1 registers to run renew-certificate.ps1.
  */
 import { describeForPackage } from './certificate-facts.js';
+import { AgentcertError } from '../domain/index.js';
 
 /** Files the package carries for the renewal task; the installer copies them to %ProgramData%\agentcert\<FQDN>\. */
 export const RENEW_SCRIPT = 'renew-certificate.ps1';
@@ -34,10 +35,10 @@ export function renewalKeyLength(certificateDer: Buffer): number {
  * INF as ANSI or UTF-16, so anything else is refused rather than written.
  */
 export function renderRenewalInf(template: string, v: { fqdn: string; thumbprint: string; keyLength: number }): string {
-  if (!/^[0-9A-F]{40}$/.test(v.thumbprint)) throw new Error(`not an upper-case SHA-1 thumbprint: ${JSON.stringify(v.thumbprint)}`);
-  if (!/^[a-z0-9.-]+$/.test(v.fqdn)) throw new Error(`not a DNS name: ${JSON.stringify(v.fqdn)}`);
+  if (!/^[0-9A-F]{40}$/.test(v.thumbprint)) throw new AgentcertError('AC_INTERNAL', `not an upper-case SHA-1 thumbprint: ${JSON.stringify(v.thumbprint)}`);
+  if (!/^[a-z0-9.-]+$/.test(v.fqdn)) throw new AgentcertError('AC_INTERNAL', `not a DNS name: ${JSON.stringify(v.fqdn)}`);
   for (const key of ['{{FQDN}}', '{{KEY_LENGTH}}', '{{EXPORTABLE}}', '{{RENEWAL_CERT}}']) {
-    if (!template.includes(key)) throw new Error(`renewal.inf has no ${key}`);
+    if (!template.includes(key)) throw new AgentcertError('AC_INTERNAL', `renewal.inf has no ${key}`);
   }
   const inf = template
     .replaceAll('{{FQDN}}', v.fqdn)
@@ -46,7 +47,7 @@ export function renderRenewalInf(template: string, v: { fqdn: string; thumbprint
     .replaceAll('{{EXPORTABLE}}', 'FALSE')
     .replaceAll('{{RENEWAL_CERT}}', v.thumbprint)
     .replace(/\r?\n/g, '\r\n');
-  if (/\{\{[A-Z_]+\}\}/.test(inf)) throw new Error('renewal.inf has a placeholder that is not filled in');
-  if (/[^\x09\x0a\x0d\x20-\x7e]/.test(inf)) throw new Error('renewal.inf must be ASCII (certreq reads INF files as ANSI)');
+  if (/\{\{[A-Z_]+\}\}/.test(inf)) throw new AgentcertError('AC_INTERNAL', 'renewal.inf has a placeholder that is not filled in');
+  if (/[^\x09\x0a\x0d\x20-\x7e]/.test(inf)) throw new AgentcertError('AC_INTERNAL', 'renewal.inf must be ASCII (certreq reads INF files as ANSI)');
   return inf;
 }

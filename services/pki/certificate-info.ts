@@ -35,14 +35,14 @@ export interface CertificateInfo {
 export function tbsFields(cert: Asn1): { tbs: Asn1[]; off: number } {
   const tbs = children(child(cert, 0, Type.SEQUENCE), 'TBSCertificate');
   const off = tbs[0]?.tagClass === CONTEXT && tbs[0].type === 0 ? 1 : 0;
-  if (tbs.length < off + 6) throw new Error('TBSCertificate is too short');
+  if (tbs.length < off + 6) throw new AgentcertError('AC_DER_MALFORMED', 'TBSCertificate is too short');
   return { tbs, off };
 }
 
 function certificateDer(input: Buffer): Buffer {
   if (input[0] === 0x30) return input;
   const block = pemBlocksToDer(input.toString('latin1')).find((b) => /CERTIFICATE$/.test(b.label) && !/REQUEST/.test(b.label));
-  if (!block) throw new Error('neither DER nor a PEM CERTIFICATE block');
+  if (!block) throw new AgentcertError('AC_DER_MALFORMED', 'neither DER nor a PEM CERTIFICATE block');
   return block.der;
 }
 
@@ -87,7 +87,7 @@ export function describeCertificate(der: Buffer): CertificateInfo {
   try {
     return describe(certificateDer(der));
   } catch (err) {
-    if (err instanceof AgentcertError) throw err;
+    if (err instanceof AgentcertError && err.code !== 'AC_DER_MALFORMED') throw err;
     throw new AgentcertError('AC_VERIFY_FAILED', `not an X.509 certificate: ${(err as Error)?.message ?? String(err)}`, [], { cause: err });
   }
 }

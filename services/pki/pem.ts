@@ -98,7 +98,7 @@ export function decodeRequestBytes(bytes: Buffer): Buffer {
   try {
     return decode(bytes);
   } catch (err) {
-    if (err instanceof AgentcertError) throw err;
+    if (err instanceof AgentcertError && err.code !== 'AC_DER_MALFORMED') throw err;
     throw new AgentcertError('AC_NOT_A_REQUEST', `the file could not be decoded: ${(err as Error)?.message ?? String(err)}`, [], { cause: err });
   }
 }

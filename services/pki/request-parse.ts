@@ -137,7 +137,8 @@ export function parseRequest(bytes: Buffer): ParsedRequest {
   try {
     return parseDecoded(decodeRequestBytes(bytes));
   } catch (err) {
-    if (err instanceof AgentcertError) throw err;
+    // DER that is not well-formed is, here, a file that is not a request.
+    if (err instanceof AgentcertError && err.code !== 'AC_DER_MALFORMED') throw err;
     throw new AgentcertError('AC_NOT_A_REQUEST', `the file holds DER that is not a certificate request: ${(err as Error)?.message ?? String(err)}`, [], { cause: err });
   }
 }
