@@ -87,7 +87,7 @@ describe('installer scripts parse as PowerShell', () => {
   });
 });
 
-describe('install-certificate.ps1 agrees with SCOM-FACTS and its README', () => {
+describe('install-certificate.ps1 agrees with docs/scom-facts.md and the README', () => {
   const script = read('install-certificate.ps1');
 
   it('documents the same exit codes in the script header, the $ExitCodes table and README.md', () => {
@@ -123,11 +123,11 @@ describe('install-certificate.ps1 agrees with SCOM-FACTS and its README', () => 
     expect(script).toMatch(/0x80092004[\s\S]{0,200}private key made by this request is gone/);
   });
 
-  it('cites the SCOM-FACTS section each step follows', () => {
+  it('cites the docs/scom-facts.md section each step follows', () => {
     for (const step of ['1. preflight', '2. trust', '3. accept', '4. verify', '5. bind', '6. restart', '7. copies', '8. self-heal', '9. result']) {
       const line = script.split('\n').find((l) => l.startsWith(`# --- ${step}`));
       expect(line, step).toBeDefined();
-      if (!step.startsWith('9.')) expect(line).toMatch(/SCOM-FACTS §\d/);
+      if (!step.startsWith('9.')) expect(line).toMatch(/docs\/scom-facts\.md §\d/);
     }
   });
 
@@ -139,7 +139,7 @@ describe('install-certificate.ps1 agrees with SCOM-FACTS and its README', () => 
   });
 });
 
-describe('install-certificate.ps1 registers the renewal task (issue 6)', () => {
+describe('install-certificate.ps1 registers the renewal task', () => {
   const script = read('install-certificate.ps1');
   const fn = (name: string): string => {
     const start = script.indexOf(`function ${name}`);
