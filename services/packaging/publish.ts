@@ -1,6 +1,6 @@
 /**
  * publishPackage: render the delivery package into issued/.tmp-<random>/ and move it into issued/<fqdn>/ by
- * rename, so the folder appears complete or not at all (CONTRACT.md "Share layout").
+ * rename, so the folder appears complete or not at all (docs/contract.md "Share layout").
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';

@@ -5,7 +5,7 @@ import { parsePowerShell } from '../helpers/powershell-parse.js';
 
 const installers = path.resolve(import.meta.dirname, '../../installers');
 const read = (name: string): string => readFileSync(path.join(installers, name), 'utf8');
-// The installer sections moved from installers/README-installer.md into the README (commit 85ad30c).
+// The installer's sections are in README.md.
 const readme = readFileSync(path.resolve(import.meta.dirname, '../../README.md'), 'utf8');
 
 /** The README text from a heading to the next heading of the same or a higher level. */
@@ -194,7 +194,7 @@ describe('renew-certificate.ps1 (the renewal task)', () => {
       expect(script, outcome).toMatch(new RegExp(`^\\s+${code}\\s+.*\\b${outcome}\\b`, 'm'));
       expect(section, outcome).toMatch(new RegExp(`^\\| ${code} \\| [^|]*\\b${outcome}\\b[^|]*\\|`, 'm'));
     }
-    // Health statuses are the five of issue 6; every other outcome is status "error" with the outcome as reason.
+    // Health statuses are the five README.md names; every other outcome is status "error" with the outcome as reason.
     expect(script).toContain("$HealthStatuses = @('idle', 'not-due', 'requested', 'installed')");
     expect(section).toContain('`status` (idle, not-due, requested, installed, error)');
   });

@@ -1,8 +1,8 @@
 /**
  * The product speaks of the product: what reaches users (the scripts in installers/, the INF templates, a
- * delivery package and the share's tools/ folder as the service writes them) cites README.md, the repository's
- * docs/ or public sources, never documents that are not in the repository or the work items behind the code.
- * Every docs/<file>.md such a text names must exist.
+ * delivery package and the share's tools/ folder as the service writes them) and the code's own comments and
+ * messages (services/, cli/) cite README.md, the repository's docs/ or public sources, never documents that are
+ * not in the repository or the work items behind the code. Every docs/<file>.md such a text names must exist.
  */
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
@@ -121,5 +121,19 @@ describe('what the service writes to the share', () => {
 
   it('every docs/ page they cite exists in the repository', () => {
     expect(missingDocs(written)).toEqual([]);
+  });
+});
+
+describe('the code', () => {
+  const code = [...textFilesUnder(path.join(repoRoot, 'services')), ...textFilesUnder(path.join(repoRoot, 'cli'))];
+
+  it('comments and messages in services/ and cli/ cite no document outside the repository and no work item', () => {
+    expect(code.length).toBeGreaterThan(50);
+    expect(outsideReferences(code)).toEqual([]);
+  });
+
+  it('every docs/ page they cite exists in the repository', () => {
+    expect(code.some((f) => new RegExp(DOCS_REFERENCE.source).test(f.text))).toBe(true);
+    expect(missingDocs(code)).toEqual([]);
   });
 });
