@@ -1,6 +1,6 @@
 /**
  * The one registry of error codes (the fastify `lib/errors.js` shape, with a "how to solve" column).
- * Each code has an HTTP status, a CLI exit code (CONTRACT.md: 0 ok, 1 internal, 2 usage/config, 3 rejected,
+ * Each code has an HTTP status, a CLI exit code (docs/contract.md: 0 ok, 1 internal, 2 usage/config, 3 rejected,
  * 4 CA failure, 5 verification failed), a one-line summary and a remediation a person can act on.
  * README.md's error-code table is checked against this list by test/unit/errors.test.ts.
  */

@@ -1,5 +1,5 @@
 /**
- * What every lifecycle step receives (docs/architecture.md house rule 2: clock, log, store, runner as arguments),
+ * What every lifecycle step receives (docs/architecture.md "House rules" 2: clock, log, store, runner as arguments),
  * and the one way a request changes state.
  */
 import type { Config } from '../config/index.js';

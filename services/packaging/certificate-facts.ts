@@ -10,7 +10,7 @@ import { AgentcertError } from '../domain/index.js';
 export interface CertificateFacts {
   /** Hex of the DER INTEGER content bytes, upper case, as Windows shows it (a leading 00 byte is kept). */
   serialNumber: string;
-  /** The same bytes reversed: the ChannelCertificateSerialNumber REG_BINARY order (SCOM-FACTS §2). */
+  /** The same bytes reversed: the ChannelCertificateSerialNumber REG_BINARY order (docs/scom-facts.md §2). */
   serialNumberReversed: string;
   /** SHA-1 of the DER, upper-case hex: what Windows calls the thumbprint. */
   thumbprint: string;
@@ -28,7 +28,7 @@ export interface CertificateFacts {
 
 /**
  * The serial's DER INTEGER content bytes. X509Certificate.serialNumber drops a leading 00 sign byte, but Windows
- * (.NET SerialNumber, certutil) shows it and MOMCertImport reverses all bytes (SCOM-FACTS §2), so read the DER.
+ * (.NET SerialNumber, certutil) shows it and MOMCertImport reverses all bytes (docs/scom-facts.md §2), so read the DER.
  */
 export function serialHexFromDer(der: Buffer): string {
   const cert = forge.asn1.fromDer(forge.util.createBuffer(der.toString('binary')));

@@ -1,5 +1,5 @@
 /**
- * manifest.json: what the installer checks and installs (CONTRACT.md "Delivery package").
+ * manifest.json: what the installer checks and installs (docs/contract.md "Delivery package").
  */
 import type { AgentRole } from '../domain/index.js';
 import { describeForPackage, sanitizeName, type CertificateFacts } from './certificate-facts.js';

@@ -1,5 +1,5 @@
 /**
- * The agent side of renewal (issue 6), as far as it is decided at publish time: the renewal INF of this package
+ * The agent side of renewal, as far as it is decided at publish time: the renewal INF of this package
  * (inf-templates/renewal.inf with this certificate's thumbprint as `RenewalCert`), and the name and command line
  * of the scheduled task install-certificate.ps1 registers to run renew-certificate.ps1.
  */
@@ -24,7 +24,7 @@ export function renewalTaskName(fqdn: string): string {
   return `agentcert renewal ${fqdn}`;
 }
 
-/** The RSA key length of the certificate being renewed, at least 2048 (SCOM-FACTS §1.1 "Key length"). */
+/** The RSA key length of the certificate being renewed, at least 2048 (docs/scom-facts.md §1.1 "Key length"). */
 export function renewalKeyLength(certificateDer: Buffer): number {
   const bits = describeForPackage(certificateDer).keyBits ?? 2048;
   return bits >= 4096 ? 4096 : bits >= 3072 ? 3072 : 2048;

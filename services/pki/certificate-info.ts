@@ -1,7 +1,7 @@
 /**
- * What an operator and the SCOM checkers look at on a certificate (SCOM-FACTS §4.1): serial as Windows shows it
+ * What an operator and the SCOM checkers look at on a certificate (docs/scom-facts.md §4.1): serial as Windows shows it
  * (the DER INTEGER content, with a leading 00 sign byte kept, because .NET's SerialNumber string includes it —
- * SCOM-FACTS §2) and its byte-reversed registry form, SHA-1 thumbprint, names, validity, EKU/KU, CA flag, key ids.
+ * docs/scom-facts.md §2) and its byte-reversed registry form, SHA-1 thumbprint, names, validity, EKU/KU, CA flag, key ids.
  */
 import { createHash } from 'node:crypto';
 import { AgentcertError } from '../domain/index.js';

@@ -123,7 +123,7 @@ export function summarizeExtensions(entries: ExtensionEntry[], into = emptySumma
     } else if (e.oid === OID.authorityKeyId) {
       s.authorityKeyId = keyIdOf(e.value, true);
     } else if (e.oid === OID.msTemplateName) {
-      s.templateName = textOf(parseDer(e.value)); // BMPString, SCOM-FACTS §5
+      s.templateName = textOf(parseDer(e.value)); // BMPString, docs/scom-facts.md §5
     } else if (e.oid === OID.crlDistributionPoints) {
       s.crlDistributionPoints = crlDpUris(e.value);
     }

@@ -1,7 +1,7 @@
 /**
  * Certificate serial numbers as Windows shows them and as the SCOM registry holds them.
  *
- * SCOM-FACTS.md §2: MOMCertImport writes ChannelCertificateSerialNumber (REG_BINARY) as the serial
+ * docs/scom-facts.md §2: MOMCertImport writes ChannelCertificateSerialNumber (REG_BINARY) as the serial
  * byte-reversed, nibbles not swapped (`AF 3C 56` → `56 3C AF`); always reverse all bytes, including a leading
  * 00 sign byte present in the DER INTEGER, since .NET's SerialNumber string includes it.
  */

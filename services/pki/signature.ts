@@ -1,6 +1,6 @@
 /**
  * Every signature is made and checked with node:crypto (OpenSSL); forge only lays out the bytes.
- * forge's pure-JS RSA is ~50× slower and reads RSA keys only (ARCHITECTURE.md, dependencies table).
+ * forge's pure-JS RSA is ~50× slower and reads RSA keys only (docs/architecture.md "Dependencies, and why").
  */
 import { sign, verify, constants, type KeyObject } from 'node:crypto';
 import { type Asn1, child, children, oidOf, bitStringBytes, seqOf, oidNode, nullNode, Type } from './asn1-read.js';

@@ -23,7 +23,7 @@ let pki: TestPki;
 let share: string;
 let leaf: Buffer;
 const FQDN = 'agent01.dmz.contoso.com';
-// A serial whose first byte has the high bit set: the DER INTEGER carries a leading 00 (SCOM-FACTS §2).
+// A serial whose first byte has the high bit set: the DER INTEGER carries a leading 00 (docs/scom-facts.md §2).
 const SERIAL = '80AB0000000000000000000000000001C3';
 
 function input(over: Partial<DeliveryInput> = {}): DeliveryInput {

@@ -4,7 +4,7 @@
  *
  * Why: the classic SCOM INF has no [EnhancedKeyUsageExtension], so certreq puts no EKU in the request and a
  * stand-alone CA has no template to add one; the issued certificate would lack serverAuth/clientAuth (event
- * 20050). The CA side adds it to the pending request before -resubmit (SCOM-FACTS §8.1, §7 certdog KU example;
+ * 20050). The CA side adds it to the pending request before -resubmit (docs/scom-facts.md §8.1, §7 certdog KU example;
  * certutil reads `@file` as binary data or a hex dump).
  */
 
@@ -12,7 +12,7 @@ import { SCOM_EKUS } from '../../pki/index.js';
 import { AgentcertError } from '../../domain/index.js';
 
 export const OID_EXT_KEY_USAGE = '2.5.29.37';
-/** SCOM-FACTS §1.1: both Server Authentication and Client Authentication (one list, in services/pki). */
+/** docs/scom-facts.md §1.1: both Server Authentication and Client Authentication (one list, in services/pki). */
 export const [OID_SERVER_AUTH, OID_CLIENT_AUTH] = SCOM_EKUS;
 export { SCOM_EKUS };
 
