@@ -164,7 +164,7 @@ export function countByTenantAndState(db: Database.Database, table: 'requests' |
 }
 
 export function countByState(db: Database.Database, table: 'requests' | 'certificates', tenants?: readonly string[]): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const r of countByTenantAndState(db, table, tenants)) out[r.state] = (out[r.state] ?? 0) + r.n;
-  return out;
+  const t = inTenants(tenants);
+  const rows = db.prepare(`SELECT state, COUNT(*) AS n FROM ${table} WHERE 1 = 1${t.sql} GROUP BY state`).all(...t.args) as { state: string; n: number }[];
+  return Object.fromEntries(rows.map((r) => [r.state, r.n]));
 }
