@@ -4,7 +4,12 @@
  */
 import { Type, type Static } from '@sinclair/typebox';
 
-const Approval = Type.Union([Type.Literal('auto'), Type.Literal('manual')]);
+/**
+ * auto: issue what passes the checks; new-names: hold a name's first certificate (and the first after a
+ * keyCompromise / cessationOfOperation revocation) for an admin, issue renewals and re-issues to a known key;
+ * manual: hold every request that is not an authenticated renewal (README "Trust model").
+ */
+const Approval = Type.Union([Type.Literal('auto'), Type.Literal('new-names'), Type.Literal('manual')]);
 
 export const TenantSchema = Type.Object(
   {

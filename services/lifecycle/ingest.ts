@@ -8,12 +8,14 @@ import path from 'node:path';
 import type { TenantConfig } from '../config/index.js';
 import { isAgentcertError, type Finding } from '../domain/index.js';
 import { archiveEntry, archiveFile, fqdnFromFileName, isDnsName, isReservedWindowsName, safeFileStem, safeReadRequest, type SafeRead } from '../intake/index.js';
-import { parseRequest, type ParsedRequest } from '../pki/index.js';
+import { extraRequestContent, parseRequest, type ParsedRequest } from '../pki/index.js';
 import type { StoredRequest, TransitionInput } from '../store/index.js';
 import { rememberParsed } from './parsed-cache.js';
 import { logTransition, requestLog, type PipelineContext } from './context.js';
 import { assessRequest } from './steps.js';
 import { writeRejection } from './owner-files.js';
+import { handleRedrop } from './redrop.js';
+import { routeRequest } from './share-trust.js';
 
 export type IngestResult = { kind: 'stored'; request: StoredRequest; created: boolean } | { kind: 'skipped'; why: string; retryInMs?: number };
 
@@ -49,7 +51,7 @@ export async function ingestFile(ctx: PipelineContext, file: string): Promise<In
   const read = await safeReadRequest(file, ctx.config.share.maxRequestBytes);
   if (read.kind === 'gone') return { kind: 'skipped', why: 'gone' };
   if (read.kind === 'not-a-file') return ingestNotAFile(ctx, file, read);
-  const tenant = tenantForFile(ctx, file);
+  const folderTenant = tenantForFile(ctx, file);
   const fileFqdn = fqdnFromFileName(name);
   const findings: Finding[] = [];
   let parsed: ParsedRequest | null = null;
@@ -64,6 +66,14 @@ export async function ingestFile(ctx: PipelineContext, file: string): Promise<In
     try {
       parsed = rememberParsed(parseRequest(bytes));
       fingerprint = parsed.fingerprint;
+      const extra = extraRequestContent(bytes);
+      if (extra) {
+        // Keyed by the whole file, not the first request in it: a file that adds a second request to someone's
+        // real one must not count as that request dropped again.
+        parsed = null;
+        fingerprint = sha256(bytes);
+        findings.push(fileFinding('FILE_MULTIPLE_REQUESTS', `${name} holds more than one request (${extra}); a file must hold exactly one`, 'drop each request in its own <FQDN>.req file, as certreq -new wrote it', extra));
+      }
     } catch (err) {
       if (!isAgentcertError(err)) throw err;
       const ageMs = ctx.clock.now().getTime() - read.mtimeMs;
@@ -77,6 +87,9 @@ export async function ingestFile(ctx: PipelineContext, file: string): Promise<In
       findings.push(fileFinding('FILE_NOT_A_REQUEST', `${name} is not a certificate request: ${err.message}`, 'drop the .req file that certreq -new wrote (PEM "BEGIN NEW CERTIFICATE REQUEST" or DER), unchanged'));
     }
   }
+  // A renewal is taken in the tenant and role of the certificate that signed it, whatever folder it is in.
+  const route = routeRequest(ctx, parsed, fileFqdn, folderTenant);
+  const tenant = route.tenant;
   if (!fileFqdn) findings.push(fileNameFinding(name));
   if (!tenant) findings.push(fileFinding('FILE_TENANT_FOLDER', `the folder "${path.basename(path.dirname(file))}" is not a configured tenant`, 'drop the request in requests/ or in the folder of your tenant'));
 
@@ -88,7 +101,7 @@ export async function ingestFile(ctx: PipelineContext, file: string): Promise<In
   let checked: TransitionInput | null = null;
   const { request, created } = ctx.store.atomic(() => {
     const inserted = ctx.store.insertRequest(
-      { fingerprint, fqdn, tenant: tenantName, csrDer: parsed?.csrDer ?? null, originalBytes: bytes, sourceName: path.relative(ctx.layout.requests, file) },
+      { fingerprint, fqdn, tenant: tenantName, ...(route.role ? { role: route.role } : {}), csrDer: parsed?.csrDer ?? null, originalBytes: bytes, sourceName: path.relative(ctx.layout.requests, file) },
       `${path.relative(ctx.layout.requests, file)} received (${bytes.length} bytes${parsed ? `, ${parsed.format}` : ''})`,
       rejection,
     );
@@ -110,7 +123,7 @@ export async function ingestFile(ctx: PipelineContext, file: string): Promise<In
     // Before the file is archived: a crash here leaves the file on the share, and the re-drop writes this again.
     await writeRejection(ctx, request, findings);
   } else if (!created) {
-    current = noteRedrop(ctx, request, name);
+    current = await handleRedrop(ctx, request, name, fqdn);
   }
   const dest = await archiveFile(file, path.join(ctx.layout.archive), archiveName(ctx, current.id, tenantName, name));
   requestLog(ctx, current).info({ event: 'archived', file: path.basename(dest) }, `original archived as archive/${path.basename(dest)}`);
@@ -157,16 +170,4 @@ async function ingestNotAFile(ctx: PipelineContext, file: string, read: Extract<
     requestLog(ctx, request).warn({ event: 'intake_skipped', file, what: read.what, err }, `${name} could not be moved to archive/ (${code ?? 'error'}); it is left where it is`);
   }
   return { kind: 'stored', request, created };
-}
-
-/** The same request dropped again: nothing is issued; its package (or rejection) is published again. */
-function noteRedrop(ctx: PipelineContext, r: StoredRequest, name: string): StoredRequest {
-  const republish = r.state === 'packaged' || r.state === 'rejected';
-  return ctx.store.note(r.id, {
-    reason: 'REDROPPED',
-    message: `${name} dropped again (same request, fingerprint ${r.fingerprint.slice(0, 16)}…); ${republish ? 'publishing the existing result again' : `the request is ${r.state}; nothing new is issued`}`,
-    actor: 'share',
-    republish,
-    nextAttemptAt: republish ? null : r.nextAttemptAt,
-  });
 }

@@ -41,6 +41,6 @@ export async function publishRequestPackage(ctx: PipelineContext, r: StoredReque
     },
     { runner: ctx.runner, log: ctx.log.child({ requestId: r.id, fqdn: r.fqdn }) },
   );
-  await removeRejection(ctx, r.fqdn);
+  await removeRejection(ctx, r);
   return pkg;
 }

@@ -11,6 +11,8 @@ export interface RenewalCheck {
   isRenewal: boolean;
   /** Serial of the certificate being renewed. */
   renewalOf: string | null;
+  /** The request that got the signing certificate: a renewal is taken in its tenant and role. */
+  signerRequestId?: string;
   finding: Finding | null;
 }
 
@@ -30,11 +32,14 @@ export function checkRenewal(store: SqliteStore, parsed: ParsedRequest, fqdn: st
   if (!ours || !ours.der.equals(signer.certificateDer)) return no(`the signer certificate ${info.thumbprint} was not issued by agentcert`);
   if (ours.fqdn !== fqdn) return no(`the signer certificate is for ${ours.fqdn}, not ${fqdn}`);
   if (ours.state === 'revoked') return no(`the signer certificate ${ours.serialNumber} is revoked`);
-  if (ours.state !== 'active' && ours.state !== 'superseded') return no(`the signer certificate ${ours.serialNumber} is ${ours.state}`);
+  // Superseded, revoked and expired certificates never authenticate a renewal: a superseded one is out of use
+  // on the agent, and its key may be in an old backup (README "Trust model").
+  if (ours.state !== 'active') return no(`the signer certificate ${ours.serialNumber} is ${ours.state}`);
   if (new Date(ours.notAfter) <= now || new Date(ours.notBefore) > now) return no(`the signer certificate ${ours.serialNumber} is not valid now`);
   return {
     isRenewal: true,
     renewalOf: ours.serialNumber,
+    signerRequestId: ours.requestId,
     finding: { rule: 'RENEWAL', severity: 'info', message: `authenticated renewal of certificate ${ours.serialNumber} (signed with its key); no approval needed`, remediation: 'nothing to do' },
   };
 }

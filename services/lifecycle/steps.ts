@@ -11,6 +11,7 @@ import { scheduleRetry, transition, transitions, type PipelineContext } from './
 import { removePending, writePending, writeRejection } from './owner-files.js';
 import { publishRequestPackage } from './publish.js';
 import { checkRenewal } from './renewal.js';
+import { effectiveProtectedNames, trustFindings } from './share-trust.js';
 
 
 function parsedRequest(r: StoredRequest): ParsedRequest {
@@ -33,7 +34,8 @@ export function assessRequest(ctx: PipelineContext, r: StoredRequest): { outcome
   const renewal = checkRenewal(ctx.store, parsed, r.fqdn, now);
   const findings = [
     ...checkRequest({ parsed, fileFqdn: r.fqdn, minKeyBits: ctx.config.policy.minKeyBits }),
-    ...(tenant ? checkIdentity({ fqdn: r.fqdn, tenant, protectedNames: ctx.config.policy.protectedNames, hasActiveCertificateWithOtherKey: hasOtherKey, isAuthenticatedRenewal: renewal.isRenewal }) : []),
+    ...(tenant ? checkIdentity({ fqdn: r.fqdn, tenant, protectedNames: effectiveProtectedNames(ctx.config), hasActiveCertificateWithOtherKey: hasOtherKey, isAuthenticatedRenewal: renewal.isRenewal }) : []),
+    ...(tenant ? trustFindings(ctx, { requestId: r.id, fqdn: r.fqdn, tenant, parsed, isRenewal: renewal.isRenewal }) : []),
     ...(renewal.finding ? [renewal.finding] : []),
   ];
   const verdict = decideVerdict(findings);
@@ -162,7 +164,7 @@ export async function verifyStep(ctx: PipelineContext, r: StoredRequest): Promis
 export async function packageStep(ctx: PipelineContext, r: StoredRequest): Promise<StoredRequest> {
   try {
     const pkg = await publishRequestPackage(ctx, r);
-    await removePending(ctx, r.fqdn);
+    await removePending(ctx, r);
     if (r.state === 'packaged') return ctx.store.note(r.id, { reason: 'REPUBLISHED', message: `package published again to issued/${r.fqdn}/`, republish: false, nextAttemptAt: null });
     return transition(ctx, r, { from: 'verified', to: 'packaged', reason: 'PACKAGED', message: `package published to issued/${r.fqdn}/ (${pkg.files.length} files)`, data: { files: pkg.files } });
   } catch (err) {
