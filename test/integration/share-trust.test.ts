@@ -8,8 +8,8 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { listResultFiles } from '../../services/intake/index.js';
-import { approveRequest, revokeCertificate } from '../../services/lifecycle/index.js';
-import { machineFqdn } from '../../services/lifecycle/share-trust.js';
+import { approveRequest, denyRequest, revokeCertificate } from '../../services/app/index.js';
+import { machineFqdn } from '../../services/lifecycle/steps/trust.js';
 import { describeCertificate, derToPem, makeSampleRequest, wrapRequestInCms } from '../../services/pki/index.js';
 import { makeHarness, type Harness } from '../helpers/pipeline-harness.js';
 import { resultJson, signedResultFile } from '../helpers/signed-result.js';
@@ -22,8 +22,13 @@ afterEach(async () => {
 
 const B = { name: 'b', folder: 'b', allowedNames: ['*.b.local'], approval: 'auto' as const };
 const newKey = (): KeyObject => generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
-const requestsOf = (fqdn: string) => h!.app.ctx.store.findRequests({ fqdn }).sort((a, b) => (a.createdAt < b.createdAt ? -1 : 1));
-const reasons = (id: string) => h!.app.ctx.store.events(id).map((e) => e.reason);
+/** Oldest first. */
+const requestsOf = async (fqdn: string) => (await h!.app.ctx.store.requests.find({ fqdn })).reverse();
+const events = (id: string) => h!.app.ctx.store.events.forRequest(id);
+const reasons = async (id: string) => (await events(id)).map((e) => e.reason);
+const request = async (id: string) => (await h!.app.ctx.store.requests.get(id))!;
+const certOf = (id: string) => h!.app.ctx.store.certificates.forRequest(id);
+const cert = async (key: string) => (await h!.app.ctx.store.certificates.find(key))!;
 const share = (...p: string[]) => path.join(h!.env.share, ...p);
 const manifestThumbprint = (fqdn: string): string => (JSON.parse(readFileSync(share('issued', fqdn, 'manifest.json'), 'utf8')) as { certificate: { thumbprint: string } }).certificate.thumbprint;
 const ownerFiles = (dir: string, fqdn: string) => readdirSync(share(dir)).filter((f) => f.startsWith(`${fqdn}.`) && f.endsWith('.txt'));
@@ -33,8 +38,8 @@ async function issue(fqdn: string, o: { key?: KeyObject; sub?: string; osVersion
   const key = o.key ?? newKey();
   h!.drop(`${fqdn}.req`, makeSampleRequest(fqdn, { privateKey: key, ...(o.osVersion ? { osVersion: o.osVersion } : {}) }).pem, o.sub);
   await h!.settle();
-  const r = requestsOf(fqdn).at(-1)!;
-  return { r, key, cert: h!.app.ctx.store.certificateForRequest(r.id) };
+  const r = (await requestsOf(fqdn)).at(-1)!;
+  return { r, key, cert: await certOf(r.id) };
 }
 
 function renewalPem(fqdn: string, key: KeyObject, signerCertDer: Buffer, signerKey: KeyObject): string {
@@ -78,10 +83,10 @@ describe('names belong to tenants', () => {
     // The renewal task drops into requests/ itself: taken in tenant b, by the certificate that signed it.
     h.drop('victim.b.local.req', renewalPem('victim.b.local', newKey(), real.cert!.der, real.key));
     await h.settle();
-    const renewal = requestsOf('victim.b.local').at(-1)!;
+    const renewal = (await requestsOf('victim.b.local')).at(-1)!;
     expect(renewal.state).toBe('packaged');
     expect(renewal.tenant).toBe('b');
-    expect(reasons(renewal.id)).toContain('RENEWAL');
+    expect(await reasons(renewal.id)).toContain('RENEWAL');
     await stillIssues('web01.b.local', 'b');
   });
 
@@ -102,18 +107,18 @@ describe('approval: new-names', () => {
     expect(readFileSync(share('pending', `${fqdn}.txt`), 'utf8')).toContain('never had a certificate');
     await approveRequest(h.app.ctx, first.r.id, { actor: 'cli:alice' });
     await h.settle();
-    const cert = h.app.ctx.store.certificateForRequest(first.r.id)!;
+    const firstCert = (await certOf(first.r.id))!;
 
     // The same key again (a new request file, e.g. after a lost package): issued without approval.
     const again = await issue(fqdn, { key: first.key, osVersion: '10.0.20348.2' });
     expect(again.r.state).toBe('packaged');
     // A renewal signed with the current certificate: no approval.
-    h.drop(`${fqdn}.req`, renewalPem(fqdn, newKey(), cert.der, first.key));
+    h.drop(`${fqdn}.req`, renewalPem(fqdn, newKey(), firstCert.der, first.key));
     await h.settle();
-    expect(requestsOf(fqdn).at(-1)!.state).toBe('packaged');
+    expect((await requestsOf(fqdn)).at(-1)!.state).toBe('packaged');
 
     // After a keyCompromise revocation of every certificate, the name is new again: a new key is held.
-    for (const c of h.app.ctx.store.findCertificates({ fqdn, state: 'active' })) await revokeCertificate(h.app.ctx, c.serialNumber, { actor: 'cli:alice', reason: 'keyCompromise' });
+    for (const c of await h.app.ctx.store.certificates.findMany({ fqdn, state: 'active' })) await revokeCertificate(h.app.ctx, c.serialNumber, { actor: 'cli:alice', reason: 'keyCompromise' });
     const afterCompromise = await issue(fqdn);
     expect(afterCompromise.r.state).toBe('awaiting_approval');
     expect(afterCompromise.r.findings.find((f) => f.rule === 'ID_NEW_NAME')!.message).toContain('keyCompromise');
@@ -136,44 +141,44 @@ describe('install results', () => {
     const fqdn = 'agent01.contoso.local';
     const first = await issue(fqdn);
     await install(fqdn, first.cert!.der, first.key);
-    expect(h!.app.ctx.store.getRequest(first.r.id)!.state).toBe('installed');
+    expect((await request(first.r.id)).state).toBe('installed');
     const key2 = newKey();
     h!.drop(`${fqdn}.req`, renewalPem(fqdn, key2, first.cert!.der, first.key));
     await h!.settle();
-    const second = requestsOf(fqdn).at(-1)!;
+    const second = (await requestsOf(fqdn)).at(-1)!;
     expect(second.state).toBe('packaged');
-    return { fqdn, first, second, secondCert: h!.app.ctx.store.certificateForRequest(second.id)!, key2 };
+    return { fqdn, first, second, secondCert: (await certOf(second.id))!, key2 };
   }
 
   it('a verified result installs (the actor is the certificate, not the file); an unsigned one and one signed by another host change nothing', async () => {
     h = await makeHarness();
     const a = await renewedAgent();
-    const unchanged = () => {
-      expect(h!.app.ctx.store.getRequest(a.second.id)!.state).toBe('packaged');
-      expect(h!.app.ctx.store.findCertificate(a.first.cert!.serialNumber)!.state).toBe('active');
+    const unchanged = async () => {
+      expect((await request(a.second.id)).state).toBe('packaged');
+      expect((await cert(a.first.cert!.serialNumber)).state).toBe('active');
     };
     // Spoofed, unsigned: the thumbprint read from issued/<FQDN>/manifest.json.
     await writeResult(a.fqdn, resultJson({ fqdn: a.fqdn, thumbprint: manifestThumbprint(a.fqdn), computer: 'EVIL' }));
-    unchanged();
-    const spoof = h.app.ctx.store.events(a.second.id).find((e) => e.reason === 'INSTALL_RESULT_UNAUTHENTICATED')!;
+    await unchanged();
+    const spoof = (await events(a.second.id)).find((e) => e.reason === 'INSTALL_RESULT_UNAUTHENTICATED')!;
     expect(spoof.message).toContain('not signed');
     expect(spoof.actor).toBe('share');
 
     // Signed with another host's key and certificate (a real one agentcert issued).
     const other = await issue('other01.contoso.local');
     await writeResult(a.fqdn, signedResultFile({ fqdn: a.fqdn, thumbprint: a.secondCert.thumbprint }, other.cert!.der, other.key));
-    unchanged();
-    expect(h.app.ctx.store.events(a.second.id).filter((e) => e.reason === 'INSTALL_RESULT_UNAUTHENTICATED').at(-1)!.message).toContain('does not verify');
+    await unchanged();
+    expect((await events(a.second.id)).filter((e) => e.reason === 'INSTALL_RESULT_UNAUTHENTICATED').at(-1)!.message).toContain('does not verify');
     // …or naming its own certificate in this host's results file.
     await writeResult(a.fqdn, signedResultFile({ fqdn: a.fqdn, thumbprint: other.cert!.thumbprint }, other.cert!.der, other.key));
-    unchanged();
-    expect(h.app.ctx.store.getRequest(other.r.id)!.state).toBe('packaged');
+    await unchanged();
+    expect((await request(other.r.id)).state).toBe('packaged');
 
     // The agent's own signed result: installed, the old certificate superseded, the actor from the certificate.
     await writeResult(a.fqdn, signedResultFile({ fqdn: a.fqdn, thumbprint: a.secondCert.thumbprint, computer: 'SOMETHING-ELSE' }, a.secondCert.der, a.key2));
-    expect(h.app.ctx.store.getRequest(a.second.id)!.state).toBe('installed');
-    expect(h.app.ctx.store.findCertificate(a.first.cert!.serialNumber)!.state).toBe('superseded');
-    expect(h.app.ctx.store.events(a.second.id).find((e) => e.reason === 'INSTALLED')!.actor).toBe(`agent:${a.fqdn}`);
+    expect((await request(a.second.id)).state).toBe('installed');
+    expect((await cert(a.first.cert!.serialNumber)).state).toBe('superseded');
+    expect((await events(a.second.id)).find((e) => e.reason === 'INSTALLED')!.actor).toBe(`agent:${a.fqdn}`);
   });
 
   it('deep, huge and overfull results are rejected once with the reason; the stored diagnosis is bounded', async () => {
@@ -182,17 +187,17 @@ describe('install results', () => {
     const { r, cert, key } = await issue(fqdn);
     await writeResult(fqdn, `{"fqdn":"${fqdn}","diagnosis":${'['.repeat(100_000)}${']'.repeat(100_000)}}`);
     await writeResult(fqdn, `{"fqdn":"${fqdn}","diagnosis":${'['.repeat(100_000)}${']'.repeat(100_000)}}`); // the same content: once
-    const rejected = h.app.ctx.store.events(r.id).filter((e) => e.reason === 'INSTALL_RESULT_REJECTED');
+    const rejected = (await events(r.id)).filter((e) => e.reason === 'INSTALL_RESULT_REJECTED');
     expect(rejected).toHaveLength(1);
     expect(rejected[0]!.message).toContain('nested deeper than 32');
     await writeResult(fqdn, JSON.stringify({ fqdn, thumbprint: cert!.thumbprint, status: 'installed', pad: 'x'.repeat(1024 * 1024) }));
-    expect(h.app.ctx.store.events(r.id).filter((e) => e.reason === 'INSTALL_RESULT_REJECTED').at(-1)!.message).toContain('bytes');
-    expect(h.app.ctx.store.getRequest(r.id)!.state).toBe('packaged');
+    expect((await events(r.id)).filter((e) => e.reason === 'INSTALL_RESULT_REJECTED').at(-1)!.message).toContain('bytes');
+    expect((await request(r.id)).state).toBe('packaged');
 
     // A signed failure with a 120 KB diagnosis: applied, with what is stored cut to the bound.
     const diagnosis = Array.from({ length: 120 }, (_, i) => ({ id: 20068, message: `entry ${i} ${'y'.repeat(1000)}` }));
     await writeResult(fqdn, signedResultFile({ fqdn, thumbprint: cert!.thumbprint, status: 'agent-rejected', diagnosis }, cert!.der, key));
-    const failed = h.app.ctx.store.events(r.id).find((e) => e.reason === 'INSTALL_FAILED')!;
+    const failed = (await events(r.id)).find((e) => e.reason === 'INSTALL_FAILED')!;
     expect(JSON.stringify(failed.data).length).toBeLessThan(12_000);
     expect(JSON.stringify(failed.data)).toContain('entries left out');
     await stillIssues('after.contoso.local');
@@ -208,13 +213,13 @@ describe('nothing rolls back', () => {
     expect(newer.r.state).toBe('awaiting_approval');
     await approveRequest(h.app.ctx, newer.r.id, { actor: 'cli:alice' });
     await h.settle();
-    const current = h.app.ctx.store.certificateForRequest(newer.r.id)!;
+    const current = (await certOf(newer.r.id))!;
     expect(manifestThumbprint(fqdn)).toBe(current.thumbprint);
 
-    h.drop(`${fqdn}.req`, Buffer.from(h.app.ctx.store.getRequest(older.r.id)!.originalBytes));
+    h.drop(`${fqdn}.req`, Buffer.from((await request(older.r.id)).originalBytes));
     await h.settle();
     expect(manifestThumbprint(fqdn)).toBe(current.thumbprint);
-    expect(reasons(older.r.id)).toContain('REDROP_NOT_CURRENT');
+    expect(await reasons(older.r.id)).toContain('REDROP_NOT_CURRENT');
     const told = ownerFiles('rejected', fqdn).map((f) => readFileSync(share('rejected', f), 'utf8')).join('\n');
     expect(told).toContain('REDROP_NOT_CURRENT');
     expect(told).toContain(current.serialNumber);
@@ -229,24 +234,24 @@ describe('nothing rolls back', () => {
     const r1 = renewalPem(fqdn, k2, c1.cert!.der, c1.key);
     h.drop(`${fqdn}.req`, r1);
     await h.settle();
-    const c2 = h.app.ctx.store.certificateForRequest(requestsOf(fqdn).at(-1)!.id)!;
+    const c2 = (await certOf((await requestsOf(fqdn)).at(-1)!.id))!;
     await install(fqdn, c2.der, k2); // c1 superseded
-    expect(h.app.ctx.store.findCertificate(c1.cert!.serialNumber)!.state).toBe('superseded');
+    expect((await cert(c1.cert!.serialNumber)).state).toBe('superseded');
     const k3 = newKey();
     h.drop(`${fqdn}.req`, renewalPem(fqdn, k3, c2.der, k2));
     await h.settle();
-    const c3 = h.app.ctx.store.certificateForRequest(requestsOf(fqdn).at(-1)!.id)!;
+    const c3 = (await certOf((await requestsOf(fqdn)).at(-1)!.id))!;
     expect(manifestThumbprint(fqdn)).toBe(c3.thumbprint);
 
     h.drop(`${fqdn}.req`, r1); // replay R1
     await h.settle();
     expect(manifestThumbprint(fqdn)).toBe(c3.thumbprint);
-    expect(h.app.ctx.store.findCertificates({ fqdn })).toHaveLength(3);
+    expect(await h.app.ctx.store.certificates.findMany({ fqdn })).toHaveLength(3);
 
     // A renewal signed with the superseded c1: not a renewal, held for its new key.
     h.drop(`${fqdn}.req`, renewalPem(fqdn, newKey(), c1.cert!.der, c1.key));
     await h.settle();
-    const stale = requestsOf(fqdn).at(-1)!;
+    const stale = (await requestsOf(fqdn)).at(-1)!;
     expect(stale.state).toBe('awaiting_approval');
     expect(stale.findings.find((f) => f.rule === 'RENEWAL_NOT_AUTHENTICATED')!.message).toContain('superseded');
     expect(manifestThumbprint(fqdn)).toBe(c3.thumbprint);
@@ -273,13 +278,13 @@ describe('nothing rolls back', () => {
     h.drop('der.contoso.local.req', Buffer.concat([makeSampleRequest('der.contoso.local').der, b.der]));
     await h.settle();
     for (const f of ['two.contoso.local', 'der.contoso.local']) {
-      expect(requestsOf(f)[0]!.state).toBe('rejected');
+      expect((await requestsOf(f))[0]!.state).toBe('rejected');
       expect(readFileSync(share('rejected', `${f}.txt`), 'utf8')).toContain('FILE_MULTIPLE_REQUESTS');
     }
-    expect(h.app.ctx.store.findCertificates({})).toHaveLength(0);
+    expect(await h.app.ctx.store.certificates.findMany({})).toHaveLength(0);
     h.drop('two.contoso.local.req', a.pem); // the request alone is a new drop, not a re-drop
     await h.settle();
-    expect(requestsOf('two.contoso.local').at(-1)!.state).toBe('packaged');
+    expect((await requestsOf('two.contoso.local')).at(-1)!.state).toBe('packaged');
   });
 });
 
@@ -291,10 +296,9 @@ describe('owner files are per request', () => {
     h.drop('held.contoso.local.req', Buffer.from('junk that is no request'));
     await h.settle();
     expect(readFileSync(share('pending', 'held.contoso.local.txt'), 'utf8')).toContain(held.r.id);
-    const junk = requestsOf('held.contoso.local').find((r) => r.state === 'rejected')!;
+    const junk = (await requestsOf('held.contoso.local')).find((r) => r.state === 'rejected')!;
     expect(readFileSync(share('rejected', 'held.contoso.local.txt'), 'utf8')).toContain(junk.id);
     // The admin denies the real request: its reason goes beside the junk's file, not over it.
-    const { denyRequest } = await import('../../services/lifecycle/index.js');
     await denyRequest(h.app.ctx, held.r.id, { actor: 'cli:alice', reason: 'not ours' });
     expect(readFileSync(share('rejected', 'held.contoso.local.txt'), 'utf8')).toContain(junk.id);
     expect(readFileSync(share('rejected', `held.contoso.local.${held.r.id}.txt`), 'utf8')).toContain('not ours');
