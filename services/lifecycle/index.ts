@@ -9,7 +9,7 @@ export { assessRequest, requestFacts, tenantOf, type RequestFacts } from './step
 export { chainForPackage } from './steps/package.js';
 export { ingestResultFile, type ResultOutcome } from './steps/install-result.js';
 export { authenticateResult, RESULT_LIMITS, type InstallResult, type ReadResult } from './steps/result-auth.js';
-export { effectiveProtectedNames, machineFqdn, routeRequest } from './steps/trust.js';
+export { effectiveProtectedNames, routeRequest } from './steps/trust.js';
 export { currentCertificate } from './steps/redrop.js';
 export { runExpiryWatch, type ExpiryReport } from './schedule/expiry.js';
 export { revokeSupersededAfterGrace } from './schedule/superseded.js';

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { listResultFiles } from '../../services/intake/index.js';
 import { approveRequest, denyRequest, revokeCertificate } from '../../services/app/index.js';
-import { machineFqdn } from '../../services/lifecycle/steps/trust.js';
+import { machineFqdn } from '../../services/config/index.js';
 import { describeCertificate, derToPem, makeSampleRequest, wrapRequestInCms } from '../../services/pki/index.js';
 import { makeHarness, type Harness } from '../helpers/pipeline-harness.js';
 import { resultJson, signedResultFile } from '../helpers/signed-result.js';

@@ -4,8 +4,7 @@
  * host is protected, and a renewal is judged by the tenant and role of the certificate that signed it, wherever
  * it was dropped.
  */
-import { hostname } from 'node:os';
-import type { Config, TenantConfig } from '../../config/index.js';
+import { machineFqdn, type Config, type TenantConfig } from '../../config/index.js';
 import type { AgentRole, Finding, Store } from '../../domain/index.js';
 import { describeCertificate, type ParsedRequest } from '../../pki/index.js';
 import { checkNameOwnership, checkRenewal } from '../../rules/index.js';
@@ -14,23 +13,23 @@ import type { PipelineContext } from '../context.js';
 /** Revocation reasons after which a name counts as new again: the old key, or the host, is gone (RFC 5280 §5.3.1). */
 const NAME_RESET_REASONS = new Set(['keyCompromise', 'cessationOfOperation']);
 
+let cachedMachine: string | null = null;
+/** Read once a process: the host name does not change under a running service. */
+function machineFqdnOnce(): string {
+  cachedMachine ??= machineFqdn();
+  return cachedMachine;
+}
+
 export function tenantByName(config: Readonly<Config>, name: string): TenantConfig | null {
   if (name === config.policy.defaultTenant.name) return config.policy.defaultTenant;
   return config.policy.tenants.find((t) => t.name === name) ?? null;
-}
-
-/** This machine's DNS name as the OS reports it (Windows: with USERDNSDOMAIN when the host name is short). */
-export function machineFqdn(env: NodeJS.ProcessEnv = process.env): string {
-  const h = hostname().toLowerCase();
-  const domain = env['USERDNSDOMAIN']?.toLowerCase();
-  return !h.includes('.') && domain ? `${h}.${domain}` : h;
 }
 
 /**
  * Names that always need an admin: policy.protectedNames, the management group's servers and gateways when
  * configured, and the CA's own host (the host part of `ca.adcs.config`, or this machine for the built-in CA).
  */
-export function effectiveProtectedNames(config: Readonly<Config>, machine: string = machineFqdn()): string[] {
+export function effectiveProtectedNames(config: Readonly<Config>, machine: string = machineFqdnOnce()): string[] {
   const group = (config as { managementGroup?: { servers?: readonly (string | { fqdn?: string })[] } }).managementGroup;
   const servers = (group?.servers ?? []).map((s) => (typeof s === 'string' ? s : s.fqdn ?? '')).filter((s) => s.length > 0);
   const caHost = config.ca.backend === 'adcs' ? config.ca.adcs.config.split('\\')[0]!.trim().toLowerCase() : machine;
