@@ -84,13 +84,20 @@ export function startResultsWatcher(o: Omit<RequestWatcherOptions, 'requestsDir'
 export function startRequestWatcher(o: RequestWatcherOptions): RequestWatcher {
   const folders = o.tenantFolders ?? [];
   const told = new Set<string>();
-  const otherFolder = (name: string): void => {
-    if (told.has(name)) return;
-    told.add(name);
-    o.log.warn({ event: 'intake_folder_ignored', folder: name }, `requests/${name}/ is not a configured tenant folder; files in it are not read (configure the tenant in policy.tenants, or remove the folder)`);
+  // Other folders are reported once each, in one line a scan (a share can hold thousands of them).
+  const list = async (): Promise<string[]> => {
+    const fresh: string[] = [];
+    const files = await listRequestFiles(o.requestsDir, folders, (name) => {
+      if (!told.has(name)) (told.add(name), fresh.push(name));
+    });
+    if (fresh.length > 0) {
+      const shown = fresh.slice(0, 10).map((n) => `requests/${n}/`).join(', ');
+      o.log.warn({ event: 'intake_folder_ignored', folders: fresh.length, first: fresh.slice(0, 10) }, `${fresh.length} folder(s) under requests/ are not configured tenant folders; files in them are not read (${shown}${fresh.length > 10 ? ', …' : ''}): configure the tenant in policy.tenants, or remove the folder`);
+    }
+    return files;
   };
   // A folder named x.req is a candidate too: the pipeline reports it instead of silently ignoring it.
-  return startFolderWatcher({ ...o, dir: o.requestsDir, depth: 1, isSubfolder: (name) => folders.some((f) => f.toLowerCase() === name.toLowerCase()), accept: isRequestName, list: () => listRequestFiles(o.requestsDir, folders, otherFolder) });
+  return startFolderWatcher({ ...o, dir: o.requestsDir, depth: 1, isSubfolder: (name) => folders.some((f) => f.toLowerCase() === name.toLowerCase()), accept: isRequestName, list });
 }
 
 interface FolderWatcherOptions extends Omit<RequestWatcherOptions, 'requestsDir'> {
