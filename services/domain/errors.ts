@@ -139,6 +139,12 @@ export const ERRORS = {
     summary: 'The configured CA backend cannot revoke certificates from agentcert.',
     remediation: 'Revoke on the CA itself (`certutil -config <CA> -revoke <serial> <reason>`, then `certutil -crl`); agentcert records a revocation only when its backend performed it.',
   },
+  AC_SHARE_UNSAFE: {
+    status: 500,
+    exitCode: 2,
+    summary: 'One of the share\'s own folders (requests, issued, results, pending, rejected, archive, tools) is a symbolic link.',
+    remediation: 'Replace the link with a real folder on the share (move its content in), then start again; nothing was read or written.',
+  },
   AC_DER_MALFORMED: {
     status: 400,
     exitCode: 2,
