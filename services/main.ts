@@ -2,11 +2,13 @@
  * Composition root: config → adapters → lifecycle → watcher + API (ARCHITECTURE.md).
  */
 import path from 'node:path';
-import { buildApi, resolveApiTokens } from './api/index.js';
+import { buildApi, resolveApiTokens, watcherProbe } from './api/index.js';
 import type { Config } from './config/index.js';
 import { systemClock, type Clock, type Logger } from './domain/index.js';
 import { listRequestFiles, listResultFiles, startRequestWatcher, startResultsWatcher } from './intake/index.js';
-import { chainForPackage, createApp, revokeSupersededAfterGrace, runExpiryWatch } from './lifecycle/index.js';
+import { chainForPackage, createApp, createMonitors, revokeSupersededAfterGrace, runExpiryWatch, runRenewalWatch } from './lifecycle/index.js';
+import { agentcertVersion } from './version.js';
+import { attachEventLog, type AttachedEventLog } from './notify/attach-event-log.js';
 import { cleanStaleStaging, publishTools } from './packaging/index.js';
 import { createExecaRunner } from './process/index.js';
 import { acquireDataLock } from './store/index.js';
@@ -29,6 +31,11 @@ export async function serve(config: Readonly<Config>, o: ServeOptions): Promise<
     throw err;
   });
   const { ctx, pipeline } = app;
+  const eventLog = attachEventLog(config, o.log);
+  if (eventLog) {
+    ctx.onTransition = eventLog.onTransition;
+    ctx.events = eventLog.events;
+  }
   try {
     await cleanStaleStaging(ctx.layout.root);
     await publishTools({ shareRoot: ctx.layout.root, chain: chainForPackage(await ctx.backend.chain()) });
@@ -41,18 +48,20 @@ export async function serve(config: Readonly<Config>, o: ServeOptions): Promise<
       for (const f of await listRequestFiles(ctx.layout.requests)) pipeline.offerFile(f);
       await pipeline.idle();
       runExpiryWatch(ctx, app.notifier);
+      runRenewalWatch(ctx);
       await revokeSupersededAfterGrace(ctx);
       o.say(`processed the share: ${JSON.stringify(ctx.store.countByState())}`);
       return 0;
     } finally {
       await app.close();
+      await eventLog?.writer.close();
       release();
     }
   }
-  return runForever(config, app, o, release);
+  return runForever(config, app, o, release, eventLog);
 }
 
-async function runForever(config: Readonly<Config>, app: Awaited<ReturnType<typeof createApp>>, o: ServeOptions, release: () => void): Promise<number> {
+async function runForever(config: Readonly<Config>, app: Awaited<ReturnType<typeof createApp>>, o: ServeOptions, release: () => void, eventLog: AttachedEventLog | null): Promise<number> {
   const { ctx, pipeline } = app;
   const share = { polling: config.share.polling, pollIntervalMs: config.share.pollIntervalMs, reconcileIntervalMs: config.share.reconcileIntervalMs, log: o.log };
   const watcher = startRequestWatcher({ ...share, requestsDir: ctx.layout.requests, onCandidate: (f) => pipeline.offerFile(f) });
@@ -67,6 +76,7 @@ async function runForever(config: Readonly<Config>, app: Awaited<ReturnType<type
   const watchExpiry = (): void => {
     try {
       runExpiryWatch(ctx, app.notifier);
+      runRenewalWatch(ctx);
     } catch (err) {
       o.log.error({ err }, 'expiry watch failed');
     }
@@ -74,10 +84,12 @@ async function runForever(config: Readonly<Config>, app: Awaited<ReturnType<type
   };
   watchExpiry();
   const expiryTimer = setInterval(watchExpiry, config.lifecycle.checkIntervalMs);
+  const probe = { ctx, watcherReady: () => watcherReady, watcherLastEventAt: () => watcher.lastEventAt() };
+  const monitors = createMonitors({ ...ctx, ...(eventLog ? { onMonitorChange: eventLog.onMonitorChange } : {}) }, watcherProbe(probe));
+  // With the Event Log on, the monitors run on a timer too, so a change is written without anyone asking /healthz.
+  const monitorTimer = eventLog ? setInterval(() => void monitors.evaluate().catch((err) => o.log.error({ err }, 'monitor evaluation failed')), config.eventLog.monitorIntervalSeconds * 1000) : null;
   const auth = config.api.enabled ? resolveApiTokens(config) : null;
-  const api = auth
-    ? buildApi({ ctx, watcherReady: () => watcherReady, watcherLastEventAt: () => watcher.lastEventAt(), startedAt: new Date(), pipeline, tokens: auth.tokens, refreshCrl: true })
-    : null;
+  const api = auth ? buildApi({ ...probe, startedAt: new Date(), pipeline, tokens: auth.tokens, refreshCrl: true, monitors }) : null;
   let address = 'disabled';
   if (api) address = await api.listen({ host: config.api.host, port: config.api.port });
   const sample = path.join(ctx.layout.requests, 'web01.contoso.local.req');
@@ -95,6 +107,9 @@ async function runForever(config: Readonly<Config>, app: Awaited<ReturnType<type
     ].join('\n'),
   );
   o.log.info({ event: 'started', share: ctx.layout.root, data: config.data.dir, api: address, backend: ctx.backend.kind }, 'agentcert started');
+  const version = agentcertVersion();
+  eventLog?.writer.emit({ key: 'service.started', message: `agentcert ${version} started: CA backend ${ctx.backend.kind}, share ${ctx.layout.root}, API ${address}`, values: { version, caBackend: ctx.backend.kind, share: ctx.layout.root } });
+  if (eventLog) await monitors.evaluate().catch((err) => o.log.error({ err }, 'monitor evaluation failed'));
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
@@ -102,11 +117,14 @@ async function runForever(config: Readonly<Config>, app: Awaited<ReturnType<type
   o.log.info({ event: 'stopping' }, 'stopping: finishing in-flight work');
   clearInterval(tick);
   clearInterval(expiryTimer);
+  if (monitorTimer) clearInterval(monitorTimer);
   watcherReady = false;
   await watcher.close();
   await results.close();
   if (api) await api.close();
   await app.close();
+  eventLog?.writer.emit({ key: 'service.stopped', message: `agentcert ${version} stopped`, values: { version } });
+  await eventLog?.writer.close();
   release();
   o.log.info({ event: 'stopped' }, 'agentcert stopped');
   return 0;

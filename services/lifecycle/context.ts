@@ -2,7 +2,7 @@
  * What every lifecycle step receives (ARCHITECTURE.md house rule 2: clock, log, store, runner as arguments).
  */
 import type { Config } from '../config/index.js';
-import type { CaBackend, Clock, Logger, Runner } from '../domain/index.js';
+import type { CaBackend, Clock, EventSink, Logger, Runner } from '../domain/index.js';
 import type { ShareLayout } from '../intake/index.js';
 import type { SqliteStore, StoredRequest, TransitionInput } from '../store/index.js';
 
@@ -14,6 +14,10 @@ export interface PipelineContext {
   log: Logger;
   runner: Runner;
   layout: ShareLayout;
+  /** Called after each committed transition (the Event Log writer listens here: services/notify/event-map.ts). */
+  onTransition?: (r: StoredRequest, t: TransitionInput) => void;
+  /** Outcome events that are no transition (expiry, renewal overdue). */
+  events?: EventSink;
 }
 
 export function requestLog(ctx: PipelineContext, r: { id: string; fqdn: string }): Logger {
@@ -30,7 +34,17 @@ export function transitions(ctx: PipelineContext, r: StoredRequest, ts: Transiti
   const rows = ts.length === 1 ? [ctx.store.transition(r.id, ts[0]!)] : ctx.store.atomic(() => ts.map((t) => ctx.store.transition(r.id, t)));
   const log = requestLog(ctx, r);
   ts.forEach((t, i) => logTransition(ctx, { ...r, state: i === 0 ? r.state : ts[i - 1]!.to }, t, log));
+  if (ctx.onTransition) for (const t of ts) notifyTransition(ctx, r, t);
   return rows.at(-1)!;
+}
+
+/** A listener's failure must never undo or stop the flow: it is logged. */
+export function notifyTransition(ctx: PipelineContext, r: StoredRequest, t: TransitionInput): void {
+  try {
+    ctx.onTransition?.(r, t);
+  } catch (err) {
+    ctx.log.error({ err, event: 'transition_listener_failed' }, 'a transition listener failed');
+  }
 }
 
 /** The log line of a committed transition (CONTRACT.md "Logs"). */

@@ -9,6 +9,7 @@ export * from './verify.js';
 export * from './results.js';
 export * from './renewal.js';
 export * from './expiry.js';
+export * from './renewal-watch.js';
 export * from './notifier.js';
 export * from './admin.js';
 export * from './admin-token.js';

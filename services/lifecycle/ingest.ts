@@ -11,7 +11,7 @@ import { archiveEntry, archiveFile, fqdnFromFileName, isDnsName, isReservedWindo
 import { parseRequest, type ParsedRequest } from '../pki/index.js';
 import type { StoredRequest, TransitionInput } from '../store/index.js';
 import { rememberParsed } from './parsed-cache.js';
-import { logTransition, requestLog, type PipelineContext } from './context.js';
+import { logTransition, notifyTransition, requestLog, type PipelineContext } from './context.js';
 import { assessRequest } from './steps.js';
 import { writeRejection } from './owner-files.js';
 
@@ -107,6 +107,7 @@ export async function ingestFile(ctx: PipelineContext, file: string): Promise<In
   let current = request;
   if (created && rejection) {
     requestLog(ctx, request).warn({ event: 'received->rejected', reason: rejection.reason, message: rejection.message }, rejection.message);
+    notifyTransition(ctx, request, { from: 'received', to: 'rejected', reason: rejection.reason, message: rejection.message });
     // Before the file is archived: a crash here leaves the file on the share, and the re-drop writes this again.
     await writeRejection(ctx, request, findings);
   } else if (!created) {
@@ -145,7 +146,10 @@ async function ingestNotAFile(ctx: PipelineContext, file: string, read: Extract<
     `${rel} received (${read.detail})`,
     { reason: 'FILE_NOT_A_FILE', message: findings[0]!.message, findings },
   );
-  if (created) requestLog(ctx, request).warn({ event: 'received->rejected', reason: 'FILE_NOT_A_FILE', what: read.what, message: findings[0]!.message }, findings[0]!.message);
+  if (created) {
+    requestLog(ctx, request).warn({ event: 'received->rejected', reason: 'FILE_NOT_A_FILE', what: read.what, message: findings[0]!.message }, findings[0]!.message);
+    notifyTransition(ctx, request, { from: 'received', to: 'rejected', reason: 'FILE_NOT_A_FILE', message: findings[0]!.message });
+  }
   // Written again when the row already existed (a crash came before the move): idempotent, no new event.
   await writeRejection(ctx, request, findings);
   try {

@@ -16,6 +16,7 @@ export const MONITORS = [
   { id: 'ca-reachable', eventId: 7003, name: 'CA reachable' },
   { id: 'request-waiting', eventId: 7004, name: 'No request waiting too long' },
   { id: 'pipeline-activity', eventId: 7005, name: 'Activity while requests wait' },
+  { id: 'requests-arriving', eventId: 7006, name: 'Requests arriving while renewals are due' },
 ] as const;
 export type MonitorId = (typeof MONITORS)[number]['id'];
 
@@ -40,6 +41,8 @@ export interface MonitorDeps {
   backend: CaBackend | null;
   clock: Clock;
   log: Logger;
+  /** Called with each monitor's first state and every change (the Event Log writer listens here). */
+  onMonitorChange?: (m: MonitorResult, previous: MonitorState | null) => void;
 }
 
 /** What the host process knows about its watcher; null where no watcher runs (the CLI). */
@@ -121,6 +124,8 @@ export function createMonitors(d: MonitorDeps, watcher: WatcherProbe): Monitors 
     return { state: 'healthy', message: `${due} request(s) due; last activity ${minutes(quiet)} ago` };
   };
 
+  const arriving = (): Pick<MonitorResult, 'state' | 'message'> => requestsArriving(d);
+
   return {
     async evaluate() {
       const parts: Record<MonitorId, Pick<MonitorResult, 'state' | 'message'>> = {
@@ -129,6 +134,7 @@ export function createMonitors(d: MonitorDeps, watcher: WatcherProbe): Monitors 
         'ca-reachable': await caReachable(),
         'request-waiting': safe(waiting),
         'pipeline-activity': safe(activity),
+        'requests-arriving': safe(arriving),
       };
       const monitors = MONITORS.map((m) => ({ id: m.id, eventId: m.eventId, name: m.name, ...parts[m.id] }));
       for (const m of monitors) {
@@ -138,12 +144,41 @@ export function createMonitors(d: MonitorDeps, watcher: WatcherProbe): Monitors 
           if (m.state === 'healthy') d.log.info(line, `${m.eventId} ${m.name}: ${m.state} — ${m.message}`);
           else d.log.warn(line, `${m.eventId} ${m.name}: ${m.state} — ${m.message}`);
         }
+        if (before !== m.state) notifyChange(d, m, before ?? null);
         last.set(m.id, m.state);
       }
       return { state: worst(monitors.map((m) => m.state)), checkedAt: d.clock.now().toISOString(), monitors };
     },
   };
 }
+
+function notifyChange(d: MonitorDeps, m: MonitorResult, before: MonitorState | null): void {
+  try {
+    d.onMonitorChange?.(m, before);
+  } catch (err) {
+    d.log.error({ err, event: 'monitor_listener_failed' }, 'a monitor listener failed');
+  }
+}
+
+/**
+ * 7006, the "missing requests" monitor: certificates are due for renewal (counted by the renewal watch,
+ * services/lifecycle/renewal-watch.ts) but no request of any kind arrived for monitors.missingRequestsHours —
+ * the agents' renewal tasks do not reach the share.
+ */
+function requestsArriving(d: MonitorDeps): Pick<MonitorResult, 'state' | 'message'> {
+  const waiting = Number(d.store.getMeta(RENEWALS_WAITING_KEY) ?? 0);
+  if (!(waiting > 0)) return { state: 'healthy', message: 'no certificate is waiting for its renewal request' };
+  const last = d.store.lastRequestAt();
+  const quiet = last ? d.clock.now().getTime() - new Date(last).getTime() : Infinity;
+  const hours = d.config.monitors.missingRequestsHours;
+  if (quiet > hours * 3_600_000) {
+    return { state: 'warning', message: `${waiting} certificate(s) are due for renewal but no request arrived for ${Number.isFinite(quiet) ? minutes(quiet) : 'ever'} (warning after ${hours} h): do the agents' renewal tasks reach the share?` };
+  }
+  return { state: 'healthy', message: `${waiting} certificate(s) due for renewal; last request ${minutes(quiet)} ago` };
+}
+
+/** Where the renewal watch leaves the number of certificates due for renewal with no request since. */
+export const RENEWALS_WAITING_KEY = 'renewals.waiting';
 
 function safe(fn: () => Pick<MonitorResult, 'state' | 'message'>): Pick<MonitorResult, 'state' | 'message'> {
   try {

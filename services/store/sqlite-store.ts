@@ -350,6 +350,11 @@ export class SqliteStore {
     return (this.stmt(`SELECT id, at FROM events ORDER BY id DESC LIMIT 1`).get() as { id: number; at: string } | undefined) ?? null;
   }
 
+  /** When the newest request arrived (monitor 7006: requests arriving while renewals are due). */
+  lastRequestAt(): string | null {
+    return (this.stmt(`SELECT MAX(created_at) AS at FROM requests`).get() as { at: string | null }).at;
+  }
+
   /** The request that has been in one of `states` the longest (by the time of its last change). */
   oldestIn(states: readonly RequestState[]): { id: string; fqdn: string; state: RequestState; since: string } | null {
     const marks = states.map(() => '?').join(',');
