@@ -109,7 +109,7 @@ describe('monitors on /healthz', () => {
     expect(res.statusCode).toBe(200);
     const body = res.json();
     expect(body.status).toBe('healthy');
-    expect(body.monitors.map((m: { eventId: number; state: string }) => [m.eventId, m.state])).toEqual([[7001, 'healthy'], [7002, 'healthy'], [7003, 'healthy'], [7004, 'healthy'], [7005, 'healthy']]);
+    expect(body.monitors.map((m: { eventId: number; state: string }) => [m.eventId, m.state])).toEqual([[7001, 'healthy'], [7002, 'healthy'], [7003, 'healthy'], [7004, 'healthy'], [7005, 'healthy'], [7006, 'healthy']]);
   });
 
   it('goes critical (503) when the watcher stops, and warns, then goes critical, as a request waits too long', async () => {
