@@ -14,6 +14,7 @@ import { SqliteStore } from '../services/store/index.js';
 import { caCommand } from './ca-command.js';
 import { adminCommands } from './admin-commands.js';
 import { lifecycleCommands } from './lifecycle-commands.js';
+import { serviceCommand } from './service-command.js';
 import { printTable } from './output.js';
 import { makeSampleRequest } from '../services/pki/index.js';
 
@@ -43,6 +44,7 @@ export function registerCommands(program: Command): void {
   caCommand(program, configFrom, out);
   adminCommands(program, configFrom, out);
   lifecycleCommands(program, configFrom, out);
+  serviceCommand(program, configFrom, out);
 
   program
     .command('list')

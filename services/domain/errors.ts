@@ -139,6 +139,18 @@ export const ERRORS = {
     summary: 'The configured CA backend cannot revoke certificates from agentcert.',
     remediation: 'Revoke on the CA itself (`certutil -config <CA> -revoke <serial> <reason>`, then `certutil -crl`); agentcert records a revocation only when its backend performed it.',
   },
+  AC_WINDOWS_ONLY: {
+    status: 501,
+    exitCode: 2,
+    summary: 'This command runs only on Windows.',
+    remediation: 'Run it on the Windows server that runs agentcert, as administrator; elsewhere `agentcert service install --dry-run` prints the service definition and the commands it would run.',
+  },
+  AC_SERVICE_FAILED: {
+    status: 500,
+    exitCode: 1,
+    summary: 'A Windows service command failed.',
+    remediation: 'Read the command and its output printed above; run the command prompt as administrator, and check the service account with `sc.exe qc agentcert` and the wrapper log under data.dir\\logs.',
+  },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;
