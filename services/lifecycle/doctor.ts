@@ -139,7 +139,7 @@ export async function runDoctor(config: Readonly<Config>, deps: { clock: Clock; 
   if (store) {
     try {
       const report = await createMonitors({ config, store, backend, clock: deps.clock, log: deps.log }, () => ({ state: 'healthy', message: '' })).evaluate();
-      for (const m of report.monitors.filter((x) => x.id === 'request-waiting' || x.id === 'pipeline-activity')) {
+      for (const m of report.monitors.filter((x) => x.id === 'request-waiting' || x.id === 'pipeline-activity' || x.id === 'requests-arriving')) {
         const name = `monitor ${m.eventId}`;
         checks.push(m.state === 'healthy' ? ok(name, `${m.name}: ${m.message}`) : m.state === 'warning' ? warn(name, `${m.name}: ${m.message}`) : fail(name, `${m.name}: ${m.message}`, 'AC_INTERNAL'));
       }
