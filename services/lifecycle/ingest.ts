@@ -103,7 +103,10 @@ export async function ingestFile(ctx: PipelineContext, file: string): Promise<In
     checked = assessed.transition;
     return { request: ctx.store.transition(inserted.request.id, assessed.transition), created: true };
   });
-  if (checked) logTransition(ctx, { ...request, state: 'received' }, checked);
+  if (checked) {
+    logTransition(ctx, { ...request, state: 'received' }, checked);
+    notifyTransition(ctx, request, checked);
+  }
   let current = request;
   if (created && rejection) {
     requestLog(ctx, request).warn({ event: 'received->rejected', reason: rejection.reason, message: rejection.message }, rejection.message);

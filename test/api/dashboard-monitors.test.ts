@@ -103,7 +103,7 @@ describe('dashboard', () => {
 });
 
 describe('monitors on /healthz', () => {
-  it('lists the five monitors with stable event IDs and rolls up to healthy', async () => {
+  it('lists the six monitors with stable event IDs and rolls up to healthy', async () => {
     t = await makeApiHarness();
     const res = await t.get('/healthz', null);
     expect(res.statusCode).toBe(200);
