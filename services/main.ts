@@ -1,14 +1,15 @@
 /**
- * Composition root: config → adapters → lifecycle → watcher + API (ARCHITECTURE.md).
+ * Composition root: config → adapters → lifecycle + app → watcher + API (docs/architecture.md).
  */
 import path from 'node:path';
 import { buildApi, resolveApiTokens, watcherProbe } from './api/index.js';
 import type { Config } from './config/index.js';
 import { systemClock, type Clock, type Logger } from './domain/index.js';
 import { listRequestFiles, listResultFiles, startRequestWatcher, startResultsWatcher } from './intake/index.js';
-import { chainForPackage, createApp, createMonitors, revokeSupersededAfterGrace, runExpiryWatch, runRenewalWatch } from './lifecycle/index.js';
-import { agentcertVersion } from './version.js';
+import { chainForPackage, createApp, createMonitors, requestCounts, revokeSupersededAfterGrace, runExpiryWatch, type App } from './app/index.js';
+import { runRenewalWatch } from './lifecycle/index.js';
 import { attachEventLog, type AttachedEventLog } from './notify/attach-event-log.js';
+import { agentcertVersion } from './version.js';
 import { cleanStaleStaging, publishTools } from './packaging/index.js';
 import { createExecaRunner } from './process/index.js';
 import { acquireDataLock } from './store/index.js';
@@ -26,16 +27,13 @@ export async function serve(config: Readonly<Config>, o: ServeOptions): Promise<
   mkdirSync(config.data.dir, { recursive: true, mode: 0o700 });
   const release = acquireDataLock(config.data.dir);
   const clock = o.clock ?? systemClock;
-  const app = await createApp(config, { clock, log: o.log, runner: createExecaRunner() }, { initCa: true }).catch((err) => {
+  const eventLog = attachEventLog(config, o.log);
+  const app = await createApp(config, { clock, log: o.log, runner: createExecaRunner(), listeners: eventLog ? [eventLog.listener] : [] }, { initCa: true }).catch((err) => {
     release();
     throw err;
   });
   const { ctx, pipeline } = app;
-  const eventLog = attachEventLog(config, o.log);
-  if (eventLog) {
-    ctx.onTransition = eventLog.onTransition;
-    ctx.events = eventLog.events;
-  }
+  if (eventLog) ctx.events = eventLog.events;
   try {
     await cleanStaleStaging(ctx.layout.root);
     await publishTools({ shareRoot: ctx.layout.root, chain: chainForPackage(await ctx.backend.chain()) });
@@ -47,10 +45,10 @@ export async function serve(config: Readonly<Config>, o: ServeOptions): Promise<
       for (const f of await listResultFiles(ctx.layout.results)) pipeline.offerResult(f);
       for (const f of await listRequestFiles(ctx.layout.requests)) pipeline.offerFile(f);
       await pipeline.idle();
-      runExpiryWatch(ctx, app.notifier);
-      runRenewalWatch(ctx);
+      await runExpiryWatch(ctx, app.notifier);
+      await runRenewalWatch(ctx);
       await revokeSupersededAfterGrace(ctx);
-      o.say(`processed the share: ${JSON.stringify(ctx.store.countByState())}`);
+      o.say(`processed the share: ${JSON.stringify(await requestCounts(ctx.store))}`);
       return 0;
     } finally {
       await app.close();
@@ -61,7 +59,7 @@ export async function serve(config: Readonly<Config>, o: ServeOptions): Promise<
   return runForever(config, app, o, release, eventLog);
 }
 
-async function runForever(config: Readonly<Config>, app: Awaited<ReturnType<typeof createApp>>, o: ServeOptions, release: () => void, eventLog: AttachedEventLog | null): Promise<number> {
+async function runForever(config: Readonly<Config>, app: App, o: ServeOptions, release: () => void, eventLog: AttachedEventLog | null): Promise<number> {
   const { ctx, pipeline } = app;
   const share = { polling: config.share.polling, pollIntervalMs: config.share.pollIntervalMs, reconcileIntervalMs: config.share.reconcileIntervalMs, log: o.log };
   const watcher = startRequestWatcher({ ...share, requestsDir: ctx.layout.requests, onCandidate: (f) => pipeline.offerFile(f) });
@@ -74,13 +72,11 @@ async function runForever(config: Readonly<Config>, app: Awaited<ReturnType<type
   pipeline.kick();
   const tick = setInterval(() => pipeline.kick(), config.pipeline.tickMs);
   const watchExpiry = (): void => {
-    try {
-      runExpiryWatch(ctx, app.notifier);
-      runRenewalWatch(ctx);
-    } catch (err) {
-      o.log.error({ err }, 'expiry watch failed');
-    }
-    revokeSupersededAfterGrace(ctx).catch((err) => o.log.error({ err }, 'revoking superseded certificates failed'));
+    runExpiryWatch(ctx, app.notifier)
+      .then(() => runRenewalWatch(ctx))
+      .catch((err: unknown) => o.log.error({ err }, 'expiry watch failed'))
+      .then(() => revokeSupersededAfterGrace(ctx))
+      .catch((err: unknown) => o.log.error({ err }, 'revoking superseded certificates failed'));
   };
   watchExpiry();
   const expiryTimer = setInterval(watchExpiry, config.lifecycle.checkIntervalMs);

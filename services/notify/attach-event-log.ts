@@ -3,15 +3,15 @@
  * outcome events (ctx.events) and monitor changes (onMonitorChange) — all through the one writer.
  */
 import type { Config } from '../config/index.js';
-import type { EventSink, Logger } from '../domain/index.js';
+import type { CommittedTransition, EventSink, Logger, TransitionListener } from '../domain/index.js';
 import { createEventLogWriter, type EventLogWriter } from './event-log.js';
 import { monitorChangeEvent, transitionEvent, type MonitorFacts } from './event-map.js';
 
-/** The listeners the service sets on its context (services/lifecycle/context.ts) and its monitors. */
+/** What the service hands its app (a transition listener, the outcome sink) and its monitors. */
 export interface AttachedEventLog {
   writer: EventLogWriter;
   events: EventSink;
-  onTransition: (r: { id: string; fqdn: string }, t: { to: string; reason: string; message: string; certificate?: { serialNumber: string } | undefined }) => void;
+  listener: TransitionListener;
   onMonitorChange: (m: MonitorFacts, previous: MonitorFacts['state'] | null) => void;
 }
 
@@ -21,9 +21,11 @@ export function attachEventLog(config: Readonly<Config>, log: Logger): AttachedE
   return {
     writer,
     events: writer,
-    onTransition: (r, t) => {
-      const e = transitionEvent({ request: r, to: t.to, reason: t.reason, message: t.message, serialNumber: t.certificate?.serialNumber ?? null });
-      if (e) writer.emit(e);
+    listener: {
+      onTransition(t: CommittedTransition): void {
+        const e = transitionEvent({ request: { id: t.requestId, fqdn: t.fqdn }, to: t.to, reason: t.reason, message: t.message, serialNumber: t.serialNumber ?? null });
+        if (e) writer.emit(e);
+      },
     },
     onMonitorChange: (m, previous) => writer.emit(monitorChangeEvent(m, previous)),
   };

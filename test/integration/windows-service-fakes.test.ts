@@ -115,7 +115,7 @@ describe('the CLI on Linux', () => {
 
 describe('doctor on Windows (the check as it runs there, against the fake wrapper)', () => {
   it('reports running, stopped and not installed from the wrapper\'s status', async () => {
-    const { windowsServiceCheck } = await import('../../services/lifecycle/doctor.js');
+    const { windowsServiceCheck } = await import('../../services/app/health/doctor.js');
     const { loadConfig } = await import('../../services/config/index.js');
     const config = loadConfig({ flags: { data: env.data, share: env.share } });
     const runner = createExecaRunner();
