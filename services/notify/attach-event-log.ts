@@ -22,9 +22,14 @@ export function attachEventLog(config: Readonly<Config>, log: Logger): AttachedE
     writer,
     events: writer,
     listener: {
+      // A listener must not throw (domain/ports.ts): a bad event is logged, the transition stands.
       onTransition(t: CommittedTransition): void {
-        const e = transitionEvent({ request: { id: t.requestId, fqdn: t.fqdn }, to: t.to, reason: t.reason, message: t.message, serialNumber: t.serialNumber ?? null });
-        if (e) writer.emit(e);
+        try {
+          const e = transitionEvent({ request: { id: t.requestId, fqdn: t.fqdn }, to: t.to, reason: t.reason, message: t.message, serialNumber: t.serialNumber ?? null });
+          if (e) writer.emit(e);
+        } catch (err) {
+          log.error({ err, event: 'event_log_failed' }, 'could not queue an Event Log event');
+        }
       },
     },
     onMonitorChange: (m, previous) => writer.emit(monitorChangeEvent(m, previous)),
