@@ -76,6 +76,7 @@ export function createEventLogWriter(o: EventLogOptions): EventLogWriter {
   let queue: EventPayload[] = [];
   let timer: NodeJS.Timeout | null = null;
   const counts = { written: 0, dropped: 0, starts: 0 };
+  let closing = false;
 
   const host = (): LongLivedChild | null => {
     if (child?.alive()) return child;
@@ -84,7 +85,10 @@ export function createEventLogWriter(o: EventLogOptions): EventLogWriter {
     counts.starts++;
     child = startLongLived(o.powershellPath, EVENT_HOST_ARGS, {
       onStderr: (text) => o.log.warn({ event: 'event_log_error', text: text.trim() }, `Event Log writer: ${text.trim()}`),
-      onExit: (code, error) => o.log.warn({ event: 'event_log_exited', code, error }, `the Event Log writer (${o.powershellPath}) exited${error ? `: ${error}` : ` with code ${code}`}`),
+      onExit: (code, error) => {
+        if (closing && !error) return; // asked to stop: stdin closed, PowerShell ends
+        o.log.warn({ event: 'event_log_exited', code, error }, `the Event Log writer (${o.powershellPath}) exited${error ? `: ${error}` : ` with code ${code}`}`);
+      },
     });
     child.write(`${EVENT_HOST_SCRIPT}\n`);
     return child;
@@ -114,6 +118,7 @@ export function createEventLogWriter(o: EventLogOptions): EventLogWriter {
     flush,
     async close(): Promise<void> {
       flush();
+      closing = true;
       if (child) await child.stop(5_000);
     },
     stats: () => ({ ...counts }),
