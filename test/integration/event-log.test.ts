@@ -87,6 +87,12 @@ describe('Event Log writer', () => {
 });
 
 describe('event mapping', () => {
+  it('is on by default only on Windows', async () => {
+    const { loadConfig } = await import('../../services/config/index.js');
+    expect(loadConfig().eventLog.enabled).toBe(process.platform === 'win32');
+    expect(loadConfig({ env: { AGENTCERT_EVENT_LOG: 'true' } }).eventLog.enabled).toBe(true);
+  });
+
   it('maps committed transitions to their outcome events and leaves the steps in between out', () => {
     const request = { id: 'r1', fqdn: 'web01.contoso.local' };
     const at = (to: string, reason = 'X') => transitionEvent({ request, to, reason, message: 'm' })?.key ?? null;

@@ -12,6 +12,8 @@ import { describe, expect, it } from 'vitest';
 import { EVENT_SOURCE, EVENTS } from '../../services/domain/index.js';
 import { buildManagementPack, LIBRARY_ELEMENTS, MP_FILE, REFERENCES } from '../../services/management-pack/build.js';
 import { withGeneratedTables } from '../../services/management-pack/readme.js';
+import { AGENT_REGISTRY_PATH } from '../../services/management-pack/agent-part.js';
+import { SERVICE_REGISTRY_KEY, SERVICE_REGISTRY_PATH, SERVICE_REGISTRY_VALUES } from '../../services/windows-service/index.js';
 import { repoRoot } from '../helpers/paths.js';
 import { parsePowerShell } from '../helpers/powershell-parse.js';
 
@@ -113,5 +115,16 @@ describe('management pack agentcert.Monitoring', () => {
     const readme = readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
     expect(withGeneratedTables(readme, built.parts)).toBe(readme);
     for (const e of EVENTS) expect(readme).toContain(`| ${e.id} | ${e.levels.join(' / ')} | ${e.name} |`);
+  });
+
+  it('discovers exactly the registry keys and values that service install and install-certificate.ps1 write', () => {
+    expect(SERVICE_REGISTRY_KEY).toBe(`HKLM:\\${SERVICE_REGISTRY_PATH}`);
+    for (const v of SERVICE_REGISTRY_VALUES) expect(built.xml).toContain(`<Path>${SERVICE_REGISTRY_PATH}\\${v}</Path>`);
+    const installer = readFileSync(path.join(repoRoot, 'installers/install-certificate.ps1'), 'utf8');
+    expect(installer).toContain(`$AgentcertAgentKey = 'HKLM:\\${AGENT_REGISTRY_PATH}'`);
+    for (const v of ['Fqdn', 'Thumbprint']) {
+      expect(installer).toContain(`New-ItemProperty -Path $AgentcertAgentKey -Name '${v}'`);
+      expect(built.xml).toContain(`<Path>${AGENT_REGISTRY_PATH}\\${v}</Path>`);
+    }
   });
 });
