@@ -1,6 +1,6 @@
 /**
  * The one registry of error codes (the fastify `lib/errors.js` shape, with a "how to solve" column).
- * Each code has an HTTP status, a CLI exit code (CONTRACT.md: 0 ok, 1 internal, 2 usage/config, 3 rejected,
+ * Each code has an HTTP status, a CLI exit code (docs/contract.md: 0 ok, 1 internal, 2 usage/config, 3 rejected,
  * 4 CA failure, 5 verification failed), a one-line summary and a remediation a person can act on.
  * README.md's error-code table is checked against this list by test/unit/errors.test.ts.
  */
@@ -150,6 +150,12 @@ export const ERRORS = {
     exitCode: 1,
     summary: 'A Windows service command failed.',
     remediation: 'Read the command and its output printed above; run the command prompt as administrator, and check the service account with `sc.exe qc agentcert` and the wrapper log under data.dir\\logs.',
+  },
+  AC_DER_MALFORMED: {
+    status: 400,
+    exitCode: 2,
+    summary: 'Bytes that should be DER (a certificate, a request, a CMS message) are not well-formed ASN.1.',
+    remediation: 'Use the file exactly as the CA or certreq wrote it (PEM or DER); a copy that was cut short or re-encoded cannot be read.',
   },
   AC_CA_NO_CRL: {
     status: 501,

@@ -8,6 +8,7 @@
  * message file whose only message is "%1"); %2 … are the values a management pack rule reads
  * (`Params/Param[2]` …), in the order of `params`.
  */
+import { AgentcertError } from './errors.js';
 
 export type EventLevel = 'Information' | 'Warning' | 'Error';
 
@@ -71,13 +72,13 @@ export const EVENT_LOG_NAME = 'Application';
 
 export function eventByKey(key: string): EventSpec {
   const e = EVENTS.find((x) => x.key === key);
-  if (!e) throw new Error(`no event "${key}" in the event registry`);
+  if (!e) throw new AgentcertError('AC_INTERNAL', `no event "${key}" in the event registry`);
   return e;
 }
 
 export function monitorEvent(monitorId: string): EventSpec {
   const e = EVENTS.find((x) => x.use.kind === 'monitor' && x.use.monitor === monitorId);
-  if (!e) throw new Error(`no event for monitor "${monitorId}" in the event registry`);
+  if (!e) throw new AgentcertError('AC_INTERNAL', `no event for monitor "${monitorId}" in the event registry`);
   return e;
 }
 

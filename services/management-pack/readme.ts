@@ -3,7 +3,7 @@
  * discoveries, monitors, rules, tasks and overrides (from the same parts the MP is built of). `npm run build:mp`
  * writes them between their markers; a test checks the README holds exactly these.
  */
-import { EVENT_LOG_NAME, EVENT_SOURCE, EVENTS } from '../domain/index.js';
+import { AgentcertError, EVENT_LOG_NAME, EVENT_SOURCE, EVENTS } from '../domain/index.js';
 import type { MpParts, MpRow } from './parts.js';
 
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
@@ -58,7 +58,7 @@ export function withGeneratedTables(readme: string, p: MpParts): string {
     const [start, end] = README_MARKERS[key];
     const i = out.indexOf(start);
     const j = out.indexOf(end);
-    if (i < 0 || j < i) throw new Error(`README.md lacks the markers ${start} … ${end}`);
+    if (i < 0 || j < i) throw new AgentcertError('AC_INTERNAL', `README.md lacks the markers ${start} … ${end}`);
     out = `${out.slice(0, i + start.length)}\n${body}\n${out.slice(j)}`;
   }
   return out;

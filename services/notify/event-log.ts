@@ -10,7 +10,7 @@
  * most once per `restartDelayMs`; events in between are dropped and counted in the log — the Event Log is a
  * view of the service's state, and the monitors write their state again on the next change.
  */
-import { EVENTS, EVENT_SOURCE, type EventLevel, type EventRecord, type EventSink, type Logger } from '../domain/index.js';
+import { AgentcertError, EVENTS, EVENT_SOURCE, type EventLevel, type EventRecord, type EventSink, type Logger } from '../domain/index.js';
 import { startLongLived, type LongLivedChild } from '../process/index.js';
 
 /** Defines W in the child: decode, write, report a failure on stderr (the writer logs it) and go on. */
@@ -55,9 +55,9 @@ export interface EventPayload {
 /** The registry event as the host writes it: %1 the message, then the params in order. Unknown keys throw. */
 export function toPayload(e: EventRecord, source = EVENT_SOURCE): EventPayload {
   const spec = EVENTS.find((x) => x.key === e.key);
-  if (!spec) throw new Error(`no event "${e.key}" in the event registry`);
+  if (!spec) throw new AgentcertError('AC_INTERNAL', `no event "${e.key}" in the event registry`);
   const level = e.level ?? spec.levels[0]!;
-  if (!spec.levels.includes(level)) throw new Error(`event ${spec.id} (${spec.key}) is not written with level ${level}`);
+  if (!spec.levels.includes(level)) throw new AgentcertError('AC_INTERNAL', `event ${spec.id} (${spec.key}) is not written with level ${level}`);
   // An insertion string is at most 31,839 characters (ReportEvent); messages here are far below that.
   const values = [e.message, ...spec.params.map((p) => String(e.values[p] ?? ''))].map((v) => v.slice(0, 31_000));
   return { id: spec.id, level, source, values };

@@ -1,5 +1,5 @@
 /**
- * Issue 6 with a controlled clock: issue → install result → authenticated renewal (a real CMS request signed
+ * Renewal and expiry with a controlled clock: issue → install result → authenticated renewal (a real CMS request signed
  * with the old key) → new package → install result → old certificate superseded, then revoked after the grace
  * period; renewals that are not authenticated; expiry notifications once per window to a loopback webhook.
  */

@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { TenantConfig } from '../../config/index.js';
 import { isAgentcertError, type Finding, type StoredRequest } from '../../domain/index.js';
 import { safeReadRequest, type SafeRead } from '../../files/index.js';
-import { archiveEntry, archiveFile, fqdnFromFileName, isDnsName, isReservedWindowsName, safeFileStem, writeRejection } from '../../intake/index.js';
+import { fqdnFromFileName, isDnsName, isReservedWindowsName, safeFileStem, writeRejection } from '../../intake/index.js';
 import { parseRequest, type ParsedRequest } from '../../pki/index.js';
 import { fileBadName, fileNotAFile, fileNotARequest, fileNotInTenantFolder, fileTooLarge } from '../../rules/index.js';
 import { announceTransition, recordTransition, requestLog, type PipelineContext, type TransitionInput } from '../context.js';
@@ -112,7 +112,7 @@ export async function ingestFile(ctx: PipelineContext, file: string): Promise<In
   } else if (!created) {
     current = await noteRedrop(ctx, request, name);
   }
-  const dest = await archiveFile(file, ctx.layout.archive, archiveName(ctx, current.id, tenantName, name));
+  const dest = await ctx.share.archive.file(file, archiveName(ctx, current.id, tenantName, name));
   requestLog(ctx, current).info({ event: 'archived', file: path.basename(dest) }, `original archived as archive/${path.basename(dest)}`);
   return { kind: 'stored', request: current, created };
 }
@@ -142,7 +142,7 @@ async function ingestNotAFile(ctx: PipelineContext, file: string, read: Extract<
   // Written again when the row already existed (a crash came before the move): idempotent, no new event.
   await writeRejection(ctx, request, findings);
   try {
-    const dest = await archiveEntry(file, ctx.layout.archive, archiveName(ctx, request.id, tenantName, name));
+    const dest = await ctx.share.archive.entry(file, archiveName(ctx, request.id, tenantName, name));
     requestLog(ctx, request).info({ event: 'archived', file: path.basename(dest) }, `${read.what} moved to archive/${path.basename(dest)} without following it`);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;

@@ -36,7 +36,7 @@ async function publishRequestPackage(ctx: PipelineContext, r: StoredRequest): Pr
       makensisPath: ctx.config.packaging.makensisPath,
       buildExe: ctx.config.packaging.buildExe,
     },
-    { runner: ctx.runner, log: ctx.log.child({ requestId: r.id, fqdn: r.fqdn }) },
+    { runner: ctx.runner, log: ctx.log.child({ requestId: r.id, fqdn: r.fqdn }), staging: ctx.share.staging, issuedSync: ctx.share.issuedSync },
   );
   await removeRejection(ctx, r.fqdn);
   return pkg;
