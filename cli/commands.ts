@@ -15,6 +15,7 @@ import { serve } from '../services/main.js';
 import { caCommand } from './ca-command.js';
 import { adminCommands } from './admin-commands.js';
 import { lifecycleCommands } from './lifecycle-commands.js';
+import { serviceCommand } from './service-command.js';
 import { printTable } from './output.js';
 
 export function configFrom(cmd: Command): Readonly<Config> {
@@ -43,6 +44,7 @@ export function registerCommands(program: Command): void {
   caCommand(program, configFrom, out);
   adminCommands(program, configFrom, out);
   lifecycleCommands(program, configFrom, out);
+  serviceCommand(program, configFrom, out);
 
   program
     .command('list')
