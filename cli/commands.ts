@@ -5,18 +5,18 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig, type Config } from '../services/config/index.js';
-import { AgentcertError, REQUEST_STATES, type RequestState, type Store } from '../services/domain/index.js';
+import { AgentcertError, REQUEST_STATES, systemClock, type RequestState, type Store } from '../services/domain/index.js';
 import {
   allPages, CERTIFICATE_EXPORT_COLUMNS, inspectRequest, listCertificates, listRequests, localChain, openAppStore, renderInspect, renderVerify, renewalTiming, REQUEST_EXPORT_COLUMNS,
-  makeSampleRequest, showRecord, storeExists, toCsv, verifyCertificateFile,
+  makeSampleRequest, showRecord, storeExists, toCsv, verifyWithRecords,
 } from '../services/app/index.js';
 import { createLogger } from '../services/log.js';
 import { serve } from '../services/main.js';
 import { caCommand } from './ca-command.js';
 import { adminCommands } from './admin-commands.js';
 import { lifecycleCommands } from './lifecycle-commands.js';
+import { serviceCommand } from './service-command.js';
 import { printTable } from './output.js';
-
 
 export function configFrom(cmd: Command): Readonly<Config> {
   const g = cmd.optsWithGlobals() as { config?: string; share?: string; data?: string };
@@ -44,6 +44,7 @@ export function registerCommands(program: Command): void {
   caCommand(program, configFrom, out);
   adminCommands(program, configFrom, out);
   lifecycleCommands(program, configFrom, out);
+  serviceCommand(program, configFrom, out);
 
   program
     .command('list')
@@ -59,7 +60,7 @@ export function registerCommands(program: Command): void {
       try {
         // The same paged, index-backed queries as the API, a page at a time (100,000 rows stay cheap).
         const expiring = opts.expiring !== undefined ? Number(opts.expiring) : undefined;
-        const now = new Date();
+        const now = systemClock.now();
         const rows: object[] =
           expiring !== undefined
             ? await allPages((limit, offset) => listCertificates(store, { state: 'active', expiringWithinDays: expiring, limit, offset }, now))
@@ -112,7 +113,7 @@ export function registerCommands(program: Command): void {
       }
       // With a store at hand the verdict takes the same facts as the pipeline (other keys, renewal signers).
       const store = storeExists(config) ? openStore(config) : null;
-      const doc = await inspectRequest(bytes, { fileName: path.basename(file), ...(opts.fqdn ? { fqdn: opts.fqdn } : {}), config, store, now: new Date() }).finally(() => store?.close());
+      const doc = await inspectRequest(bytes, { fileName: path.basename(file), ...(opts.fqdn ? { fqdn: opts.fqdn } : {}), config, store, now: systemClock.now() }).finally(() => store?.close());
       out(opts.json ? JSON.stringify(doc, null, 2) : renderInspect(doc));
       if (doc.verdict.outcome === 'reject') process.exitCode = 3;
     });
@@ -122,9 +123,10 @@ export function registerCommands(program: Command): void {
     .description('check an issued certificate (PEM, DER or PKCS#7) against the SCOM rules and build its chain (exit 0 pass, 5 fail)')
     .option('--chain <file...>', 'CA certificates to chain to (PEM, DER or .p7b); default: the built-in CA')
     .option('--fqdn <name>', 'the FQDN the certificate must be for (default: its CN)')
+    .option('--crl <file...>', 'CRLs to check the certificate against (DER or PEM); agentcert\'s own records are checked when its store is here')
     .option('--allow-short-name', "accept the FQDN's short name after it in the SAN (a tenant with allowShortNameAlias)")
     .option('--json', 'print JSON')
-    .action((file: string, opts: { chain?: string[]; fqdn?: string; allowShortName?: boolean; json?: boolean }, cmd: Command) => {
+    .action(async (file: string, opts: { chain?: string[]; fqdn?: string; crl?: string[]; allowShortName?: boolean; json?: boolean }, cmd: Command) => {
       const config = configFrom(cmd);
       const read = (f: string) => {
         try {
@@ -133,15 +135,7 @@ export function registerCommands(program: Command): void {
           throw new AgentcertError('AC_USAGE', `cannot read ${f}: ${(err as NodeJS.ErrnoException).code}`);
         }
       };
-      const doc = verifyCertificateFile({
-        file: read(file),
-        chainFiles: (opts.chain ?? []).map(read),
-        fqdn: opts.fqdn ?? null,
-        allowShortName: opts.allowShortName === true,
-        configuredRoots: localChain(config)?.slice(-1) ?? [],
-        minKeyBits: config.policy.minKeyBits,
-        at: new Date(),
-      });
+      const doc = await verifyWithRecords(config, { file: read(file), chainFiles: (opts.chain ?? []).map(read), crls: (opts.crl ?? []).map(read), fqdn: opts.fqdn ?? null, allowShortName: opts.allowShortName === true, at: systemClock.now() });
       out(opts.json ? JSON.stringify(doc, null, 2) : renderVerify(doc));
       if (!doc.passed) process.exitCode = 5;
     });

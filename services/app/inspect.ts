@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { Config } from '../config/index.js';
 import type { PolicyVerdict, Store } from '../domain/index.js';
 import { fqdnFromFileName } from '../intake/index.js';
-import { requestFacts } from '../lifecycle/index.js';
+import { effectiveProtectedNames, requestFacts } from '../lifecycle/index.js';
 import { parseRequest, type ParsedRequest } from '../pki/index.js';
 import { caIssuesAsRequested } from '../ca/index.js';
 import { assess, planNames, REQUEST_RULES, type NamePlan } from '../rules/index.js';
@@ -39,7 +39,7 @@ export async function inspectRequest(bytes: Buffer, o: { fileName: string; fqdn?
     ? await requestFacts(o.store, (r) => parseRequest(r.originalBytes), parsed, fqdn, o.now, null)
     : { hasActiveCertificateWithOtherKey: false, renewal: { isRenewal: false, renewalOf: null, finding: null } };
   const caCopies = caIssuesAsRequested(o.config.ca);
-  const { outcome, findings } = assess({ parsed, fqdn, minKeyBits: o.config.policy.minKeyBits, tenant: o.config.policy.defaultTenant, protectedNames: o.config.policy.protectedNames, caIssuesAsRequested: caCopies, ...facts });
+  const { outcome, findings } = assess({ parsed, fqdn, minKeyBits: o.config.policy.minKeyBits, tenant: o.config.policy.defaultTenant, protectedNames: effectiveProtectedNames(o.config), caIssuesAsRequested: caCopies, ...facts });
   return {
     file: o.fileName,
     format: parsed.format,
@@ -55,7 +55,7 @@ export async function inspectRequest(bytes: Buffer, o: { fileName: string; fqdn?
     attributes: parsed.attributes,
     unknownAttributes: parsed.unknownAttributes,
     fingerprint: parsed.fingerprint,
-    names: planNames({ parsed, fqdn, tenant: o.config.policy.defaultTenant, protectedNames: o.config.policy.protectedNames, caIssuesAsRequested: caCopies }),
+    names: planNames({ parsed, fqdn, tenant: o.config.policy.defaultTenant, protectedNames: effectiveProtectedNames(o.config), caIssuesAsRequested: caCopies }),
     verdict: { outcome, findings },
   };
 }

@@ -4,6 +4,7 @@
  */
 import { describeCertificate, readCertificateFile, reverseSerialHex, verifyChain, type ChainCheck } from '../pki/index.js';
 import { checkCertificate, shortNameOf } from '../rules/index.js';
+import { revocationChecks, type RevocationSources } from './verify-revocation.js';
 
 export interface VerifyDocument {
   fqdn: string;
@@ -16,6 +17,8 @@ export interface VerifyDocument {
   notAfter: string;
   chain: { subject: string; thumbprint: string }[];
   passed: boolean;
+  /** A store record or a given CRL says the certificate is revoked. */
+  revoked: boolean;
   checks: ChainCheck[];
 }
 
@@ -29,6 +32,8 @@ export interface VerifyInput {
   configuredRoots: Buffer[];
   minKeyBits: number;
   at: Date;
+  /** Where to look the certificate up for revocation (absent: not checked). */
+  revocation?: (serialNumber: string) => RevocationSources;
 }
 
 const selfSigned = (der: Buffer): boolean => {
@@ -36,10 +41,16 @@ const selfSigned = (der: Buffer): boolean => {
   return c.subject === c.issuer && c.isCA === true;
 };
 
+/** The certificate a file is about: its first end-entity certificate (a .p7b also holds its chain). */
+export function leafOf(file: { name: string; bytes: Buffer }): { der: Buffer; serialNumber: string; inFile: Buffer[] } {
+  const inFile = readCertificateFile(file.bytes, file.name);
+  const der = inFile.find((d) => describeCertificate(d).isCA !== true) ?? inFile[0]!;
+  return { der, serialNumber: describeCertificate(der).serialNumber, inFile };
+}
+
 export function verifyCertificateFile(o: VerifyInput): VerifyDocument {
-  const inFile = readCertificateFile(o.file.bytes, o.file.name);
-  // The leaf is the first end-entity certificate; the rest of the file (a .p7b with its chain) helps build the path.
-  const leaf = inFile.find((d) => describeCertificate(d).isCA !== true) ?? inFile[0]!;
+  // The rest of the file (a .p7b with its chain) helps build the path.
+  const { der: leaf, inFile } = leafOf(o.file);
   const others = [...inFile.filter((d) => d !== leaf), ...o.chainFiles.flatMap((f) => readCertificateFile(f.bytes, f.name))];
   const givenRoots = others.filter(selfSigned);
   const roots = givenRoots.length ? givenRoots : o.configuredRoots;
@@ -50,7 +61,8 @@ export function verifyCertificateFile(o: VerifyInput): VerifyDocument {
   const fqdn = (o.fqdn ?? info.commonNames[0] ?? info.dnsNames[0] ?? '').toLowerCase();
   // Every SAN entry must be this host's (no other host's name, no wildcard): the names a request may be approved for.
   const allowedDnsNames = o.allowShortName ? [fqdn, shortNameOf(fqdn)] : [fqdn];
-  const checks = [...checkCertificate({ info, fqdn: o.fqdn?.toLowerCase() ?? null, at: o.at, minKeyBits: o.minKeyBits, allowedDnsNames }), ...report.checks];
+  const revocation = o.revocation ? revocationChecks(leaf, o.revocation(info.serialNumber), o.at) : [];
+  const checks = [...checkCertificate({ info, fqdn: o.fqdn?.toLowerCase() ?? null, at: o.at, minKeyBits: o.minKeyBits, allowedDnsNames }), ...report.checks, ...revocation];
   return {
     fqdn,
     serialNumber: info.serialNumber,
@@ -62,6 +74,7 @@ export function verifyCertificateFile(o: VerifyInput): VerifyDocument {
     notAfter: info.notAfter.toISOString(),
     chain: report.chain.map((c) => ({ subject: c.subject, thumbprint: c.thumbprint })),
     passed: checks.every((c) => c.passed),
+    revoked: revocation.some((c) => !c.passed && c.message.startsWith('REVOKED')),
     checks,
   };
 }
@@ -78,6 +91,8 @@ export function renderVerify(d: VerifyDocument): string {
     '',
     ...d.checks.map((c) => `  [${c.passed ? 'PASS' : 'FAIL'}] ${c.rule}: ${c.message}`),
     '',
-    d.passed ? '*** This certificate meets the SCOM requirements ***' : '*** This certificate does NOT meet the SCOM requirements ***',
+    d.revoked
+      ? '*** This certificate is REVOKED: do not install it; make a new request ***'
+      : d.passed ? '*** This certificate meets the SCOM requirements ***' : '*** This certificate does NOT meet the SCOM requirements ***',
   ].join('\n');
 }

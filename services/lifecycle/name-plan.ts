@@ -7,12 +7,13 @@ import type { StoredRequest } from '../domain/index.js';
 import type { ParsedRequest } from '../pki/index.js';
 import { planNames, type NamePlan, type NamePolicyInput } from '../rules/index.js';
 import type { PipelineContext } from './context.js';
+import { effectiveProtectedNames } from './steps/trust.js';
 
 export function namePolicyFor(ctx: PipelineContext, r: Pick<StoredRequest, 'fqdn' | 'tenant'>, parsed: ParsedRequest): NamePolicyInput {
   const p = ctx.config.policy;
   // A tenant removed from the configuration after the request came in may request its FQDN only.
   const tenant = r.tenant === p.defaultTenant.name ? p.defaultTenant : p.tenants.find((t) => t.name === r.tenant) ?? { name: r.tenant, allowedNames: [] };
-  return { parsed, fqdn: r.fqdn, tenant, protectedNames: p.protectedNames, caIssuesAsRequested: caIssuesAsRequested(ctx.config.ca) };
+  return { parsed, fqdn: r.fqdn, tenant, protectedNames: effectiveProtectedNames(ctx.config), caIssuesAsRequested: caIssuesAsRequested(ctx.config.ca) };
 }
 
 export function namePlanFor(ctx: PipelineContext, r: Pick<StoredRequest, 'fqdn' | 'tenant'>, parsed: ParsedRequest): NamePlan {

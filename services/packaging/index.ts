@@ -1,4 +1,5 @@
-export { publishPackage, cleanStaleStaging, type DeliveryInput, type DeliveryPackage } from './publish.js';
+export { publishPackage, cleanStaleStaging, type DeliveryInput, type DeliveryPackage, type PublishDeps } from './publish.js';
+export { StagingThread, stageInProcess, type Stager } from './stage-pool.js';
 export { publishTools } from './tools.js';
 export {
   buildManifest,
@@ -14,3 +15,4 @@ export { describeForPackage, serialHexFromDer, type CertificateFacts } from './c
 export { quotePowerShell } from './powershell-quote.js';
 export { renderInstallScript, renderPackageBlock } from './render.js';
 export type { SigningConfig } from './nsis.js';
+export { REVOKED_NOTICE, withdrawPackage, type WithdrawInput } from './withdraw.js';

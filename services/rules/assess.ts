@@ -22,6 +22,8 @@ export interface AssessInput {
   renewal: RenewalCheck;
   /** The CA issues what the request asks for, unchanged (ca.adcs.issuesAtSubmit): names must be right before submit. */
   caIssuesAsRequested: boolean;
+  /** Findings the caller gathered from the store (name ownership, the new-name hold: lifecycle/steps/trust.ts). */
+  trust?: readonly Finding[];
 }
 
 export interface Assessment {
@@ -41,6 +43,7 @@ export function assess(i: AssessInput): Assessment {
     ...(i.tenant
       ? checkIdentity({ fqdn: i.fqdn, tenant: i.tenant, protectedNames: i.protectedNames, hasActiveCertificateWithOtherKey: i.hasActiveCertificateWithOtherKey, isAuthenticatedRenewal: i.renewal.isRenewal })
       : []),
+    ...(i.trust ?? []),
     ...(i.renewal.finding ? [i.renewal.finding] : []),
   ];
   const { outcome } = decideVerdict(findings);

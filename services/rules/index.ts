@@ -8,3 +8,4 @@ export * from './renewal.js';
 export * from './assess.js';
 export * from './request-names.js';
 export * from './refusal-report.js';
+export * from './name-ownership.js';

@@ -88,7 +88,7 @@ export function certificateFileBytes(record: FakeRequestRecord, binary: boolean)
   return binary ? der : Buffer.from(derToPem(der, 'CERTIFICATE').replace(/\n/g, '\r\n'));
 }
 
-/** `HOST\CA Name` → the CA name (SCOM-FACTS §6: -config CAHostName\CAName). */
+/** `HOST\CA Name` → the CA name (docs/scom-facts.md §6: -config CAHostName\CAName). */
 export function caNameOf(config: string): string | null {
   const m = /^([^\\]+)\\(.+)$/.exec(config);
   return m ? m[2]! : null;

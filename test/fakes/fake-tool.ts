@@ -16,7 +16,7 @@ export function startInvocation(dir: string, tool: 'certreq' | 'certutil', argv:
   return { dir, tool, argv, scenario: readScenario(dir) };
 }
 
-/** Print, log and exit. `exitCode` follows certutil's low-word convention (17 for 0x80090011, SCOM-FACTS §6). */
+/** Print, log and exit. `exitCode` follows certutil's low-word convention (17 for 0x80090011, docs/scom-facts.md §6). */
 export function finish(inv: Invocation, lines: string[], entry: Omit<FakeLogEntry, 'tool' | 'argv'>, exitCode = 0): never {
   appendLog(inv.dir, { tool: inv.tool, argv: inv.argv, ...entry, verb: entry.verb ? entry.verb.replace(/^-/, '').toLowerCase() : null });
   process.stdout.write(render(lines, inv.scenario.lineEnding));

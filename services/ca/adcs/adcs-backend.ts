@@ -1,13 +1,13 @@
 /**
- * The AD CS backend: a stand-alone CA driven with certreq.exe and certutil.exe (issue 4), behind the same
+ * The AD CS backend: a stand-alone CA driven with certreq.exe and certutil.exe, behind the same
  * CaBackend port as the built-in CA (domain/ca-port.ts).
  *
  * Flow: `certreq -submit -attrib agentcertRequest:<fingerprint>` → persist the RequestId at once → (pending) add
  * the SCOM EKUs with `certutil -setextension` when the request lacks them, and set the SAN to the names the policy
  * allowed → `certutil -resubmit` → `certreq -retrieve`. A submit that ended without a RequestId is looked for at
  * the CA by its fingerprint (submitted-lookup.ts) before it is submitted again.
- * `resume` starts at retrieve and never submits again (ARCHITECTURE.md "crash-safe"). Stand-alone CAs keep
- * requests pending by default (SCOM-FACTS §7), so pending-after-submit is the normal path.
+ * `resume` starts at retrieve and never submits again (docs/architecture.md "The flow of one request"). Stand-alone CAs keep
+ * requests pending by default (docs/scom-facts.md §7), so pending-after-submit is the normal path.
  */
 import path from 'node:path';
 import {
