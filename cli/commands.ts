@@ -13,6 +13,7 @@ import { serve } from '../services/main.js';
 import { SqliteStore } from '../services/store/index.js';
 import { caCommand } from './ca-command.js';
 import { adminCommands } from './admin-commands.js';
+import { balanceCommand } from './balance-command.js';
 import { lifecycleCommands } from './lifecycle-commands.js';
 import { printTable } from './output.js';
 import { makeSampleRequest } from '../services/pki/index.js';
@@ -43,6 +44,7 @@ export function registerCommands(program: Command): void {
   caCommand(program, configFrom, out);
   adminCommands(program, configFrom, out);
   lifecycleCommands(program, configFrom, out);
+  balanceCommand(program, configFrom, out);
 
   program
     .command('list')
@@ -66,7 +68,7 @@ export function registerCommands(program: Command): void {
         const columns = expiring !== undefined ? CERTIFICATE_EXPORT_COLUMNS : REQUEST_EXPORT_COLUMNS;
         if (opts.json) out(JSON.stringify(rows, null, 2));
         else if (opts.csv) out(toCsv(rows, columns));
-        else printTable(out, rows as Record<string, unknown>[], expiring !== undefined ? ['serialNumber', 'fqdn', 'tenant', 'state', 'notAfter'] : ['id', 'fqdn', 'tenant', 'state', 'serialNumber', 'notAfter']);
+        else printTable(out, rows as Record<string, unknown>[], expiring !== undefined ? ['serialNumber', 'fqdn', 'tenant', 'state', 'notAfter'] : ['id', 'fqdn', 'tenant', 'state', 'serialNumber', 'notAfter', ...(rows.some((r) => (r as { primaryServer?: string | null }).primaryServer) ? ['primaryServer'] : [])]);
       } finally {
         store.close();
       }
@@ -88,6 +90,7 @@ export function registerCommands(program: Command): void {
         if (r.caRequestId) out(`  CA request id ${r.caRequestId}`);
         if (r.nextAttemptAt) out(`  next attempt ${r.nextAttemptAt} (attempt ${r.attempts})`);
         if (v.certificate) out(`Certificate serial ${v.certificate.serialNumber}  thumbprint ${v.certificate.thumbprint}  valid ${v.certificate.notBefore} → ${v.certificate.notAfter}  (${v.certificate.state}), renewal due ${v.certificate.renewalDueAt}`);
+        if (v.assignment) out(`Management servers: primary ${v.assignment.primary}, failovers ${v.assignment.failovers.join(', ') || '-'} (since ${v.assignment.assignedAt})`);
         for (const f of r.findings) out(`  [${f.severity}] ${f.rule}: ${f.message}`);
         out('Events:');
         for (const e of v.events) out(`  ${e.at}  ${e.from ?? '-'} → ${e.to}  ${e.reason}  (${e.actor})  ${e.message}`);

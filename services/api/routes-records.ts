@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { AgentcertError } from '../domain/index.js';
 import { approveRequest, denyRequest, listCertificates, listRequests, overview, revokeCertificate, showRecord, type PipelineContext } from '../lifecycle/index.js';
 import { derToPem } from '../pki/index.js';
+import { storedServerLoads } from '../app/balance.js';
 import { actorOf } from './auth.js';
 import * as S from './schemas.js';
 
@@ -100,6 +101,6 @@ export function registerRecordRoutes(app: FastifyInstance, d: RecordRouteDeps): 
   app.get(
     '/api/v1/overview',
     { config: reader, schema: { tags: ['audit'], summary: 'Counts by state, expiring certificates and the 12-month expiry timeline', security, response: { 200: S.OverviewSchema, ...S.errorResponses } } },
-    async () => overview(ctx.store, ctx.clock.now()),
+    async () => ({ ...overview(ctx.store, ctx.clock.now()), agentsPerServer: storedServerLoads(ctx.config, ctx.store) }),
   );
 }

@@ -36,15 +36,20 @@ function pageBounds(limit: number | undefined, offset: number | undefined, max =
   return { limit: l, offset: o };
 }
 
-export function listRequests(store: SqliteStore, f: RequestQuery, max = MAX_PAGE): Page<RequestSummary> {
+/** A request row with its agent's primary management server (README "Management group"), null when none. */
+export type RequestListItem = RequestSummary & { primaryServer: string | null };
+
+export function listRequests(store: SqliteStore, f: RequestQuery, max = MAX_PAGE): Page<RequestListItem> {
   if (f.state && !REQUEST_STATES.includes(f.state as RequestState)) throw new AgentcertError('AC_USAGE', `unknown request state "${f.state}"`, [`states: ${REQUEST_STATES.join(', ')}`]);
-  return store.pageRequests({
+  const page = store.pageRequests({
     ...(f.state ? { state: f.state as RequestState } : {}),
     ...(f.tenant ? { tenant: f.tenant } : {}),
     ...(f.fqdn ? { fqdn: f.fqdn } : {}),
     ...(f.q?.trim() ? { q: f.q.trim() } : {}),
     ...pageBounds(f.limit, f.offset, max),
   });
+  const assigned = store.assignments.getMany(page.items.map((r) => r.fqdn));
+  return { ...page, items: page.items.map((r) => ({ ...r, primaryServer: assigned.get(r.fqdn)?.primary ?? null })) };
 }
 
 export function listCertificates(store: SqliteStore, f: CertificateQuery, now: Date, max = MAX_PAGE): Page<CertificateSummary> {

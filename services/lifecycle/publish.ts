@@ -8,6 +8,7 @@ import type { StoredRequest } from '../store/index.js';
 import type { PipelineContext } from './context.js';
 import { removeRejection } from './owner-files.js';
 import { renewalDueAt } from './renewal.js';
+import { assignAgent, manifestManagementGroup, packageRole } from './server-assignment.js';
 
 /** Chain as the package wants it: every CA certificate, issuing CA first; the last one is the root. */
 export function chainForPackage(chain: Buffer[]): { der: Buffer; store: 'Root' | 'CA' }[] {
@@ -22,11 +23,14 @@ export async function publishRequestPackage(ctx: PipelineContext, r: StoredReque
   const share = shareUncPath?.replace(/[\\/]+$/, '') ?? null;
   const results = resultsUncPath?.replace(/[\\/]+$/, '') ?? (share ? `${share}\\results` : null);
   const l = ctx.config.lifecycle;
+  const role = packageRole(ctx.config, r.fqdn, (r.role as AgentRole) ?? 'agent');
+  // An agent is placed once and keeps its servers (README "Management group"); servers get no assignment.
+  const assignment = role === 'agent' ? assignAgent(ctx.config, ctx.store, { fqdn: r.fqdn, tenant: r.tenant }, ctx.clock.now().toISOString()) : null;
   const pkg = await publishPackage(
     {
       shareRoot: ctx.layout.root,
       fqdn: r.fqdn,
-      role: (r.role as AgentRole) ?? 'agent',
+      role,
       certificateDer: cert.der,
       chain: chainForPackage(chain),
       requestFingerprint: r.fingerprint,
@@ -36,6 +40,7 @@ export async function publishRequestPackage(ctx: PipelineContext, r: StoredReque
       resultsPath: results ? `${results}\\${r.fqdn}.json` : null,
       renewalDueAt: renewalDueAt(new Date(cert.notBefore), new Date(cert.notAfter), { percent: l.renewAtPercent, daysBefore: l.renewDaysBefore }).toISOString(),
       shareUncPath: share,
+      managementGroup: manifestManagementGroup(ctx.config, role, assignment),
       makensisPath: ctx.config.packaging.makensisPath,
       buildExe: ctx.config.packaging.buildExe,
     },

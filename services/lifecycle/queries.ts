@@ -11,6 +11,13 @@ export interface RecordView {
   request: Omit<StoredRequest, 'csrDer' | 'originalBytes'>;
   certificate: { serialNumber: string; thumbprint: string; sha256: string; notBefore: string; notAfter: string; renewalDueAt: string; subject: string; issuer: string; state: string; pem: string } | null;
   events: AuditEvent[];
+  /** The agent's management servers (README "Management group"); null when it has none. */
+  assignment: { primary: string; failovers: string[]; assignedAt: string } | null;
+}
+
+function assignmentOf(store: SqliteStore, fqdn: string): RecordView['assignment'] {
+  const a = store.assignments.get(fqdn);
+  return a ? { primary: a.primary, failovers: a.failovers, assignedAt: a.assignedAt } : null;
 }
 
 /** Find by request id, fingerprint, FQDN (the newest request), serial or thumbprint. */
@@ -33,5 +40,6 @@ export function showRecord(store: SqliteStore, key: string, renewal: { percent: 
       ? { serialNumber: c.serialNumber, thumbprint: c.thumbprint, sha256: c.sha256, notBefore: c.notBefore, notAfter: c.notAfter, renewalDueAt: renewalDueAt(new Date(c.notBefore), new Date(c.notAfter), renewal).toISOString(), subject: c.subject, issuer: c.issuer, state: c.state, pem: derToPem(c.der, 'CERTIFICATE') }
       : null,
     events: store.events(r.id),
+    assignment: assignmentOf(store, r.fqdn),
   };
 }

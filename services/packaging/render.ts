@@ -15,6 +15,26 @@ function q(value: string | null): string {
   return value === null ? '$null' : quotePowerShell(value);
 }
 
+/**
+ * The management group values the installer acts on (README "Management group"): the group, the assigned
+ * primary and its port, whether to install the agent, where the MSI is. `$null` when the manifest has none.
+ */
+function managementGroupLines(m: Manifest): string[] {
+  const mg = m.managementGroup;
+  if (mg === null) return ['    ManagementGroup = $null'];
+  return [
+    '    ManagementGroup = @{',
+    `        Name = ${q(mg.name)}`,
+    `        PrimaryServer = ${q(mg.primary?.fqdn ?? null)}`,
+    `        PrimaryPort = ${q(mg.primary ? String(mg.primary.port) : null)}`,
+    `        FailoverServers = ${q(mg.failovers.map((f) => f.fqdn).join(','))}`,
+    `        InstallAgent = ${q(mg.installAgent ? 'true' : 'false')}`,
+    `        AgentMsiPath = ${q(mg.agentMsi.path)}`,
+    `        AgentMsiSharePath = ${q(mg.agentMsi.sharePath)}`,
+    '    }',
+  ];
+}
+
 export function renderPackageBlock(m: Manifest): string {
   const chain = m.chain.map(
     (c) => `        @{ File = ${q(c.file)}; Store = ${q(c.store)}; Thumbprint = ${q(c.thumbprint)}; Subject = ${q(c.subject)} }`,
@@ -35,6 +55,7 @@ export function renderPackageBlock(m: Manifest): string {
     '    Chain = @(',
     ...chain,
     '    )',
+    ...managementGroupLines(m),
     '}',
     END,
   ].join('\r\n');

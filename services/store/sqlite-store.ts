@@ -6,6 +6,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { AgentcertError, type AuditEvent, type Clock, type Finding, type IssuedCertificate, type RequestState } from '../domain/index.js';
+import { AssignmentStore } from './assignments.js';
 import { MIGRATIONS } from './migrations.js';
 import { rowToCertificate, rowToEvent, rowToRequest, type CertificateRow, type EventRow, type RequestRow, type StoredRequest } from './rows.js';
 import {
@@ -68,7 +69,11 @@ export class SqliteStore {
     // burst of thousands of requests they were a visible share of the commit time (bulk bench).
     this.db.pragma('wal_autocheckpoint = 10000');
     this.migrate();
+    this.assignments = new AssignmentStore(this.db);
   }
+
+  /** Each agent's management servers (assignments.ts). */
+  readonly assignments: AssignmentStore;
 
   private readonly statements = new Map<string, Database.Statement>();
 

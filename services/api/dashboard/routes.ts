@@ -3,6 +3,7 @@
  * SameSite=Strict), admin forms with a per-session CSRF token. Actions call the same lifecycle functions as
  * the API and record the actor as `dashboard:<token name>`.
  */
+import { storedServerLoads } from '../../app/balance.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { REQUEST_STATES } from '../../domain/index.js';
 import {
@@ -81,7 +82,7 @@ export function registerDashboard(app: FastifyInstance, d: DashboardDeps): void 
     const now = ctx.clock.now();
     const pending = listRequests(ctx.store, { state: 'awaiting_approval', limit: 50 }).items;
     const failures = listRequests(ctx.store, { state: 'failed', limit: 20 }).items;
-    return html(reply, overviewPage({ user: userOf(req), overview: overview(ctx.store, now), health: await d.monitors.evaluate(), pending, failures }));
+    return html(reply, overviewPage({ user: userOf(req), overview: overview(ctx.store, now), health: await d.monitors.evaluate(), pending, failures, servers: storedServerLoads(ctx.config, ctx.store) }));
   });
 
   app.get<{ Querystring: ListQuery }>('/requests', { config: page, schema: hide }, async (req, reply) => {

@@ -1,0 +1,76 @@
+/**
+ * `agentcert balance` and GET /api/v1/balance.ps1 (README "Management group"): place every agent that has no
+ * server in its pool (new, or its server left), with `rebalance` also move the surplus of servers over their
+ * share (fewest moves, rules/assignment.ts), store the result, and render the SCOM admin's script from it.
+ */
+import type { Config } from '../config/index.js';
+import { AgentcertError } from '../domain/index.js';
+import { readInstaller, renderBalanceScript } from '../packaging/index.js';
+import { assignAgents, countByServer, type Assignment } from '../rules/index.js';
+import type { SqliteStore } from '../store/index.js';
+
+export interface ServerLoad {
+  server: string;
+  kind: 'management-server' | 'gateway';
+  reachable: boolean;
+  weight: number;
+  agents: number;
+}
+
+export interface BalanceSummary {
+  managementGroup: string;
+  rebalanced: boolean;
+  agents: number;
+  /** Agents whose primary changed (from null: placed for the first time). */
+  moved: { agent: string; from: string | null; to: string }[];
+  /** Agents no reachable server of their tenant can take (their stored assignment is removed). */
+  unassigned: string[];
+  perServer: ServerLoad[];
+}
+
+function requireGroup(config: Config): string {
+  const name = config.managementGroup.name;
+  if (name === null || config.managementGroup.servers.length === 0) {
+    throw new AgentcertError('AC_NO_MANAGEMENT_GROUP', 'managementGroup.name and managementGroup.servers are not set');
+  }
+  return name;
+}
+
+/** Agents per configured server (a server no longer listed is left out: its agents move at the next balance). */
+export function serverLoads(config: Config, counts: ReadonlyMap<string, number>): ServerLoad[] {
+  return config.managementGroup.servers.map((s) => ({ server: s.fqdn, kind: s.kind, reachable: s.reachable, weight: s.weight, agents: counts.get(s.fqdn) ?? 0 }));
+}
+
+/** The stored assignment's load per configured server (dashboard, GET /api/v1/assignments). */
+export function storedServerLoads(config: Config, store: SqliteStore): ServerLoad[] {
+  return serverLoads(config, new Map(store.assignments.perServer().map((p) => [p.server, p.agents])));
+}
+
+export function balanceAgents(config: Config, store: SqliteStore, at: Date, options: { rebalance: boolean }): BalanceSummary & { assignments: Assignment[] } {
+  const name = requireGroup(config);
+  const servers = config.managementGroup.servers;
+  const agents = store.assignments.agents(servers.map((s) => s.fqdn));
+  const current = new Map(store.assignments.all().map((a) => [a.agent, a]));
+  const result = assignAgents(servers, agents, current, options);
+  const keep = new Set(result.assignments.map((a) => a.agent));
+  const remove = [...current.keys()].filter((f) => !keep.has(f));
+  store.assignments.saveAll(result.assignments, remove, at.toISOString());
+  return {
+    managementGroup: name,
+    rebalanced: options.rebalance,
+    agents: result.assignments.length,
+    moved: result.moved,
+    unassigned: result.unassigned.map((u) => u.fqdn),
+    perServer: serverLoads(config, countByServer(result.assignments, servers)),
+    assignments: result.assignments,
+  };
+}
+
+/** The stored assignment as it is (a read: nothing placed or moved), rendered into balance-agents.ps1. */
+export async function balanceScript(config: Config, store: SqliteStore, at: Date): Promise<string> {
+  const name = requireGroup(config);
+  const listed = new Set(config.managementGroup.servers.filter((s) => s.reachable).map((s) => s.fqdn));
+  // Only assignments whose servers are all still listed and reachable: the others wait for `agentcert balance`.
+  const assignments = store.assignments.all().filter((a) => listed.has(a.primary) && a.failovers.every((f) => listed.has(f)));
+  return renderBalanceScript(await readInstaller('balance-agents.ps1'), { managementGroup: name, generatedAt: at.toISOString(), assignments });
+}
