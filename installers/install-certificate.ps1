@@ -383,7 +383,8 @@ function Test-PinnedManagementGroup($m, $pinned) {
         @('name', $mg.name, $pinned.Name), @('primary', $primary, $pinned.PrimaryServer), @('port', $port, $pinned.PrimaryPort),
         @('failovers', (@($mg.failovers | ForEach-Object { $_.fqdn }) -join ','), $pinned.FailoverServers),
         @('installAgent', ([string]$mg.installAgent).ToLowerInvariant(), $pinned.InstallAgent),
-        @('agentMsi.path', $mg.agentMsi.path, $pinned.AgentMsiPath), @('agentMsi.sharePath', $mg.agentMsi.sharePath, $pinned.AgentMsiSharePath)
+        @('agentMsi.path', $mg.agentMsi.path, $pinned.AgentMsiPath), @('agentMsi.sharePath', $mg.agentMsi.sharePath, $pinned.AgentMsiSharePath),
+        @('primary (msiexec properties)', $(if ($mg.primary) { Get-MsiPropertyString (Get-AgentMsiProperties $mg) } else { $null }), $pinned.MsiProperties)
     )
     foreach ($p in $pairs) { if ([string]$p[1] -ne [string]$p[2]) { Stop-Install 'package-damaged' ('manifest.json managementGroup.' + $p[0] + ' differs from the installer: ' + $p[1]) } }
 }
@@ -409,10 +410,14 @@ function ConvertTo-MsiValue([string]$Value) {
     return '"' + $Value.Replace('"', '""') + '"'
 }
 
-function Get-MsiexecCommandLine([string]$Msi, [string]$Log, $Properties) {
-    $parts = @('/i', (ConvertTo-MsiValue $Msi), '/qn', '/l*v', (ConvertTo-MsiValue $Log))
-    foreach ($k in $Properties.Keys) { $parts += ($k + '=' + (ConvertTo-MsiValue $Properties[$k])) }
-    return ($parts -join ' ')
+function Get-MsiPropertyString($Properties) {
+    return (@(foreach ($k in $Properties.Keys) { $k + '=' + (ConvertTo-MsiValue $Properties[$k]) }) -join ' ')
+}
+
+function Get-MsiexecCommandLine([string]$Msi, [string]$Log, [string]$PropertyString) {
+    # The properties as the service rendered them (services/packaging/agent-install.ts; the preflight checked
+    # they are the manifest's), else built from the manifest.
+    return ('/i ' + (ConvertTo-MsiValue $Msi) + ' /qn /l*v ' + (ConvertTo-MsiValue $Log) + ' ' + $PropertyString)
 }
 
 function Find-AgentMsi($mg) {
@@ -461,7 +466,9 @@ function Install-Agent($m, $agent) {
     $msi = Find-AgentMsi $mg
     if (-not $msi) { Stop-Install 'agent-install-failed' ('MOMAgent.msi not found (-AgentMsiPath, ' + $mg.agentMsi.path + ', ' + $mg.agentMsi.sharePath + ', next to the script): copy it to the share''s tools\agent\ or pass -AgentMsiPath') }
     $log = Join-Path $script:LogDir ('MOMAgent-install-' + (Get-Date -Format 'yyyyMMdd-HHmmss') + '.log')
-    $line = Get-MsiexecCommandLine $msi $log (Get-AgentMsiProperties $mg)
+    $properties = Get-MsiPropertyString (Get-AgentMsiProperties $mg)
+    if ($null -ne $Package -and $Package.ContainsKey('ManagementGroup') -and $Package.ManagementGroup.MsiProperties) { $properties = $Package.ManagementGroup.MsiProperties }
+    $line = Get-MsiexecCommandLine $msi $log $properties
     $script:AgentInstallPlanned = $true
     $r = Invoke-Change ('msiexec.exe ' + $line) { Invoke-NativeLine 'msiexec.exe' $line $AgentInstallTimeoutSeconds }
     if ($script:WhatIfMode) { return ('planned: msiexec.exe ' + $line) }

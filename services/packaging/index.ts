@@ -19,3 +19,4 @@ export { renderInstallScript, renderPackageBlock } from './render.js';
 export type { SigningConfig } from './nsis.js';
 export { renderBalanceScript, renderBalanceBlock, type BalanceScriptInput } from './balance-script.js';
 export { readInstaller } from './assets.js';
+export { agentMsiProperties, agentMsiPropertyString, msiexecCommandLine, msiValue } from './agent-install.js';

@@ -5,6 +5,7 @@
  * of the renewal task it registers (renewal.ts).
  */
 import type { Manifest } from './manifest.js';
+import { agentMsiPropertyString } from './agent-install.js';
 import { quotePowerShell } from './powershell-quote.js';
 import { RENEWAL_TASK_ARGUMENTS, renewalTaskName } from './renewal.js';
 
@@ -31,6 +32,7 @@ function managementGroupLines(m: Manifest): string[] {
     `        InstallAgent = ${q(mg.installAgent ? 'true' : 'false')}`,
     `        AgentMsiPath = ${q(mg.agentMsi.path)}`,
     `        AgentMsiSharePath = ${q(mg.agentMsi.sharePath)}`,
+    `        MsiProperties = ${q(mg.primary ? agentMsiPropertyString(mg) : null)}`,
     '    }',
   ];
 }
