@@ -1,5 +1,5 @@
 /**
- * Admin commands: approve, deny, revoke, ca crl, doctor. They call the same lifecycle functions as the API, on
+ * Admin commands: approve, deny, revoke, ca crl, doctor. They call the same application functions as the API, on
  * the store directly, so they work whether the service runs or not: a running service picks an approved request
  * up on its next tick (pipeline.tickMs), a stopped one when it starts. The actor recorded is `cli:<os user>`.
  */
@@ -7,8 +7,8 @@ import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import type { Command } from 'commander';
 import type { Config } from '../services/config/index.js';
-import { AgentcertError, ERRORS, systemClock } from '../services/domain/index.js';
-import { approveRequest, createApp, denyRequest, publishCrl, REVOCATION_REASONS, revokeCertificate, runDoctor, type App } from '../services/lifecycle/index.js';
+import { ERRORS, systemClock } from '../services/domain/index.js';
+import { approveRequest, createApp, crlSummary, denyRequest, REVOCATION_REASONS, revokeCertificate, runDoctor, signCrlNow, type App } from '../services/app/index.js';
 import { createLogger } from '../services/log.js';
 import { createExecaRunner } from '../services/process/index.js';
 
@@ -66,7 +66,7 @@ export function adminCommands(program: Command, configFrom: (cmd: Command) => Re
     .action(async (key: string, opts: { reason: string; comment?: string; json?: boolean }, cmd: Command) => {
       const actor = cliActor();
       const r = await withApp(configFrom(cmd), (app) => revokeCertificate(app.ctx, key, { actor, reason: opts.reason, ...(opts.comment ? { comment: opts.comment } : {}) }));
-      const crl = r.crl ? { crlNumber: r.crl.crlNumber, thisUpdate: r.crl.thisUpdate, nextUpdate: r.crl.nextUpdate, entries: r.crl.entries, file: r.crl.file } : null;
+      const crl = r.crl ? crlSummary(r.crl) : null;
       if (opts.json) return out(JSON.stringify({ ...r, actor, crl }, null, 2));
       out(`revoked ${r.serialNumber} (${r.fqdn}, reason ${r.reason}) as ${actor}.`);
       out(crl ? `CRL ${crl.crlNumber} published to ${crl.file} (${crl.entries} revoked, next update ${crl.nextUpdate}).` : `The CA publishes its own CRL: ${r.caMessage}`);
@@ -80,8 +80,7 @@ export function adminCommands(program: Command, configFrom: (cmd: Command) => Re
     .option('--json', 'print JSON')
     .action(async (opts: { out?: string; json?: boolean }, cmd: Command) => {
       const config = configFrom(cmd);
-      if (config.ca.backend !== 'builtin') throw new AgentcertError('AC_USAGE', 'ca crl is for the built-in CA; the AD CS CA publishes its own CRL (certutil -crl)');
-      const { der, ...crl } = await withApp(config, (app) => publishCrl(app.ctx));
+      const { der, ...crl } = await withApp(config, (app) => signCrlNow(app.ctx));
       if (opts.out) writeFileSync(opts.out, der);
       if (opts.json) return out(JSON.stringify(crl, null, 2));
       out(`CRL ${crl.crlNumber}: ${crl.entries} revoked certificate(s), this update ${crl.thisUpdate}, next update ${crl.nextUpdate}`);

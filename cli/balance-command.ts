@@ -7,10 +7,8 @@ import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { Config } from '../services/config/index.js';
 import { AgentcertError, systemClock } from '../services/domain/index.js';
-import { balanceAgents, balanceScript, type BalanceSummary } from '../services/app/balance.js';
+import { balanceAgents, balanceScript, openAppStore, type BalanceSummary } from '../services/app/index.js';
 import { withUtf8Bom } from '../services/packaging/render.js';
-import { SqliteStore } from '../services/store/index.js';
-import { storePath } from '../services/lifecycle/index.js';
 import { printTable } from './output.js';
 
 export function renderSummary(s: BalanceSummary, say: (line: string) => void): void {
@@ -29,10 +27,10 @@ export function balanceCommand(program: Command, configFrom: (cmd: Command) => R
     .action(async (opts: { rebalance?: boolean; out?: string; json?: boolean }, cmd: Command) => {
       if (opts.json && !opts.out) throw new AgentcertError('AC_USAGE', '--json prints the summary: give --out FILE for the script');
       const config = configFrom(cmd);
-      const store = new SqliteStore(storePath(config), systemClock);
+      const store = openAppStore(config);
       try {
         const now = systemClock.now();
-        const { assignments: _all, ...summary } = balanceAgents(config, store, now, { rebalance: opts.rebalance === true });
+        const { assignments: _all, ...summary } = await balanceAgents(config, store, now, { rebalance: opts.rebalance === true });
         const script = await balanceScript(config, store, now);
         const say = opts.out ? out : (line: string) => void process.stderr.write(line.endsWith('\n') ? line : `${line}\n`);
         if (opts.out) writeFileSync(opts.out, withUtf8Bom(script));
@@ -43,7 +41,7 @@ export function balanceCommand(program: Command, configFrom: (cmd: Command) => R
           if (opts.out) say(`wrote ${opts.out}: run it in the Operations Manager Shell (-WhatIf first)`);
         }
       } finally {
-        store.close();
+        await store.close();
       }
     });
 }

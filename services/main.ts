@@ -1,12 +1,12 @@
 /**
- * Composition root: config → adapters → lifecycle → watcher + API (ARCHITECTURE.md).
+ * Composition root: config → adapters → lifecycle + app → watcher + API (docs/architecture.md).
  */
 import path from 'node:path';
 import { buildApi, resolveApiTokens } from './api/index.js';
 import type { Config } from './config/index.js';
 import { systemClock, type Clock, type Logger } from './domain/index.js';
 import { listRequestFiles, listResultFiles, startRequestWatcher, startResultsWatcher } from './intake/index.js';
-import { chainForPackage, createApp, revokeSupersededAfterGrace, runExpiryWatch } from './lifecycle/index.js';
+import { chainForPackage, createApp, requestCounts, revokeSupersededAfterGrace, runExpiryWatch, type App } from './app/index.js';
 import { cleanStaleStaging, publishTools } from './packaging/index.js';
 import { createExecaRunner } from './process/index.js';
 import { acquireDataLock } from './store/index.js';
@@ -40,9 +40,9 @@ export async function serve(config: Readonly<Config>, o: ServeOptions): Promise<
       for (const f of await listResultFiles(ctx.layout.results)) pipeline.offerResult(f);
       for (const f of await listRequestFiles(ctx.layout.requests)) pipeline.offerFile(f);
       await pipeline.idle();
-      runExpiryWatch(ctx, app.notifier);
+      await runExpiryWatch(ctx, app.notifier);
       await revokeSupersededAfterGrace(ctx);
-      o.say(`processed the share: ${JSON.stringify(ctx.store.countByState())}`);
+      o.say(`processed the share: ${JSON.stringify(await requestCounts(ctx.store))}`);
       return 0;
     } finally {
       await app.close();
@@ -52,7 +52,7 @@ export async function serve(config: Readonly<Config>, o: ServeOptions): Promise<
   return runForever(config, app, o, release);
 }
 
-async function runForever(config: Readonly<Config>, app: Awaited<ReturnType<typeof createApp>>, o: ServeOptions, release: () => void): Promise<number> {
+async function runForever(config: Readonly<Config>, app: App, o: ServeOptions, release: () => void): Promise<number> {
   const { ctx, pipeline } = app;
   const share = { polling: config.share.polling, pollIntervalMs: config.share.pollIntervalMs, reconcileIntervalMs: config.share.reconcileIntervalMs, log: o.log };
   const watcher = startRequestWatcher({ ...share, requestsDir: ctx.layout.requests, onCandidate: (f) => pipeline.offerFile(f) });
@@ -65,12 +65,10 @@ async function runForever(config: Readonly<Config>, app: Awaited<ReturnType<type
   pipeline.kick();
   const tick = setInterval(() => pipeline.kick(), config.pipeline.tickMs);
   const watchExpiry = (): void => {
-    try {
-      runExpiryWatch(ctx, app.notifier);
-    } catch (err) {
-      o.log.error({ err }, 'expiry watch failed');
-    }
-    revokeSupersededAfterGrace(ctx).catch((err) => o.log.error({ err }, 'revoking superseded certificates failed'));
+    runExpiryWatch(ctx, app.notifier)
+      .catch((err: unknown) => o.log.error({ err }, 'expiry watch failed'))
+      .then(() => revokeSupersededAfterGrace(ctx))
+      .catch((err: unknown) => o.log.error({ err }, 'revoking superseded certificates failed'));
   };
   watchExpiry();
   const expiryTimer = setInterval(watchExpiry, config.lifecycle.checkIntervalMs);

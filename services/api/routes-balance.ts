@@ -5,24 +5,24 @@
 import type { Static } from '@sinclair/typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { balanceAgents, balanceScript, storedServerLoads } from '../app/balance.js';
-import type { PipelineContext } from '../lifecycle/index.js';
+import { balanceAgents, balanceScript, listAssignments } from '../app/index.js';
+import type { AppContext } from '../app/index.js';
 import * as S from './schemas.js';
 
 const security = [{ bearer: [] as string[] }];
 
-export function registerBalanceRoutes(app: FastifyInstance, ctx: PipelineContext): void {
+export function registerBalanceRoutes(app: FastifyInstance, ctx: AppContext): void {
   app.get(
     '/api/v1/assignments',
     { config: { auth: 'reader' }, schema: { tags: ['management group'], summary: 'Every agent\'s primary and failover management servers, and agents per server', security, response: { 200: S.AssignmentList, ...S.errorResponses } } },
-    async () => ({ managementGroup: ctx.config.managementGroup.name, perServer: storedServerLoads(ctx.config, ctx.store), items: ctx.store.assignments.all() }),
+    async () => listAssignments(ctx.config, ctx.store),
   );
 
   app.post<{ Body: Static<typeof S.BalanceBody> | undefined }>(
     '/api/v1/balance',
     { config: { auth: 'admin' }, schema: { tags: ['management group'], summary: 'Place agents without a server; with rebalance, move the fewest agents that bring every server to its share', security, body: S.BalanceBody, response: { 200: S.BalanceSummarySchema, ...S.errorResponses } } },
     async (req) => {
-      const { assignments: _all, ...summary } = balanceAgents(ctx.config, ctx.store, ctx.clock.now(), { rebalance: req.body?.rebalance === true });
+      const { assignments: _all, ...summary } = await balanceAgents(ctx.config, ctx.store, ctx.clock.now(), { rebalance: req.body?.rebalance === true });
       return summary;
     },
   );

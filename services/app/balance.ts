@@ -4,10 +4,9 @@
  * share (fewest moves, rules/assignment.ts), store the result, and render the SCOM admin's script from it.
  */
 import type { Config } from '../config/index.js';
-import { AgentcertError } from '../domain/index.js';
+import { AgentcertError, type Store } from '../domain/index.js';
 import { readInstaller, renderBalanceScript } from '../packaging/index.js';
 import { assignAgents, countByServer, type Assignment } from '../rules/index.js';
-import type { SqliteStore } from '../store/index.js';
 
 export interface ServerLoad {
   server: string;
@@ -42,19 +41,19 @@ export function serverLoads(config: Config, counts: ReadonlyMap<string, number>)
 }
 
 /** The stored assignment's load per configured server (dashboard, GET /api/v1/assignments). */
-export function storedServerLoads(config: Config, store: SqliteStore): ServerLoad[] {
-  return serverLoads(config, new Map(store.assignments.perServer().map((p) => [p.server, p.agents])));
+export async function storedServerLoads(config: Config, store: Store): Promise<ServerLoad[]> {
+  return serverLoads(config, new Map((await store.assignments.perServer()).map((p) => [p.server, p.agents])));
 }
 
-export function balanceAgents(config: Config, store: SqliteStore, at: Date, options: { rebalance: boolean }): BalanceSummary & { assignments: Assignment[] } {
+export async function balanceAgents(config: Config, store: Store, at: Date, options: { rebalance: boolean }): Promise<BalanceSummary & { assignments: Assignment[] }> {
   const name = requireGroup(config);
   const servers = config.managementGroup.servers;
-  const agents = store.assignments.agents(servers.map((s) => s.fqdn));
-  const current = new Map(store.assignments.all().map((a) => [a.agent, a]));
+  const agents = await store.assignments.agents(servers.map((s) => s.fqdn));
+  const current = new Map((await store.assignments.all()).map((a) => [a.agent, a]));
   const result = assignAgents(servers, agents, current, options);
   const keep = new Set(result.assignments.map((a) => a.agent));
   const remove = [...current.keys()].filter((f) => !keep.has(f));
-  store.assignments.saveAll(result.assignments, remove, at.toISOString());
+  await store.assignments.saveAll(result.assignments, remove, at.toISOString());
   return {
     managementGroup: name,
     rebalanced: options.rebalance,
@@ -67,10 +66,15 @@ export function balanceAgents(config: Config, store: SqliteStore, at: Date, opti
 }
 
 /** The stored assignment as it is (a read: nothing placed or moved), rendered into balance-agents.ps1. */
-export async function balanceScript(config: Config, store: SqliteStore, at: Date): Promise<string> {
+export async function balanceScript(config: Config, store: Store, at: Date): Promise<string> {
   const name = requireGroup(config);
   const listed = new Set(config.managementGroup.servers.filter((s) => s.reachable).map((s) => s.fqdn));
   // Only assignments whose servers are all still listed and reachable: the others wait for `agentcert balance`.
-  const assignments = store.assignments.all().filter((a) => listed.has(a.primary) && a.failovers.every((f) => listed.has(f)));
+  const assignments = (await store.assignments.all()).filter((a) => listed.has(a.primary) && a.failovers.every((f) => listed.has(f)));
   return renderBalanceScript(await readInstaller('balance-agents.ps1'), { managementGroup: name, generatedAt: at.toISOString(), assignments });
+}
+
+/** GET /api/v1/assignments: every stored assignment and the agents per configured server. */
+export async function listAssignments(config: Config, store: Store): Promise<{ managementGroup: string | null; perServer: ServerLoad[]; items: Awaited<ReturnType<Store['assignments']['all']>> }> {
+  return { managementGroup: config.managementGroup.name, perServer: await storedServerLoads(config, store), items: await store.assignments.all() };
 }

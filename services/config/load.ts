@@ -9,6 +9,7 @@ import { Value } from '@sinclair/typebox/value';
 import YAML from 'yaml';
 import { AgentcertError } from '../domain/index.js';
 import { ConfigSchema, DEFAULT_CONFIG, type Config } from './schema.js';
+import { caSettingsProblems } from '../ca/index.js';
 
 export interface ConfigFlags {
   share?: string;
@@ -150,9 +151,7 @@ function managementGroupProblems(c: Config): string[] {
 /** Checks the schema cannot express. */
 function semanticProblems(c: Config): string[] {
   const problems: string[] = [];
-  if (c.ca.backend === 'adcs' && !/^[^\\]+\\.+$/.test(c.ca.adcs.config)) {
-    problems.push('ca.adcs.config: with ca.backend "adcs" this must be the CA as certreq -config takes it, "HOST\\CA Name"');
-  }
+  problems.push(...caSettingsProblems(c.ca));
   if (c.pipeline.retryMaxMs < c.pipeline.retryBaseMs) problems.push('pipeline.retryMaxMs: must not be smaller than pipeline.retryBaseMs');
   const seenNames = new Set<string>([c.policy.defaultTenant.name.toLowerCase()]);
   const seenFolders = new Set<string>();

@@ -145,6 +145,18 @@ export const ERRORS = {
     summary: 'No management group is configured, so agents have no management servers to be balanced over.',
     remediation: 'Set managementGroup.name and managementGroup.servers in the config file (README "Management group"), then run `agentcert balance` again.',
   },
+  AC_CA_NO_CRL: {
+    status: 501,
+    exitCode: 4,
+    summary: 'The configured CA publishes its own CRL; agentcert signs none for it.',
+    remediation: 'Publish the CRL on the CA (`certutil -crl` for AD CS) and fetch it from the CA\'s CRL distribution point.',
+  },
+  AC_CA_EXPIRED: {
+    status: 503,
+    exitCode: 4,
+    summary: 'The issuing CA certificate has expired: nothing can be issued.',
+    remediation: 'Renew the CA certificate (for the built-in CA: create a new CA and re-issue), then drop the requests again.',
+  },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;
@@ -165,4 +177,12 @@ export class AgentcertError extends Error {
 
 export function isAgentcertError(err: unknown): err is AgentcertError {
   return err instanceof AgentcertError;
+}
+
+/** A request moved while a step (or an admin) worked on it: the caller reads it afresh and decides again. */
+export class StateConflictError extends AgentcertError {
+  constructor(readonly requestId: string, readonly expected: string, readonly actual: string) {
+    super('AC_STATE_CONFLICT', `request ${requestId} is ${actual}, expected ${expected}`);
+    this.name = 'StateConflictError';
+  }
 }

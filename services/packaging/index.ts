@@ -1,6 +1,5 @@
 export { publishPackage, cleanStaleStaging, type DeliveryInput, type DeliveryPackage } from './publish.js';
 export { publishTools } from './tools.js';
-export { writeFileAtomic } from './durable-write.js';
 export {
   buildManifest,
   MANIFEST_SCHEMA_VERSION,

@@ -7,7 +7,7 @@ import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger, Runner } from '../domain/index.js';
 import { AgentcertError } from '../domain/index.js';
-import { fsyncDirShared, fsyncPath, writeFileSynced } from './durable-write.js';
+import { fsyncDirShared, fsyncPath, writeFileSynced } from '../files/index.js';
 import type { Manifest, ManifestInput } from './manifest.js';
 import { buildInstallerExe, findMakensis, type SigningConfig } from './nsis.js';
 import { sha256Hex, stagePayloadInput } from './stage.js';

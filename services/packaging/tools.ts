@@ -6,7 +6,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { INF_TEMPLATES, packagedInstaller, readInfTemplate } from './assets.js';
-import { writeFileAtomic } from './durable-write.js';
+import { writeFileAtomic } from '../files/index.js';
 import { chainFileNames } from './manifest.js';
 import { toCrlf } from './render.js';
 

@@ -18,6 +18,7 @@
  * unless the shares force more).
  */
 import { createHash } from 'node:crypto';
+import type { AgentAssignment } from '../domain/index.js';
 
 export interface AssignableServer {
   fqdn: string;
@@ -32,13 +33,8 @@ export interface AgentRef {
   tenant: string;
 }
 
-export interface Assignment {
-  agent: string;
-  tenant: string;
-  primary: string;
-  /** Every other server of the pool, in the order the agent should fail over to them. */
-  failovers: string[];
-}
+/** failovers: every other server of the pool, in the order the agent should fail over to them. */
+export type Assignment = AgentAssignment;
 
 export interface AssignmentResult {
   assignments: Assignment[];

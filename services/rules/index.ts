@@ -3,3 +3,7 @@ export * from './identity.js';
 export * from './owner-report.js';
 export * from './certificate-rules.js';
 export * from './assignment.js';
+export * from './file-rules.js';
+export * from './outcome-rules.js';
+export * from './renewal.js';
+export * from './assess.js';

@@ -6,8 +6,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { balanceAgents } from '../../services/app/balance.js';
-import { showRecord, listRequests } from '../../services/lifecycle/index.js';
+import { balanceAgents } from '../../services/app/index.js';
+import { showRecord, listRequests, renewalTiming } from '../../services/app/index.js';
 import { agentMsiPropertyString, type Manifest } from '../../services/packaging/index.js';
 import { makeSampleRequest } from '../../services/pki/index.js';
 import { parsePowerShell } from '../helpers/powershell-parse.js';
@@ -60,12 +60,12 @@ describe('management group: assignment, packages, balancing', () => {
     const server = manifestOf('ms1.contoso.local');
     expect(server.role).toBe('management-server');
     expect(server.managementGroup).toMatchObject({ name: 'DMZ_MG', primary: null, failovers: [], installAgent: false });
-    expect(a.h.app.ctx.store.assignments.get('ms1.contoso.local')).toBeNull();
+    expect(await a.h.app.ctx.store.assignments.get('ms1.contoso.local')).toBeNull();
 
     // show, list, the API, the dashboard.
-    const view = showRecord(a.h.app.ctx.store, agents[0]!);
+    const view = await showRecord(a.h.app.ctx.store, agents[0]!, renewalTiming(a.h.config));
     expect(view.assignment?.primary).toBe(manifestOf(agents[0]!).managementGroup!.primary!.fqdn);
-    const listed = listRequests(a.h.app.ctx.store, { fqdn: agents[1]! }).items[0]!;
+    const listed = (await listRequests(a.h.app.ctx.store, { fqdn: agents[1]! })).items[0]!;
     expect(listed.primaryServer).toBe(manifestOf(agents[1]!).managementGroup!.primary!.fqdn);
     const detail = (await a.get(`/api/v1/requests/${agents[2]}`, READER)).json() as { assignment: { primary: string; failovers: string[] } };
     expect(detail.assignment.primary).toBe(manifestOf(agents[2]!).managementGroup!.primary!.fqdn);
@@ -88,11 +88,11 @@ describe('management group: assignment, packages, balancing', () => {
     a = await makeApiHarness({ config: mgConfig });
     for (const f of agents) a.h.drop(`${f}.req`, makeSampleRequest(f).pem);
     await a.h.settle();
-    const before = new Map(a.h.app.ctx.store.assignments.all().map((x) => [x.agent, x.primary]));
+    const before = new Map((await a.h.app.ctx.store.assignments.all()).map((x) => [x.agent, x.primary]));
     const config = { ...a.h.config, managementGroup: { ...a.h.config.managementGroup, servers: [...a.h.config.managementGroup.servers, { fqdn: 'ms3.contoso.local', port: 5723, kind: 'management-server' as const, reachable: true, weight: 1 }] } };
-    const placed = balanceAgents(config, a.h.app.ctx.store, new Date(), { rebalance: false });
+    const placed = await balanceAgents(config, a.h.app.ctx.store, new Date(), { rebalance: false });
     expect(placed.moved).toEqual([]); // nothing moves without --rebalance
-    const summary = balanceAgents(config, a.h.app.ctx.store, new Date(), { rebalance: true });
+    const summary = await balanceAgents(config, a.h.app.ctx.store, new Date(), { rebalance: true });
     expect(summary.moved.length).toBe(1); // 6 agents over 4 servers: the new one's share rounds to 1 or 2; 1 is fewest
     expect(summary.moved.every((m) => m.to === 'ms3.contoso.local' && before.get(m.agent) === m.from)).toBe(true);
     expect(summary.perServer.map((p) => p.agents).sort()).toEqual([0, 1, 1, 2, 2].sort());
@@ -103,6 +103,6 @@ describe('management group: assignment, packages, balancing', () => {
     expect(api.moved.length).toBe(1); // the agent that went to ms3 is placed again; the others never moved
     // Without a management group, balancing says what to configure.
     const unset = { ...a.h.config, managementGroup: { ...a.h.config.managementGroup, name: null } };
-    expect(() => balanceAgents(unset, a!.h.app.ctx.store, new Date(), { rebalance: false })).toThrow(expect.objectContaining({ code: 'AC_NO_MANAGEMENT_GROUP' }));
+    await expect(balanceAgents(unset, a.h.app.ctx.store, new Date(), { rebalance: false })).rejects.toThrow(expect.objectContaining({ code: 'AC_NO_MANAGEMENT_GROUP' }));
   });
 });

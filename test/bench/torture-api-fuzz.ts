@@ -53,9 +53,9 @@ export async function runApiFuzzScenario(o: ScenarioOptions & { runs?: number })
     h.drop('junk.contoso.local.req', Buffer.from('not a request'));
     h.drop('held.contoso.local.req', makeSampleRequest('held.contoso.local').pem);
     await h.settle();
-    const reqs = h.app.ctx.store.findCertificates({});
+    const reqs = await h.app.ctx.store.certificates.findMany({});
     const ids = [...reqs.map((c) => c.requestId), ...reqs.map((c) => c.serialNumber), ...reqs.map((c) => c.thumbprint), 'web01.contoso.local', 'held.contoso.local', 'junk.contoso.local'];
-    const held = h.app.ctx.store.getRequest('held.contoso.local') ?? null;
+    const held = (await h.app.ctx.store.requests.find({ fqdn: 'held.contoso.local', limit: 1 }))[0] ?? null;
     if (held) ids.push(held.id);
     say(`${name}: ${routes.length} routes, ${runs} runs`);
 

@@ -1,7 +1,7 @@
 /** The overview page: service state and monitors, counts by state, pending approvals, failures, expiry chart. */
-import type { HealthReport, Overview } from '../../lifecycle/index.js';
+import type { HealthReport, Overview } from '../../app/index.js';
+import type { RequestSummary } from '../../domain/index.js';
 import type { ServerLoad } from '../../app/balance.js';
-import type { RequestSummary } from '../../store/index.js';
 import { html, layout, stateBadge, type SafeHtml } from './html.js';
 
 export interface PageUser {

@@ -4,10 +4,11 @@
  * (RSA PKCS#1 v1.5 over the same TBSCertificate gives the same bytes), so `resume` after a crash re-derives
  * the byte-identical certificate instead of issuing a second one.
  */
-import type { CaBackend, CaOutcome, Clock, IssuanceInput } from '../../domain/index.js';
+import type { CaBackend, CaOutcome, Clock, CrlSigner, IssuanceInput } from '../../domain/index.js';
 import { describeCertificate, newSerialHex } from '../../pki/index.js';
 import { createSignPool } from './sign-pool.js';
 import type { BuiltinCa } from './ca-files.js';
+import { signBuiltinCrl } from './crl.js';
 
 export interface BuiltinBackendOptions {
   ca: BuiltinCa;
@@ -39,7 +40,7 @@ function decodeIntent(id: string): Intent | null {
   return { serialHex, notBefore: new Date(Number(nb)), notAfter: new Date(Number(na)) };
 }
 
-export function createBuiltinBackend(o: BuiltinBackendOptions): CaBackend {
+export function createBuiltinBackend(o: BuiltinBackendOptions): CaBackend & CrlSigner {
   const issuerNotAfter = describeCertificate(o.ca.signer.certDer).notAfter;
 
   const pool = createSignPool(o.ca.signer, o.signWorkers);
@@ -52,7 +53,7 @@ export function createBuiltinBackend(o: BuiltinBackendOptions): CaBackend {
       notAfter: intent.notAfter,
       crlDistributionPoint: o.crlDistributionPoint,
     });
-    return { kind: 'issued', caRequestId, certificateDer: der, message: `issued by the built-in CA, serial ${intent.serialHex}` };
+    return { kind: 'issued', caRequestId, certificateDer: der, message: 'issued by the built-in CA' };
   };
 
   return {
@@ -68,7 +69,7 @@ export function createBuiltinBackend(o: BuiltinBackendOptions): CaBackend {
       }
       const intent: Intent = { serialHex: newSerialHex(), notBefore, notAfter };
       const id = encodeIntent(intent);
-      persistCaRequestId(id);
+      await persistCaRequestId(id);
       return sign(input, intent, id);
     },
     async resume(input, caRequestId) {
@@ -81,6 +82,9 @@ export function createBuiltinBackend(o: BuiltinBackendOptions): CaBackend {
     },
     async ping() {
       return { ok: true, message: `built-in CA ${describeCertificate(o.ca.signer.certDer).subject}, valid until ${issuerNotAfter.toISOString()}` };
+    },
+    async signCrl(input) {
+      return signBuiltinCrl(o.ca.signer, input);
     },
   };
 }
