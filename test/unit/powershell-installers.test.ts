@@ -132,7 +132,7 @@ describe('install-certificate.ps1 agrees with SCOM-FACTS and its README', () => 
   });
 
   it('routes every change through Invoke-Change, so -WhatIf changes nothing', () => {
-    const changing = /^(?!\s*#).*\b(Restart-Service|New-ItemProperty|Set-ItemProperty|Remove-Item|Copy-Item|Register-ScheduledTask -|Unregister-ScheduledTask -|'-addstore'|'-delstore'|'-repairstore'|'-accept'|\$store\.Add)/;
+    const changing = /^(?!\s*#).*\b(Restart-Service|New-ItemProperty|Set-ItemProperty|Remove-Item|Copy-Item|Register-ScheduledTask -|Unregister-ScheduledTask -|'-addstore'|'-delstore'|'-repairstore'|'-accept'|\$store\.Add|Invoke-NativeLine 'msiexec|AddManagementGroup\(|ReloadConfiguration\()/;
     // Import-AdminPfx runs only from Install-Certificate's Invoke-Change.
     expect(changesOutsideInvokeChange(script, changing, (_l, fn) => fn === 'Import-AdminPfx')).toEqual([]);
     expect(script).toContain("Invoke-Change ('import PFX ' + $PfxPath + ' into LocalMachine\\My') { Import-AdminPfx $m }");
