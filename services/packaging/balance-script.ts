@@ -30,12 +30,13 @@ export function renderBalanceBlock(b: BalanceScriptInput): string {
     '    )',
     '}',
     END,
-  ].join('\n');
+  ].join('\r\n');
 }
 
 export function renderBalanceScript(template: string, b: BalanceScriptInput): string {
   const start = template.indexOf(BEGIN);
   const end = template.indexOf(END, start);
   if (start < 0 || end < 0) throw new Error('balance-agents.ps1 has no "#region rendered" block');
-  return toCrlf(template.slice(0, start) + renderBalanceBlock(b) + template.slice(end + END.length));
+  // CRLF for the template only: a line break inside a rendered value is the value's.
+  return toCrlf(template.slice(0, start)) + renderBalanceBlock(b) + toCrlf(template.slice(end + END.length));
 }
