@@ -198,3 +198,34 @@ describe('install-certificate.ps1 decides what to do about the agent', () => {
     expect(template).toMatch(/^\s+12 agent-install-failed\s/m);
   });
 });
+
+describe('the README shows the agent install', () => {
+  const readme = readFileSync(path.resolve(import.meta.dirname, '../../README.md'), 'utf8');
+  const section = (heading: string): string => {
+    const start = readme.indexOf(heading);
+    expect(start, heading).toBeGreaterThanOrEqual(0);
+    const rest = readme.slice(start + heading.length);
+    const level = /^#+/.exec(heading)![0].length;
+    const next = new RegExp(`^#{1,${level}} `, 'm').exec(rest);
+    return rest.slice(0, next ? next.index : undefined);
+  };
+
+  it('lists every MSI property the installer passes, with its public source', () => {
+    const mg = section('## Management group');
+    for (const [k] of agentMsiProperties(mgOf())) expect(mg).toMatch(new RegExp(`^\\| \`${k}\` \\|`, 'm'));
+    expect(mg).toContain('https://learn.microsoft.com/system-center/scom/manage-deploy-windows-agent-manually');
+    expect(mg).toContain('https://learn.microsoft.com/powershell/module/operationsmanager/set-scomparentmanagementserver');
+    expect(mg).toContain('AddManagementGroup(managementGroupName, managementServerName, managementServerPort)');
+  });
+
+  it('the Windows section installs a new DMZ server in one run: the config, the request, the package with the agent', () => {
+    const dmz = section('### A new DMZ server in one run');
+    expect(section('## Windows deployment')).toContain('### A new DMZ server in one run');
+    expect(dmz).toMatch(/managementGroup:\n\s+name: DMZ_MG\n\s+installAgent: true/);
+    expect(dmz).toContain('{ fqdn: rms.contoso.local, reachable: false }');
+    expect(dmz).toContain('tools\\request-certificate.ps1 -Share \\\\fs01\\agentcert');
+    expect(dmz).toMatch(/install\.cmd -WhatIf\s+# the plan, with the msiexec command line/);
+    expect(dmz).toMatch(/install\.cmd\s+# -InstallAgent is implied/);
+    expect(dmz).toContain('waits for event\n20053');
+  });
+});
