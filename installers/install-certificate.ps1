@@ -452,6 +452,9 @@ function Install-Agent($m, $agent) {
     if ($agent.Present) { $cfg = Get-AgentConfig }
     if ($cfg) { $groups = @($cfg.GetManagementGroups() | ForEach-Object { [string]$_.managementGroupName }) }
     $plan = Get-AgentPlan $m $agent $groups
+    if ($agent.Present -and -not $cfg -and ($plan -eq 'add-group' -or $plan -eq 'other-group')) {
+        return 'agent present; its management groups cannot be read (no AgentConfigManager.MgmtSvcCfg): left as it is'
+    }
     switch ($plan) {
         'server' { return ('a ' + $m.role + ' package never installs an agent; its certificate is bound as an agent''s is') }
         'none' { if ($agent.Present) { return 'agent present' } else { return 'no agent to install (-InstallAgent or the service''s managementGroup.installAgent asks for it)' } }

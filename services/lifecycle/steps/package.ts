@@ -22,7 +22,10 @@ async function publishRequestPackage(ctx: PipelineContext, r: StoredRequest): Pr
   const results = resultsUncPath?.replace(/[\\/]+$/, '') ?? (share ? `${share}\\results` : null);
   const role = packageRole(ctx.config, r.fqdn, r.role);
   // An agent is placed once and keeps its servers (README "Management group"); servers get no assignment.
-  const assignment = role === 'agent' ? await assignAgent(ctx.config, ctx.store, { fqdn: r.fqdn, tenant: r.tenant }, ctx.clock.now().toISOString()) : null;
+  // In one transaction: two agents published at once must not both count the same server as the emptiest.
+  const at = ctx.clock.now().toISOString();
+  const placing = role === 'agent' && ctx.config.managementGroup.name !== null && ctx.config.managementGroup.servers.length > 0;
+  const assignment = placing ? await ctx.store.withTransaction((tx) => assignAgent(ctx.config, tx, { fqdn: r.fqdn, tenant: r.tenant }, at)) : null;
   const pkg = await publishPackage(
     {
       shareRoot: ctx.layout.root,

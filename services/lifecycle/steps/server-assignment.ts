@@ -4,7 +4,7 @@
  * manifest tells the installer about them.
  */
 import type { Config, ManagementServerConfig } from '../../config/index.js';
-import type { AgentRole, Store } from '../../domain/index.js';
+import type { AgentRole, StoreTx } from '../../domain/index.js';
 import type { ManifestManagementGroup } from '../../packaging/index.js';
 import { eligibleServers, placeAgent, poolKey, type Assignment } from '../../rules/index.js';
 
@@ -26,7 +26,7 @@ export function poolTenants(config: Config, tenant: string): string[] {
  * The agent's stored assignment, kept while its primary is in its pool, or a new one placed among the pool's
  * servers and saved. null: no management group configured, or no reachable server for its tenant.
  */
-export async function assignAgent(config: Config, store: Store, agent: { fqdn: string; tenant: string }, at: string): Promise<Assignment | null> {
+export async function assignAgent(config: Config, store: StoreTx, agent: { fqdn: string; tenant: string }, at: string): Promise<Assignment | null> {
   const mg = config.managementGroup;
   if (mg.name === null || mg.servers.length === 0) return null;
   const current = await store.assignments.get(agent.fqdn);
