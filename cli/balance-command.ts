@@ -7,8 +7,7 @@ import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { Config } from '../services/config/index.js';
 import { AgentcertError, systemClock } from '../services/domain/index.js';
-import { balanceAgents, balanceScript, openAppStore, type BalanceSummary } from '../services/app/index.js';
-import { withUtf8Bom } from '../services/packaging/render.js';
+import { balanceAgents, balanceScript, balanceScriptFile, openAppStore, type BalanceSummary } from '../services/app/index.js';
 import { printTable } from './output.js';
 
 export function renderSummary(s: BalanceSummary, say: (line: string) => void): void {
@@ -33,7 +32,7 @@ export function balanceCommand(program: Command, configFrom: (cmd: Command) => R
         const { assignments: _all, ...summary } = await balanceAgents(config, store, now, { rebalance: opts.rebalance === true });
         const script = await balanceScript(config, store, now);
         const say = opts.out ? out : (line: string) => void process.stderr.write(line.endsWith('\n') ? line : `${line}\n`);
-        if (opts.out) writeFileSync(opts.out, withUtf8Bom(script));
+        if (opts.out) writeFileSync(opts.out, balanceScriptFile(script));
         else process.stdout.write(script);
         if (opts.json) out(JSON.stringify({ ...summary, script: opts.out }, null, 2));
         else {

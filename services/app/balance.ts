@@ -5,7 +5,7 @@
  */
 import type { Config } from '../config/index.js';
 import { AgentcertError, type Store } from '../domain/index.js';
-import { readInstaller, renderBalanceScript } from '../packaging/index.js';
+import { readInstaller, renderBalanceScript, withUtf8Bom } from '../packaging/index.js';
 import { assignAgents, countByServer, type Assignment } from '../rules/index.js';
 
 export interface ServerLoad {
@@ -72,6 +72,11 @@ export async function balanceScript(config: Config, store: Store, at: Date): Pro
   // Only assignments whose servers are all still listed and reachable: the others wait for `agentcert balance`.
   const assignments = (await store.assignments.all()).filter((a) => listed.has(a.primary) && a.failovers.every((f) => listed.has(f)));
   return renderBalanceScript(await readInstaller('balance-agents.ps1'), { managementGroup: name, generatedAt: at.toISOString(), assignments });
+}
+
+/** The script as a file for Windows PowerShell 5.1: a UTF-8 BOM makes it read non-ASCII names right. */
+export function balanceScriptFile(script: string): Buffer {
+  return withUtf8Bom(script);
 }
 
 /** GET /api/v1/assignments: every stored assignment and the agents per configured server. */
