@@ -74,6 +74,15 @@ describe('agentcert balance', () => {
     expect(readFileSync(path.join(env.dir, 'b2.ps1'), 'utf8')).toContain("Primary = 'ms4.contoso.local'");
   });
 
+  it('doctor warns when packages install the agent but MOMAgent.msi is not on the share', () => {
+    writeFileSync(config, JSON.stringify({ share: { root: env.share }, data: { dir: env.data }, packaging: { shareUncPath: '\\\\fs01\\agentcert' }, managementGroup: { name: 'DMZ_MG', servers, installAgent: true } }));
+    const missing = runCli(['doctor', '--config', config]);
+    expect(missing.stdout).toMatch(/^WARN\s+management-group\s+DMZ_MG: 3 of 4 server\(s\) reachable by agents; installAgent is on but .*MOMAgent\.msi is missing: copy MOMAgent\.msi there/m);
+    mkdirSync(path.join(env.share, 'tools', 'agent'), { recursive: true });
+    writeFileSync(path.join(env.share, 'tools', 'agent', 'MOMAgent.msi'), 'msi');
+    expect(runCli(['doctor', '--config', config]).stdout).toMatch(/^OK\s+management-group\s+DMZ_MG: 3 of 4 server\(s\) reachable by agents; agents install from /m);
+  });
+
   it('says what to configure when there is no management group', () => {
     writeFileSync(config, JSON.stringify({ share: { root: env.share }, data: { dir: env.data } }));
     const r = runCli(['balance', '--config', config]);
