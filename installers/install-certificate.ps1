@@ -4,7 +4,8 @@
 
 .DESCRIPTION
     Driven by manifest.json next to this script (the agentcert delivery package). Steps, each citing the fact in
-    SCOM-FACTS.md it follows: preflight, trust, accept, verify, bind, restart + event check, store-copy check,
+    SCOM-FACTS.md it follows: preflight, trust, accept, verify, the agent (installed with -InstallAgent or when
+    the manifest asks, README "Management group"), bind, restart + event check, store-copy check,
     self-heal (once), result, and the daily renewal task (renew-certificate.ps1, issue 6). See README.md ("What the
     installer does") for what each step does and the troubleshooting table.
     Windows PowerShell 5.1; run elevated (install.cmd and the .exe elevate for you).
