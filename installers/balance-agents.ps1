@@ -121,7 +121,8 @@ function Set-AgentParents($entry, $inventory, [string]$Shell) {
     if (-not $PSCmdlet.ShouldProcess($entry.Agent, $what)) { return $outcome }
     if ($Shell -eq 'snapin') {
         $failover = @($wantFailovers | ForEach-Object { $inventory.Servers[$_] })
-        Set-ManagementServer -AgentManagedComputer $agent -PrimaryManagementServer $inventory.Servers[$wantPrimary] -FailoverServer $failover | Out-Null
+        if ($failover.Count -eq 0) { Set-ManagementServer -AgentManagedComputer $agent -PrimaryManagementServer $inventory.Servers[$wantPrimary] | Out-Null }
+        else { Set-ManagementServer -AgentManagedComputer $agent -PrimaryManagementServer $inventory.Servers[$wantPrimary] -FailoverServer $failover | Out-Null }
         return $outcome
     }
     foreach ($step in $steps) { Invoke-ParentChange $agent $step $inventory.Servers | Out-Null }
