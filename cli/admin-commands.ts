@@ -11,6 +11,7 @@ import { ERRORS, systemClock } from '../services/domain/index.js';
 import { approveRequest, createApp, crlSummary, denyRequest, REVOCATION_REASONS, revokeCertificate, runDoctor, signCrlNow, type App } from '../services/app/index.js';
 import { createLogger } from '../services/log.js';
 import { createExecaRunner } from '../services/process/index.js';
+import { AgentcertError } from '../services/domain/index.js';
 
 function cliActor(): string {
   let user = 'unknown';
@@ -73,7 +74,7 @@ export function adminCommands(program: Command, configFrom: (cmd: Command) => Re
     });
 
   const ca = program.commands.find((c) => c.name() === 'ca');
-  if (!ca) throw new Error('the ca command must be registered before the admin commands');
+  if (!ca) throw new AgentcertError('AC_INTERNAL', 'the ca command must be registered before the admin commands');
   ca.command('crl')
     .description('sign and publish a new CRL of the built-in CA to <share>/tools/agentcert.crl')
     .option('--out <file>', 'also write the DER CRL here')

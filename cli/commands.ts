@@ -5,7 +5,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig, type Config } from '../services/config/index.js';
-import { AgentcertError, REQUEST_STATES, type RequestState, type Store } from '../services/domain/index.js';
+import { AgentcertError, REQUEST_STATES, systemClock, type RequestState, type Store } from '../services/domain/index.js';
 import {
   allPages, CERTIFICATE_EXPORT_COLUMNS, inspectRequest, listCertificates, listRequests, localChain, openAppStore, renderInspect, renderVerify, renewalTiming, REQUEST_EXPORT_COLUMNS,
   makeSampleRequest, showRecord, storeExists, toCsv, verifyCertificateFile,
@@ -61,7 +61,7 @@ export function registerCommands(program: Command): void {
       try {
         // The same paged, index-backed queries as the API, a page at a time (100,000 rows stay cheap).
         const expiring = opts.expiring !== undefined ? Number(opts.expiring) : undefined;
-        const now = new Date();
+        const now = systemClock.now();
         const rows: object[] =
           expiring !== undefined
             ? await allPages((limit, offset) => listCertificates(store, { state: 'active', expiringWithinDays: expiring, limit, offset }, now))
@@ -115,7 +115,7 @@ export function registerCommands(program: Command): void {
       }
       // With a store at hand the verdict takes the same facts as the pipeline (other keys, renewal signers).
       const store = storeExists(config) ? openStore(config) : null;
-      const doc = await inspectRequest(bytes, { fileName: path.basename(file), ...(opts.fqdn ? { fqdn: opts.fqdn } : {}), config, store, now: new Date() }).finally(() => store?.close());
+      const doc = await inspectRequest(bytes, { fileName: path.basename(file), ...(opts.fqdn ? { fqdn: opts.fqdn } : {}), config, store, now: systemClock.now() }).finally(() => store?.close());
       out(opts.json ? JSON.stringify(doc, null, 2) : renderInspect(doc));
       if (doc.verdict.outcome === 'reject') process.exitCode = 3;
     });
@@ -141,7 +141,7 @@ export function registerCommands(program: Command): void {
         fqdn: opts.fqdn ?? null,
         configuredRoots: localChain(config)?.slice(-1) ?? [],
         minKeyBits: config.policy.minKeyBits,
-        at: new Date(),
+        at: systemClock.now(),
       });
       out(opts.json ? JSON.stringify(doc, null, 2) : renderVerify(doc));
       if (!doc.passed) process.exitCode = 5;

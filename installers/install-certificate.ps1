@@ -3,11 +3,12 @@
     Installs this package's certificate for the SCOM (Operations Manager) agent, binds it, and proves it works.
 
 .DESCRIPTION
-    Driven by manifest.json next to this script (the agentcert delivery package). Steps, each citing the fact in
-    SCOM-FACTS.md it follows: preflight, trust, accept, verify, the agent (installed with -InstallAgent or when
-    the manifest asks, README "Management group"), bind, restart + event check, store-copy check,
-    self-heal (once), result, and the daily renewal task (renew-certificate.ps1, issue 6). See README.md ("What the
-    installer does") for what each step does and the troubleshooting table.
+    Driven by manifest.json next to this script (the agentcert delivery package). Steps: preflight, trust, accept,
+    verify, the agent (installed with -InstallAgent or when the manifest asks, README "Management group"), bind,
+    restart + event check, store-copy check, self-heal (once), result, and the daily renewal task
+    (renew-certificate.ps1). Each step cites the section of agentcert's docs/scom-facts.md it follows (the SCOM
+    certificate facts with their public sources, in the agentcert repository). agentcert's README.md ("What the
+    installer does") says what each step does and has the troubleshooting table.
     Windows PowerShell 5.1; run elevated (install.cmd and the .exe elevate for you).
 
     Exit codes (status in result.json):
@@ -79,7 +80,7 @@ $ErrorActionPreference = 'Stop'
 $Package = $null
 #endregion rendered
 
-# --- constants (SCOM-FACTS §2, §3) ---------------------------------------------------------------------------
+# --- constants (docs/scom-facts.md §2, §3) -------------------------------------------------------------------
 $ScomMachineSettings = 'HKLM:\SOFTWARE\Microsoft\Microsoft Operations Manager\3.0\Machine Settings'
 $ScomSetupKey = 'HKLM:\SOFTWARE\Microsoft\Microsoft Operations Manager\3.0\Setup'
 $AgentStores = @('Operations Manager', 'Microsoft Monitoring Agent')
@@ -152,7 +153,7 @@ function ConvertTo-ArgumentString([string[]]$Arguments) {
 }
 
 function Invoke-Native {
-    # certreq/certutil can hang or wait on hidden UI (SCOM-FACTS §6, §8.8): always a timeout, never a window.
+    # certreq/certutil can hang or wait on hidden UI (docs/scom-facts.md §6, §8.8): always a timeout, never a window.
     param([string]$FilePath, [string[]]$Arguments, [int]$TimeoutSeconds = 120)
     return (Invoke-NativeLine $FilePath (ConvertTo-ArgumentString $Arguments) $TimeoutSeconds)
 }
@@ -179,7 +180,7 @@ function Invoke-NativeLine {
 }
 
 function Test-StoreHasThumbprint([string]$Store, [string]$Thumbprint) {
-    # SCOM-FACTS §6/§8.7: `certutil -store <store> <thumbprint>` exits 0 when present, 17 (NTE_NOT_FOUND) when
+    # docs/scom-facts.md §6/§8.7: `certutil -store <store> <thumbprint>` exits 0 when present, 17 (NTE_NOT_FOUND) when
     # absent; certutil's success text is not evidence (-delstore/-verify print it in failure cases too).
     $r = Invoke-Native 'certutil.exe' @('-store', $Store, $Thumbprint) 60
     return ($r.ExitCode -eq 0)
@@ -190,7 +191,7 @@ function Get-CommonName($Certificate) {
 }
 
 function Test-MachineChain($Certificate) {
-    # Chain in machine context, no revocation check (as Test-SCOMCertificate.ps1 does, SCOM-FACTS §4.1 step 12).
+    # Chain in machine context, no revocation check (as Test-SCOMCertificate.ps1 does, docs/scom-facts.md §4.1 step 12).
     $chain = New-Object System.Security.Cryptography.X509Certificates.X509Chain($true)
     $chain.ChainPolicy.RevocationMode = [System.Security.Cryptography.X509Certificates.X509RevocationMode]::NoCheck
     $ok = $chain.Build($Certificate)
@@ -205,7 +206,7 @@ function ConvertFrom-HexString([string]$Hex) {
 }
 
 function Get-ReversedSerial([string]$SerialHex) {
-    # SCOM-FACTS §2: all bytes reversed, nibbles kept, a leading 00 byte included.
+    # docs/scom-facts.md §2: all bytes reversed, nibbles kept, a leading 00 byte included.
     $pairs = @(for ($i = 0; $i -lt $SerialHex.Length; $i += 2) { $SerialHex.Substring($i, 2) })
     [array]::Reverse($pairs)
     return ($pairs -join '').ToUpperInvariant()
@@ -213,7 +214,7 @@ function Get-ReversedSerial([string]$SerialHex) {
 
 function Get-LocalFqdnCandidates {
     # Domain member: DNS host name + domain; workgroup: primary DNS suffix if any, the resolver's name, the
-    # computer name (SCOM-FACTS §1.1 "Subject", §1.4).
+    # computer name (docs/scom-facts.md §1.1 "Subject", §1.4).
     $names = New-Object System.Collections.ArrayList
     $cs = Get-CimInstance -ClassName Win32_ComputerSystem
     if ($cs.PartOfDomain) { [void]$names.Add($cs.DNSHostName + '.' + $cs.Domain) }
@@ -226,7 +227,7 @@ function Get-LocalFqdnCandidates {
     return @($names | ForEach-Object { $_.ToLowerInvariant().TrimEnd('.') } | Select-Object -Unique)
 }
 
-# --- 1. preflight (SCOM-FACTS §6: MachineKeySet needs elevation; §1.1 Subject = this host's FQDN) -------------
+# --- 1. preflight (docs/scom-facts.md §6: MachineKeySet needs elevation; §1.1 Subject = this host's FQDN) -----
 function Read-PackageManifest {
     $path = Join-Path $PSScriptRoot 'manifest.json'
     if (-not (Test-Path -LiteralPath $path)) { Stop-Install 'package-damaged' ('manifest.json not found next to the script: ' + $path) }
@@ -272,7 +273,7 @@ function Test-Preflight($m) {
     return ('package checked (' + @($m.files).Count + ' files); computer ' + $names[0])
 }
 
-# --- 2. trust (SCOM-FACTS §1.1 "Chain", §8.7: LocalMachine Root/CA, confirmed by thumbprint exit codes) -----
+# --- 2. trust (docs/scom-facts.md §1.1 "Chain", §8.7: LocalMachine Root/CA, confirmed by thumbprint exit codes) --
 function Install-Trust($m) {
     $added = 0
     foreach ($c in $m.chain) {
@@ -289,7 +290,7 @@ function Install-Trust($m) {
     return ('CA certificates: ' + @($m.chain).Count + ' present, ' + $added + ' added')
 }
 
-# --- 3. accept (SCOM-FACTS §6, §8.5: certreq -accept -q -machine; 0x80092004 = the request's key is gone) ----
+# --- 3. accept (docs/scom-facts.md §6, §8.5: certreq -accept -q -machine; 0x80092004 = the request's key is gone) --
 function Get-InstalledCertificate($m) {
     $path = 'Cert:\LocalMachine\My\' + $m.certificate.thumbprint
     if (Test-Path -LiteralPath $path) { return (Get-Item -LiteralPath $path) }
@@ -297,7 +298,7 @@ function Get-InstalledCertificate($m) {
 }
 
 function Import-AdminPfx($m) {
-    # An administrator-supplied PFX (certificate with key): machine key set, persisted (SCOM-FACTS §1.1 "Private key").
+    # An administrator-supplied PFX (certificate with key): machine key set, persisted (docs/scom-facts.md §1.1 "Private key").
     $flags = [System.Security.Cryptography.X509Certificates.X509KeyStorageFlags]'MachineKeySet, PersistKeySet'
     $password = $PfxPassword
     if (-not $password) { $password = Read-Host -AsSecureString -Prompt ('Password of ' + $PfxPath) }
@@ -317,7 +318,7 @@ function Install-Certificate($m) {
         return 'imported from the PFX'
     }
     if ($existing) {
-        # In My but the key link is lost: certutil -repairstore restores it (SCOM-FACTS §2, last row).
+        # In My but the key link is lost: certutil -repairstore restores it (docs/scom-facts.md §2, last row).
         $r = Invoke-Change ('certutil -repairstore My ' + $m.certificate.thumbprint) { Invoke-Native 'certutil.exe' @('-repairstore', 'My', $m.certificate.thumbprint) }
         if ($script:WhatIfMode -or ((Get-InstalledCertificate $m).HasPrivateKey)) { return 'private key re-linked (certutil -repairstore)' }
         Write-Warning ('certutil -repairstore did not re-link the key: ' + $r.Output)
@@ -335,7 +336,7 @@ function Install-Certificate($m) {
     Stop-Install 'accept-failed' ('certreq -accept failed (exit ' + $r.ExitCode + '): ' + $r.Output.Trim())
 }
 
-# --- 4. verify in LocalMachine\My (SCOM-FACTS §1.1, the checks of §4.1 steps 4-12) ---------------------------
+# --- 4. verify in LocalMachine\My (docs/scom-facts.md §1.1, the checks of §4.1 steps 4-12) -------------------
 function Test-InstalledCertificate($m) {
     $cert = Get-InstalledCertificate $m
     if (-not $cert) {
@@ -482,7 +483,7 @@ function Install-Agent($m, $agent) {
     return ('agent installed for ' + $mg.name + ', primary ' + $mg.primary.fqdn + ':' + $mg.primary.port + ' (msiexec exit ' + $r.ExitCode + ', log ' + $log + ')')
 }
 
-# --- 5. bind (SCOM-FACTS §2: MOMCertImport, then ChannelCertificateSerialNumber by serial + ChannelCertificateHash)
+# --- 5. bind (docs/scom-facts.md §2: MOMCertImport, then ChannelCertificateSerialNumber by serial + ChannelCertificateHash)
 function Get-AgentInfo {
     $service = Get-Service -Name 'HealthService' -ErrorAction SilentlyContinue
     $dir = $null
@@ -501,7 +502,7 @@ function Set-Binding($m, $agent) {
         $r = Invoke-Change ('MOMCertImport.exe /SubjectName ' + $m.fqdn) { Invoke-Native $tool @('/SubjectName', $m.fqdn) 120 }
         if ($r) { [void]$notes.Add('MOMCertImport exit ' + $r.ExitCode) }
     } else { [void]$notes.Add('MOMCertImport not used') }
-    # Always by serial: /SubjectName could pick an older certificate with the same subject (SCOM-FACTS §2, §8.6).
+    # Always by serial: /SubjectName could pick an older certificate with the same subject (docs/scom-facts.md §2, §8.6).
     $want = ConvertFrom-HexString $m.certificate.serialNumberReversed
     $current = Get-ItemProperty -Path $ScomMachineSettings -ErrorAction SilentlyContinue
     $haveSerial = $null; $haveHash = $null
@@ -525,7 +526,7 @@ function Set-Binding($m, $agent) {
     return ($notes -join '; ')
 }
 
-# --- 6. restart and read the agent's verdict (SCOM-FACTS §2 "Caching", §3 events) ----------------------------
+# --- 6. restart and read the agent's verdict (docs/scom-facts.md §2 "Caching", §3 events) --------------------
 function Restart-Agent {
     $since = Get-Date
     Invoke-Change 'Restart-Service HealthService' { Restart-Service -Name 'HealthService' -Force } | Out-Null
@@ -555,7 +556,7 @@ function Add-Diagnosis($events) {
     }
 }
 
-# --- 7. copies in the agent's own stores (SCOM-FACTS §2 "Operations Manager" store, §3.1 cause 4) -------------
+# --- 7. copies in the agent's own stores (docs/scom-facts.md §2 "Operations Manager" store, §3.1 cause 4) -----
 function Get-StaleCopies($m) {
     $stale = New-Object System.Collections.ArrayList
     foreach ($storeName in $AgentStores) {
@@ -570,7 +571,7 @@ function Get-StaleCopies($m) {
     return ,$stale
 }
 
-# --- 8. self-heal, once (SCOM-FACTS §3.1 cause 4 and the manual fix of that incident) ------------------------
+# --- 8. self-heal, once (docs/scom-facts.md §3.1 cause 4 and the manual fix of that incident) ----------------
 function Remove-StoreCopy([string]$Store, [string]$Thumbprint) {
     Invoke-Change ('certutil -delstore "' + $Store + '" ' + $Thumbprint) { Invoke-Native 'certutil.exe' @('-delstore', $Store, $Thumbprint) 60 } | Out-Null
 }
@@ -607,7 +608,7 @@ function Invoke-SelfHeal($m, $agent) {
     $cert = Get-InstalledCertificate $m
     if ($PfxPath -or -not $cert -or -not $cert.HasPrivateKey) { Install-Certificate $m | Out-Null }
     else {
-        # Re-link the key and its KeySpec to the certificate (SCOM-FACTS §2: certutil -repairstore my <serial>).
+        # Re-link the key and its KeySpec to the certificate (docs/scom-facts.md §2: certutil -repairstore my <serial>).
         Invoke-Change ('certutil -repairstore My ' + $m.certificate.thumbprint) { Invoke-Native 'certutil.exe' @('-repairstore', 'My', $m.certificate.thumbprint) } | Out-Null
     }
     Test-InstalledCertificate $m | Out-Null
@@ -616,6 +617,29 @@ function Invoke-SelfHeal($m, $agent) {
 }
 
 # --- 9. result (local transcript + result.json, and results\<FQDN>.json on the share when reachable) ---------
+# The share copy is signed with the installed certificate's private key (README "Install results"): the service
+# acts on a result only when its CMS signature verifies with the key of the certificate it names, so nobody who
+# can merely write results\ can mark a certificate installed. CMS SignedData (RFC 5652), enveloping, SHA-256,
+# with a signing-time attribute: System.Security.Cryptography.Pkcs.SignedCms of .NET Framework
+# (https://learn.microsoft.com/dotnet/api/system.security.cryptography.pkcs.signedcms).
+function Protect-Result($m, [string]$Json) {
+    if (-not $m) { return $null }
+    $cert = Get-InstalledCertificate $m
+    if (-not $cert -or -not $cert.HasPrivateKey) { return $null }
+    Add-Type -AssemblyName System.Security
+    $bytes = (New-Object System.Text.UTF8Encoding($false)).GetBytes($Json)
+    $content = New-Object System.Security.Cryptography.Pkcs.ContentInfo -ArgumentList (,$bytes)
+    $cms = New-Object System.Security.Cryptography.Pkcs.SignedCms -ArgumentList $content, $false
+    $signer = New-Object System.Security.Cryptography.Pkcs.CmsSigner -ArgumentList ([System.Security.Cryptography.Pkcs.SubjectIdentifierType]::IssuerAndSerialNumber), $cert
+    $signer.DigestAlgorithm = New-Object System.Security.Cryptography.Oid -ArgumentList '2.16.840.1.101.3.4.2.1'
+    $signer.IncludeOption = [System.Security.Cryptography.X509Certificates.X509IncludeOption]::EndCertOnly
+    [void]$signer.SignedAttributes.Add((New-Object System.Security.Cryptography.Pkcs.Pkcs9SigningTime))
+    # silent: never a key-access prompt (the machine key set of an elevated, non-interactive run)
+    $cms.ComputeSignature($signer, $true)
+    $envelope = [ordered]@{ schemaVersion = 2; format = 'cms-enveloping'; cms = [Convert]::ToBase64String($cms.Encode()) }
+    return ($envelope | ConvertTo-Json)
+}
+
 function Write-Result($m, [string]$Status, [string]$Message) {
     $result = [ordered]@{
         schemaVersion = 1
@@ -644,14 +668,21 @@ function Write-Result($m, [string]$Status, [string]$Message) {
     $target = $ResultsPath
     if (-not $target -and $m) { $target = $m.resultsPath }
     if ($target) {
+        $shared = $null
+        try { $shared = Protect-Result $m $json } catch { Write-Warning ('Could not sign the result with the certificate key: ' + $_.Exception.Message) }
+        if (-not $shared) {
+            # Unsigned: the service records it as a report for the administrators and changes nothing.
+            Write-Warning 'The result is not signed (the certificate or its private key is not usable); the service records it as an unauthenticated report'
+            $shared = $json
+        }
         try {
-            [System.IO.File]::WriteAllText($target, $json, (New-Object System.Text.UTF8Encoding($false)))
+            [System.IO.File]::WriteAllText($target, $shared, (New-Object System.Text.UTF8Encoding($false)))
             Write-Info ('Result copied to ' + $target)
         } catch { Write-Warning ('Could not write the result to ' + $target + ': ' + $_.Exception.Message + ' (copy ' + $local + ' there by hand)') }
     }
 }
 
-# --- 10. renewal task (issue 6: renew-certificate.ps1 daily as SYSTEM, which MachineKeySet needs, SCOM-FACTS §6) --
+# --- 10. renewal task (renew-certificate.ps1 daily as SYSTEM, which MachineKeySet needs, docs/scom-facts.md §6) ---
 function Get-RenewalTaskDefinition($m) {
     # Name and arguments come from the rendered block (services/packaging/renewal.ts); the same defaults otherwise.
     $name = 'agentcert renewal ' + $m.fqdn
@@ -659,7 +690,7 @@ function Get-RenewalTaskDefinition($m) {
     if ($null -ne $Package) { $name = $Package.RenewalTaskName; $arguments = $Package.RenewalTaskArguments }
     $renewScript = Join-Path $script:LogDir 'renew-certificate.ps1'
     # The task is started by the 64-bit Task Scheduler service: System32 is the 64-bit PowerShell there, whose
-    # HKLM\SOFTWARE is the one the agent reads (SCOM-FACTS §2). Sysnative exists only for 32-bit processes.
+    # HKLM\SOFTWARE is the one the agent reads (docs/scom-facts.md §2). Sysnative exists only for 32-bit processes.
     $exe = Join-Path $env:SystemRoot 'System32\WindowsPowerShell\v1.0\powershell.exe'
     return [pscustomobject]@{
         Name = $name
@@ -760,7 +791,7 @@ try {
     $agent = Get-AgentInfo
     # Under -WhatIf a planned install leaves no agent yet: the plan goes on as after the install.
     if (-not $agent.Present -and -not ($script:WhatIfMode -and $script:AgentInstallPlanned)) {
-        # Before the agent install (issue 8 point 5): trust + certificate are in place; binding waits for the agent.
+        # Installed before the SCOM agent: trust + certificate are in place; binding waits for the agent.
         Invoke-Step 'bind' { 'skipped: no SCOM agent (HealthService) on this computer yet. Install the agent, then run this package again (or with -BindOnly) to bind the certificate.' }
         $status = 'installed-unbound'
         $message = 'certificate installed; bind it after the agent is installed (run again or -BindOnly)'

@@ -38,7 +38,7 @@ export async function serve(config: Readonly<Config>, o: ServeOptions): Promise<
   if (o.once) {
     try {
       for (const f of await listResultFiles(ctx.layout.results)) pipeline.offerResult(f);
-      for (const f of await listRequestFiles(ctx.layout.requests)) pipeline.offerFile(f);
+      for (const f of await listRequestFiles(ctx.layout.requests, config.policy.tenants.map((t) => t.folder ?? t.name))) pipeline.offerFile(f);
       await pipeline.idle();
       await runExpiryWatch(ctx, app.notifier);
       await revokeSupersededAfterGrace(ctx);
@@ -55,7 +55,7 @@ export async function serve(config: Readonly<Config>, o: ServeOptions): Promise<
 async function runForever(config: Readonly<Config>, app: App, o: ServeOptions, release: () => void): Promise<number> {
   const { ctx, pipeline } = app;
   const share = { polling: config.share.polling, pollIntervalMs: config.share.pollIntervalMs, reconcileIntervalMs: config.share.reconcileIntervalMs, log: o.log };
-  const watcher = startRequestWatcher({ ...share, requestsDir: ctx.layout.requests, onCandidate: (f) => pipeline.offerFile(f) });
+  const watcher = startRequestWatcher({ ...share, requestsDir: ctx.layout.requests, tenantFolders: config.policy.tenants.map((t) => t.folder ?? t.name), onCandidate: (f) => pipeline.offerFile(f) });
   const results = startResultsWatcher({ ...share, resultsDir: ctx.layout.results, onCandidate: (f) => pipeline.offerResult(f) });
   let watcherReady = false;
   await Promise.all([watcher.ready, results.ready]);

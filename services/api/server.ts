@@ -1,7 +1,7 @@
 /**
  * The HTTP side (fastify): the REST API under /api/v1 with OpenAPI at /docs, /healthz (monitors), /metrics
- * (Prometheus), and the dashboard under /. This folder is the only one that imports fastify (ARCHITECTURE.md
- * house rule 1); every handler calls an application function from services/app.
+ * (Prometheus), and the dashboard under /. This folder is the only one that imports fastify (docs/architecture.md
+ * "House rules" 1); every handler calls an application function from services/app.
  */
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';

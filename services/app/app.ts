@@ -5,7 +5,9 @@ import type { Config } from '../config/index.js';
 import { createBackend } from '../ca/index.js';
 import { existsSync } from 'node:fs';
 import { systemClock, type Clock, type Logger, type Runner, type Store, type TransitionListener } from '../domain/index.js';
-import { ensureShareLayout } from '../intake/index.js';
+import { ensureShareLayout, ShareArchive } from '../intake/index.js';
+import { SharedDirSync } from '../files/index.js';
+import { StagingThread } from '../packaging/index.js';
 import { ParsedRequests, Pipeline, type PipelineContext } from '../lifecycle/index.js';
 import { Notifier } from '../notify/index.js';
 import { openStore, storeFile } from '../store/index.js';
@@ -43,7 +45,8 @@ export async function createApp(config: Readonly<Config>, deps: AppDeps, o: { in
   const store = openStore(config.data.dir, deps.clock);
   try {
     const backend = await createBackend(config.ca, config.data.dir, { clock: deps.clock, log: deps.log, runner: deps.runner, initIfMissing: o.initCa });
-    const ctx: PipelineContext = { config, store, backend, clock: deps.clock, log: deps.log, runner: deps.runner, layout, parsed: new ParsedRequests(), listeners: deps.listeners ?? [] };
+    const share = { archive: new ShareArchive(layout.archive), staging: new StagingThread(), issuedSync: new SharedDirSync(layout.issued) };
+    const ctx: PipelineContext = { config, store, backend, clock: deps.clock, log: deps.log, runner: deps.runner, layout, parsed: new ParsedRequests(), listeners: deps.listeners ?? [], share };
     const pipeline = new Pipeline(ctx);
     const l = config.lifecycle;
     const notifier = new Notifier({ url: l.webhookUrl, attempts: l.webhookAttempts, retryBaseMs: l.webhookRetryBaseMs, log: deps.log });
@@ -54,6 +57,7 @@ export async function createApp(config: Readonly<Config>, deps: AppDeps, o: { in
       close: async () => {
         await pipeline.stop();
         await notifier.flush();
+        await share.staging.close();
         await store.close();
       },
     };

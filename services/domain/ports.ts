@@ -1,5 +1,5 @@
 /**
- * Ports: the interfaces through which steps touch the outside world (ARCHITECTURE.md house rule 1).
+ * Ports: the interfaces through which steps touch the outside world (docs/architecture.md "House rules" 1).
  */
 import type { ReasonCode } from './reasons.js';
 import type { RequestState } from './states.js';

@@ -1,5 +1,5 @@
 /**
- * The vocabulary of agentcert. Node built-ins only (ARCHITECTURE.md: domain depends on nothing).
+ * The vocabulary of agentcert. Node built-ins only (docs/architecture.md "Where things live": domain depends on nothing).
  */
 
 import type { RequestState } from './states.js';

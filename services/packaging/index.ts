@@ -1,4 +1,5 @@
-export { publishPackage, cleanStaleStaging, type DeliveryInput, type DeliveryPackage } from './publish.js';
+export { publishPackage, cleanStaleStaging, type DeliveryInput, type DeliveryPackage, type PublishDeps } from './publish.js';
+export { StagingThread, stageInProcess, type Stager } from './stage-pool.js';
 export { publishTools } from './tools.js';
 export {
   buildManifest,

@@ -37,6 +37,11 @@ describe('management group: assignment, packages, balancing', () => {
     a = await makeApiHarness({ config: mgConfig });
     for (const f of [...agents, 'ms1.contoso.local']) a.h.drop(`${f}.req`, makeSampleRequest(f).pem);
     await a.h.settle();
+    // A listed server is a protected name: its request waits for an admin.
+    const held = (await listRequests(a.h.app.ctx.store, { fqdn: 'ms1.contoso.local' })).items[0]!;
+    expect(held.state).toBe('awaiting_approval');
+    expect((await a.post(`/api/v1/requests/${held.id}/approve`, {}, ADMIN)).statusCode).toBe(200);
+    await a.h.settle();
 
     const perPrimary = new Map<string, number>();
     for (const f of agents) {
