@@ -16,6 +16,7 @@ import { caCommand } from './ca-command.js';
 import { adminCommands } from './admin-commands.js';
 import { balanceCommand } from './balance-command.js';
 import { lifecycleCommands } from './lifecycle-commands.js';
+import { serviceCommand } from './service-command.js';
 import { printTable } from './output.js';
 
 
@@ -46,6 +47,7 @@ export function registerCommands(program: Command): void {
   adminCommands(program, configFrom, out);
   lifecycleCommands(program, configFrom, out);
   balanceCommand(program, configFrom, out);
+  serviceCommand(program, configFrom, out);
 
   program
     .command('list')

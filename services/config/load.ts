@@ -38,6 +38,7 @@ export const ENV_KEYS: Record<string, { path: string; type: 'string' | 'int' | '
   AGENTCERT_ADCS_CONFIG: { path: 'ca.adcs.config', type: 'string' },
   AGENTCERT_LOG_LEVEL: { path: 'log.level', type: 'string' },
   AGENTCERT_PIPELINE_CONCURRENCY: { path: 'pipeline.concurrency', type: 'int' },
+  AGENTCERT_EVENT_LOG: { path: 'eventLog.enabled', type: 'bool' },
 };
 
 type Tree = Record<string, unknown>;

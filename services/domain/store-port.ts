@@ -120,6 +120,12 @@ export interface LifecycleStateStore {
   setAppliedResultHash(fqdn: string, hash: string): Promise<void>;
   /** A write that proves the store accepts writes (monitor 7002, doctor). */
   heartbeat(at: string, by: 'monitor' | 'doctor'): Promise<void>;
+  /** When event 7141 (renewal overdue) was raised for a certificate, or null (it is raised once). */
+  renewalOverdueNotifiedAt(serial: string): Promise<string | null>;
+  setRenewalOverdueNotifiedAt(serial: string, at: string): Promise<void>;
+  /** How many certificates the last renewal watch found due with no request since (monitor 7006). */
+  renewalsWaiting(): Promise<number>;
+  setRenewalsWaiting(count: number): Promise<void>;
 }
 
 export interface Page<T> {
@@ -208,6 +214,8 @@ export interface StoreViews {
   countDue(now: Date): Promise<number>;
   /** The newest event (the pipeline's last sign of life). */
   lastEvent(): Promise<{ id: number; at: string } | null>;
+  /** When the newest request arrived (monitor 7006: requests arriving while renewals are due). */
+  lastRequestAt(): Promise<string | null>;
   /** Issuance latencies (created → packaged) of packagings recorded after event `afterId`. */
   packagedSince(afterId: number): Promise<{ eventId: number; seconds: number }[]>;
   /** CA failures (AC_CA_* reasons other than a denial) after event `afterId`. */

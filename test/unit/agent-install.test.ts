@@ -220,7 +220,7 @@ describe('the README shows the agent install', () => {
 
   it('the Windows section installs a new DMZ server in one run: the config, the request, the package with the agent', () => {
     const dmz = section('### A new DMZ server in one run');
-    expect(section('## Windows deployment')).toContain('### A new DMZ server in one run');
+    expect(section('## Windows installation, end to end')).toContain('### A new DMZ server in one run');
     expect(dmz).toMatch(/managementGroup:\n\s+name: DMZ_MG\n\s+installAgent: true/);
     expect(dmz).toContain('{ fqdn: rms.contoso.local, reachable: false }');
     expect(dmz).toContain('tools\\request-certificate.ps1 -Share \\\\fs01\\agentcert');

@@ -15,6 +15,7 @@ export const MONITORS = [
   { id: 'ca-reachable', eventId: 7003, name: 'CA reachable' },
   { id: 'request-waiting', eventId: 7004, name: 'No request waiting too long' },
   { id: 'pipeline-activity', eventId: 7005, name: 'Activity while requests wait' },
+  { id: 'requests-arriving', eventId: 7006, name: 'Requests arriving while renewals are due' },
 ] as const;
 export type MonitorId = (typeof MONITORS)[number]['id'];
 
@@ -39,6 +40,8 @@ export interface MonitorDeps {
   backend: CaBackend | null;
   clock: Clock;
   log: Logger;
+  /** Called with each monitor's first state and every change (the Event Log writer listens here). */
+  onMonitorChange?: (m: MonitorResult, previous: MonitorState | null) => void;
 }
 
 /** What the host process knows about its watcher; null where no watcher runs (the CLI). */
@@ -118,6 +121,8 @@ export function createMonitors(d: MonitorDeps, watcher: WatcherProbe): Monitors 
     return { state: 'healthy', message: `${due} request(s) due; last activity ${minutes(quiet)} ago` };
   };
 
+  const arriving = (): Promise<Pick<MonitorResult, 'state' | 'message'>> => requestsArriving(d);
+
   return {
     async evaluate() {
       const parts: Record<MonitorId, Pick<MonitorResult, 'state' | 'message'>> = {
@@ -126,6 +131,7 @@ export function createMonitors(d: MonitorDeps, watcher: WatcherProbe): Monitors 
         'ca-reachable': await caReachable(),
         'request-waiting': await safe(waiting),
         'pipeline-activity': await safe(activity),
+        'requests-arriving': await safe(arriving),
       };
       const monitors = MONITORS.map((m) => ({ id: m.id, eventId: m.eventId, name: m.name, ...parts[m.id] }));
       for (const m of monitors) {
@@ -135,11 +141,37 @@ export function createMonitors(d: MonitorDeps, watcher: WatcherProbe): Monitors 
           if (m.state === 'healthy') d.log.info(line, `${m.eventId} ${m.name}: ${m.state} — ${m.message}`);
           else d.log.warn(line, `${m.eventId} ${m.name}: ${m.state} — ${m.message}`);
         }
+        if (before !== m.state) notifyChange(d, m, before ?? null);
         last.set(m.id, m.state);
       }
       return { state: worst(monitors.map((m) => m.state)), checkedAt: d.clock.now().toISOString(), monitors };
     },
   };
+}
+
+function notifyChange(d: MonitorDeps, m: MonitorResult, before: MonitorState | null): void {
+  try {
+    d.onMonitorChange?.(m, before);
+  } catch (err) {
+    d.log.error({ err, event: 'monitor_listener_failed' }, 'a monitor listener failed');
+  }
+}
+
+/**
+ * 7006, the "missing requests" monitor: certificates are due for renewal (counted by the renewal watch,
+ * services/lifecycle/schedule/renewal-watch.ts) but no request of any kind arrived for monitors.missingRequestsHours —
+ * the agents' renewal tasks do not reach the share.
+ */
+async function requestsArriving(d: MonitorDeps): Promise<Pick<MonitorResult, 'state' | 'message'>> {
+  const waiting = await d.store.state.renewalsWaiting();
+  if (!(waiting > 0)) return { state: 'healthy', message: 'no certificate is waiting for its renewal request' };
+  const last = await d.store.views.lastRequestAt();
+  const quiet = last ? d.clock.now().getTime() - new Date(last).getTime() : Infinity;
+  const hours = d.config.monitors.missingRequestsHours;
+  if (quiet > hours * 3_600_000) {
+    return { state: 'warning', message: `${waiting} certificate(s) are due for renewal but no request arrived for ${Number.isFinite(quiet) ? minutes(quiet) : 'ever'} (warning after ${hours} h): do the agents' renewal tasks reach the share?` };
+  }
+  return { state: 'healthy', message: `${waiting} certificate(s) due for renewal; last request ${minutes(quiet)} ago` };
 }
 
 async function safe(fn: () => Promise<Pick<MonitorResult, 'state' | 'message'>>): Promise<Pick<MonitorResult, 'state' | 'message'>> {

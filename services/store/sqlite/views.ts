@@ -64,6 +64,10 @@ export class SqliteViews implements StoreViews {
     return this.s.run(() => (this.s.stmt(`SELECT id, at FROM events ORDER BY id DESC LIMIT 1`).get() as { id: number; at: string } | undefined) ?? null);
   }
 
+  lastRequestAt(): Promise<string | null> {
+    return this.s.run(() => (this.s.stmt(`SELECT MAX(created_at) AS at FROM requests`).get() as { at: string | null }).at);
+  }
+
   packagedSince(afterId: number): Promise<{ eventId: number; seconds: number }[]> {
     return this.s.run(
       () =>
