@@ -6,7 +6,7 @@ import { buildApi, resolveApiTokens, watcherProbe } from './api/index.js';
 import type { Config } from './config/index.js';
 import { systemClock, type Clock, type Logger } from './domain/index.js';
 import { listRequestFiles, listResultFiles, startRequestWatcher, startResultsWatcher } from './intake/index.js';
-import { chainForPackage, createApp, createMonitors, requestCounts, revokeSupersededAfterGrace, runExpiryWatch, type App } from './app/index.js';
+import { chainForPackage, createApp, createMonitors, localCaKeys, requestCounts, revokeSupersededAfterGrace, runExpiryWatch, type App } from './app/index.js';
 import { runRenewalWatch } from './lifecycle/index.js';
 import { attachEventLog, type AttachedEventLog } from './notify/attach-event-log.js';
 import { agentcertVersion } from './version.js';
@@ -89,6 +89,7 @@ async function runForever(config: Readonly<Config>, app: App, o: ServeOptions, r
   let address = 'disabled';
   if (api) address = await api.listen({ host: config.api.host, port: config.api.port });
   const sample = path.join(ctx.layout.requests, 'web01.contoso.local.req');
+  const caKeysLine = localCaKeys(config)?.report().summary ?? null;
   o.say(
     [
       'agentcert is running.',
@@ -96,6 +97,7 @@ async function runForever(config: Readonly<Config>, app: App, o: ServeOptions, r
       `  Packages appear in : ${ctx.layout.issued}${path.sep}<FQDN>${path.sep}`,
       `  Rejections         : ${ctx.layout.rejected}${path.sep}<FQDN>.txt`,
       `  CA backend         : ${ctx.backend.kind}    API: ${address} (GET /healthz)`,
+      ...(caKeysLine ? [`  CA keys            : ${caKeysLine}`] : []),
       ...(api ? [`  Dashboard          : ${address}/    API docs: ${address}/docs`] : []),
       ...(auth?.adminTokenFile ? [`  Admin token        : ${auth.adminTokenFile}${auth.created ? ' (created now)' : ''} — sign in with its content`] : []),
       `  Try it without Windows: npx agentcert sample-request web01.contoso.local --out "${sample}"`,

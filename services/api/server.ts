@@ -18,6 +18,7 @@ import { registerBalanceRoutes } from './routes-balance.js';
 import { registerCaRoutes } from './routes-ca.js';
 import { registerHealthRoutes } from './routes-health.js';
 import { registerRecordRoutes } from './routes-records.js';
+import { installSecurityHeaders } from './security-headers.js';
 import { ErrorBody } from './schemas.js';
 
 export interface ApiOptions {
@@ -61,6 +62,7 @@ export function buildApi(o: ApiOptions): FastifyInstance {
   installErrorHandling(app, ctx.log);
   void app.register(cookie);
   void app.register(formbody);
+  installSecurityHeaders(app);
   void app.register(swagger, {
     openapi: {
       info: { title: 'agentcert API', version: '1', description: 'Certificates for SCOM agents: requests, approvals, certificates, revocation, audit trail. Errors are `{ code, message, remediation }` with the registry\'s HTTP status.' },

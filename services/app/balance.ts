@@ -7,6 +7,7 @@ import type { Config } from '../config/index.js';
 import { AgentcertError, type Store } from '../domain/index.js';
 import { readInstaller, renderBalanceScript, withUtf8Bom } from '../packaging/index.js';
 import { assignAgents, countByServer, type Assignment } from '../rules/index.js';
+import { ALL_TENANTS, inScope, requireAllTenants, type TenantScope } from './tenant-scope.js';
 
 export interface ServerLoad {
   server: string;
@@ -40,12 +41,14 @@ export function serverLoads(config: Config, counts: ReadonlyMap<string, number>)
   return config.managementGroup.servers.map((s) => ({ server: s.fqdn, kind: s.kind, reachable: s.reachable, weight: s.weight, agents: counts.get(s.fqdn) ?? 0 }));
 }
 
-/** The stored assignment's load per configured server (dashboard, GET /api/v1/assignments). */
-export async function storedServerLoads(config: Config, store: Store): Promise<ServerLoad[]> {
-  return serverLoads(config, new Map((await store.assignments.perServer()).map((p) => [p.server, p.agents])));
+/** The stored assignment's load per configured server (dashboard, overview); a scoped caller counts its tenants' agents. */
+export async function storedServerLoads(config: Config, store: Store, scope: TenantScope = ALL_TENANTS): Promise<ServerLoad[]> {
+  return serverLoads(config, new Map((await store.assignments.perServer(scope)).map((p) => [p.server, p.agents])));
 }
 
-export async function balanceAgents(config: Config, store: Store, at: Date, options: { rebalance: boolean }): Promise<BalanceSummary & { assignments: Assignment[] }> {
+/** `scope`: balancing moves every tenant's agents, so a tenant-scoped caller may not (tenant-scope.ts). */
+export async function balanceAgents(config: Config, store: Store, at: Date, options: { rebalance: boolean }, scope: TenantScope = ALL_TENANTS): Promise<BalanceSummary & { assignments: Assignment[] }> {
+  requireAllTenants(scope, 'balancing the management group');
   const name = requireGroup(config);
   const servers = config.managementGroup.servers;
   const agents = await store.assignments.agents(servers.map((s) => s.fqdn));
@@ -66,7 +69,8 @@ export async function balanceAgents(config: Config, store: Store, at: Date, opti
 }
 
 /** The stored assignment as it is (a read: nothing placed or moved), rendered into balance-agents.ps1. */
-export async function balanceScript(config: Config, store: Store, at: Date): Promise<string> {
+export async function balanceScript(config: Config, store: Store, at: Date, scope: TenantScope = ALL_TENANTS): Promise<string> {
+  requireAllTenants(scope, 'the balancing script');
   const name = requireGroup(config);
   const listed = new Set(config.managementGroup.servers.filter((s) => s.reachable).map((s) => s.fqdn));
   // Only assignments whose servers are all still listed and reachable: the others wait for `agentcert balance`.
@@ -80,6 +84,7 @@ export function balanceScriptFile(script: string): Buffer {
 }
 
 /** GET /api/v1/assignments: every stored assignment and the agents per configured server. */
-export async function listAssignments(config: Config, store: Store): Promise<{ managementGroup: string | null; perServer: ServerLoad[]; items: Awaited<ReturnType<Store['assignments']['all']>> }> {
-  return { managementGroup: config.managementGroup.name, perServer: await storedServerLoads(config, store), items: await store.assignments.all() };
+export async function listAssignments(config: Config, store: Store, scope: TenantScope = ALL_TENANTS): Promise<{ managementGroup: string | null; perServer: ServerLoad[]; items: Awaited<ReturnType<Store['assignments']['all']>> }> {
+  const items = (await store.assignments.all()).filter((a) => inScope(scope, a.tenant));
+  return { managementGroup: config.managementGroup.name, perServer: await storedServerLoads(config, store, scope), items };
 }

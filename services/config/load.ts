@@ -163,6 +163,12 @@ function semanticProblems(c: Config): string[] {
     seenNames.add(t.name.toLowerCase());
     seenFolders.add(folder);
   });
+  const tenantNames = [c.policy.defaultTenant.name, ...c.policy.tenants.map((t) => t.name)];
+  c.api.tokens.forEach((t, i) =>
+    t.tenants?.forEach((name, j) => {
+      if (!tenantNames.includes(name)) problems.push(`api.tokens.${i}.tenants.${j}: "${name}" is not a tenant (tenants: ${tenantNames.join(', ')})`);
+    }),
+  );
   problems.push(...managementGroupProblems(c));
   return problems;
 }

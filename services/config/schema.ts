@@ -104,6 +104,8 @@ export const ConfigSchema = Type.Object(
               name: Type.String({ minLength: 1 }),
               token: Type.String({ minLength: 16 }),
               role: Type.Union([Type.Literal('reader'), Type.Literal('admin')]),
+              /** Only these tenants' requests and certificates (README "Security of the admin surface"); absent: all. */
+              tenants: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { minItems: 1, uniqueItems: true })),
             },
             { additionalProperties: false },
           ),

@@ -138,6 +138,8 @@ export interface Page<T> {
 export interface RequestPageFilter {
   state?: RequestState;
   tenant?: string;
+  /** Only these tenants (a tenant-scoped token); absent: every tenant. */
+  tenants?: readonly string[];
   fqdn?: string;
   /** Substring of the FQDN or the request id. */
   q?: string;
@@ -165,6 +167,8 @@ export interface RequestSummary {
 export interface CertificatePageFilter {
   state?: CertificateState;
   tenant?: string;
+  /** Only these tenants (a tenant-scoped token); absent: every tenant. */
+  tenants?: readonly string[];
   fqdn?: string;
   /** Only certificates whose notAfter lies between `now` and this instant (ISO). */
   expiringBefore?: string;
@@ -192,6 +196,8 @@ export interface CertificateSummary {
 }
 
 export interface EventPageFilter {
+  /** Only events of these tenants' requests; absent: every tenant. */
+  tenants?: readonly string[];
   requestId?: string;
   actor?: string;
   reason?: string;
@@ -199,15 +205,24 @@ export interface EventPageFilter {
   offset: number;
 }
 
+export interface TenantStateCount {
+  tenant: string;
+  state: string;
+  n: number;
+}
+
 /** Read models: lists, counts and the figures monitors and metrics read. Never part of a state change. */
 export interface StoreViews {
   pageRequests(f: RequestPageFilter): Promise<Page<RequestSummary>>;
   pageCertificates(f: CertificatePageFilter): Promise<Page<CertificateSummary>>;
   pageEvents(f: EventPageFilter): Promise<Page<AuditEvent>>;
-  requestsByState(): Promise<Record<string, number>>;
-  certificatesByState(): Promise<Record<string, number>>;
-  countActiveExpiring(now: Date, before: Date): Promise<number>;
-  expiryByMonth(from: Date, to: Date): Promise<{ month: string; count: number }[]>;
+  /** `tenants`, here and below: only those tenants' rows (a tenant-scoped token); absent: every tenant. */
+  requestsByState(tenants?: readonly string[]): Promise<Record<string, number>>;
+  certificatesByState(tenants?: readonly string[]): Promise<Record<string, number>>;
+  /** Requests and certificates by tenant and state (the per-tenant metrics). */
+  countsByTenant(tenants?: readonly string[]): Promise<{ requests: TenantStateCount[]; certificates: TenantStateCount[] }>;
+  countActiveExpiring(now: Date, before: Date, tenants?: readonly string[]): Promise<number>;
+  expiryByMonth(from: Date, to: Date, tenants?: readonly string[]): Promise<{ month: string; count: number }[]>;
   /** The request longest in one of the group's states (by its last change). */
   oldestIn(group: StateGroup): Promise<{ id: string; fqdn: string; state: RequestState; since: string } | null>;
   /** How many requests the pipeline could work on now (the stall monitor). */
@@ -231,8 +246,8 @@ export interface AssignmentStore {
   all(): Promise<StoredAssignment[]>;
   /** Agents per primary among the agents of these tenants (one pool), for placing a new agent. */
   countsByPrimary(tenants: readonly string[]): Promise<Map<string, number>>;
-  /** Agents per primary server, every server that has one. */
-  perServer(): Promise<{ server: string; agents: number }[]>;
+  /** Agents per primary server, every server that has one; with `tenants`, only those tenants' agents. */
+  perServer(tenants?: readonly string[] | null): Promise<{ server: string; agents: number }[]>;
   /** Insert or update one agent's assignment; assignedAt moves only when the primary changes. */
   save(a: AgentAssignment, at: string): Promise<void>;
   /** A whole balancing result at once: every assignment saved, the listed agents' rows removed. */

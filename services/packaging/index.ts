@@ -20,3 +20,4 @@ export type { SigningConfig } from './nsis.js';
 export { renderBalanceScript, renderBalanceBlock, type BalanceScriptInput } from './balance-script.js';
 export { readInstaller } from './assets.js';
 export { agentMsiProperties, agentMsiPropertyString, msiexecCommandLine, msiValue } from './agent-install.js';
+export { REVOKED_NOTICE, withdrawPackage, type WithdrawInput } from './withdraw.js';

@@ -6,7 +6,7 @@
 import { constants } from 'node:fs';
 import { access, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { createBackend } from '../../ca/index.js';
+import { caKeys, createBackend } from '../../ca/index.js';
 import type { Config } from '../../config/index.js';
 import { isAgentcertError, isCrlSigner, type CaBackend, type Clock, type ErrorCode, type Logger, type Runner, type Store } from '../../domain/index.js';
 import { ensureShareLayout, SHARE_DIRS } from '../../intake/index.js';
@@ -56,6 +56,13 @@ async function caCheck(config: Readonly<Config>, backend: CaBackend | null, back
     if (days < 90) return warn('ca', `${p.message}; the issuing CA expires in ${days} days: plan its renewal`);
   }
   return ok('ca', p.message);
+}
+
+/** The built-in CA's keys at rest: a plain key, or one encrypted with fewer iterations than today's, is a warning. */
+function caKeysCheck(config: Readonly<Config>): DoctorCheck[] {
+  const r = caKeys(config.ca, config.data.dir)?.report();
+  if (!r) return [];
+  return [r.weak ? warn('ca keys', r.summary) : ok('ca keys', r.summary)];
 }
 
 async function crlCheck(config: Readonly<Config>, backend: CaBackend | null, clock: Clock): Promise<DoctorCheck> {
@@ -146,6 +153,7 @@ export async function runDoctor(config: Readonly<Config>, deps: { clock: Clock; 
     backendError = err;
   }
   checks.push(await caCheck(config, backend, backendError, deps.clock));
+  checks.push(...caKeysCheck(config));
   checks.push(await crlCheck(config, backend, deps.clock));
   checks.push(await toolsCheck(config));
   checks.push(await managementGroupCheck(config));

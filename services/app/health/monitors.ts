@@ -63,75 +63,86 @@ export interface Monitors {
   evaluate(): Promise<HealthReport>;
 }
 
+type Reading = Pick<MonitorResult, 'state' | 'message'>;
+
+/** 7002: a write the store accepts. */
+async function storeWritable(d: MonitorDeps): Promise<Reading> {
+  try {
+    await d.store.state.heartbeat(d.clock.now().toISOString(), 'monitor');
+    return { state: 'healthy', message: `${d.store.location} accepts writes` };
+  } catch (err) {
+    return { state: 'critical', message: `the store does not accept writes: ${(err as Error).message}` };
+  }
+}
+
+/** 7003: the CA answers its ping; an answer is reused for monitors.caPingCacheSeconds (AD CS pings spawn certutil). */
+class CaPing {
+  private last: { at: number } & Reading = { at: -Infinity, state: 'healthy', message: '' };
+  constructor(private readonly d: MonitorDeps) {}
+
+  async read(): Promise<Reading> {
+    const now = this.d.clock.now().getTime();
+    if (now - this.last.at < this.d.config.monitors.caPingCacheSeconds * 1000) return this.last;
+    const res = await this.ask();
+    this.last = { at: now, ...res };
+    return res;
+  }
+
+  private async ask(): Promise<Reading> {
+    if (!this.d.backend) return { state: 'critical', message: 'no CA backend (see agentcert doctor)' };
+    try {
+      const p = await Promise.race([
+        this.d.backend.ping(),
+        new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no answer within 15 s')), 15_000).unref()),
+      ]);
+      return { state: p.ok ? 'healthy' : 'critical', message: p.message };
+    } catch (err) {
+      return { state: 'critical', message: `the CA did not answer: ${(err as Error).message}` };
+    }
+  }
+}
+
+/** 7004: no request waits in the pipeline (or for an approval) longer than the thresholds. */
+async function waiting(d: MonitorDeps): Promise<Reading> {
+  const now = d.clock.now().getTime();
+  const m = d.config.monitors;
+  const oldest = await d.store.views.oldestIn('pipeline');
+  const age = oldest ? now - new Date(oldest.since).getTime() : 0;
+  if (oldest && age > m.waitingCriticalMinutes * 60_000) return { state: 'critical', message: `${oldest.fqdn} (${oldest.id}) has been ${oldest.state} for ${minutes(age)} (critical after ${m.waitingCriticalMinutes} min)` };
+  if (oldest && age > m.waitingWarningMinutes * 60_000) return { state: 'warning', message: `${oldest.fqdn} (${oldest.id}) has been ${oldest.state} for ${minutes(age)} (warning after ${m.waitingWarningMinutes} min)` };
+  const held = await d.store.views.oldestIn('awaitingPerson');
+  const heldAge = held ? now - new Date(held.since).getTime() : 0;
+  if (held && heldAge > m.approvalWarningHours * 3_600_000) return { state: 'warning', message: `${held.fqdn} (${held.id}) has waited for approval for ${minutes(heldAge)} (warning after ${m.approvalWarningHours} h)` };
+  return { state: 'healthy', message: oldest ? `oldest waiting request: ${oldest.fqdn}, ${oldest.state} for ${minutes(age)}` : 'no request is waiting in the pipeline' };
+}
+
+/** 7005: while requests are due, something is recorded (the pipeline is not stuck). */
+async function activity(d: MonitorDeps): Promise<Reading> {
+  const now = d.clock.now();
+  const due = await d.store.views.countDue(now);
+  if (due === 0) return { state: 'healthy', message: 'no request is due' };
+  const lastEvent = await d.store.views.lastEvent();
+  const quiet = lastEvent ? now.getTime() - new Date(lastEvent.at).getTime() : Infinity;
+  if (quiet > d.config.monitors.stallMinutes * 60_000) {
+    return { state: 'critical', message: `${due} request(s) are due but nothing was recorded for ${Number.isFinite(quiet) ? minutes(quiet) : 'ever'} (critical after ${d.config.monitors.stallMinutes} min): is the service running?` };
+  }
+  return { state: 'healthy', message: `${due} request(s) due; last activity ${minutes(quiet)} ago` };
+}
+
 export function createMonitors(d: MonitorDeps, watcher: WatcherProbe): Monitors {
-  let ping: { at: number; state: MonitorState; message: string } | null = null;
+  const ca = new CaPing(d);
   const last = new Map<MonitorId, MonitorState>();
 
-  const storeWritable = async (): Promise<Pick<MonitorResult, 'state' | 'message'>> => {
-    try {
-      await d.store.state.heartbeat(d.clock.now().toISOString(), 'monitor');
-      return { state: 'healthy', message: `${d.store.location} accepts writes` };
-    } catch (err) {
-      return { state: 'critical', message: `the store does not accept writes: ${(err as Error).message}` };
-    }
-  };
-
-  const caReachable = async (): Promise<Pick<MonitorResult, 'state' | 'message'>> => {
-    const now = d.clock.now().getTime();
-    if (ping && now - ping.at < d.config.monitors.caPingCacheSeconds * 1000) return ping;
-    let res: Pick<MonitorResult, 'state' | 'message'>;
-    if (!d.backend) res = { state: 'critical', message: 'no CA backend (see agentcert doctor)' };
-    else {
-      try {
-        const p = await Promise.race([
-          d.backend.ping(),
-          new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no answer within 15 s')), 15_000).unref()),
-        ]);
-        res = { state: p.ok ? 'healthy' : 'critical', message: p.message };
-      } catch (err) {
-        res = { state: 'critical', message: `the CA did not answer: ${(err as Error).message}` };
-      }
-    }
-    ping = { at: now, ...res };
-    return res;
-  };
-
-  const waiting = async (): Promise<Pick<MonitorResult, 'state' | 'message'>> => {
-    const now = d.clock.now().getTime();
-    const m = d.config.monitors;
-    const oldest = await d.store.views.oldestIn('pipeline');
-    const age = oldest ? now - new Date(oldest.since).getTime() : 0;
-    if (oldest && age > m.waitingCriticalMinutes * 60_000) return { state: 'critical', message: `${oldest.fqdn} (${oldest.id}) has been ${oldest.state} for ${minutes(age)} (critical after ${m.waitingCriticalMinutes} min)` };
-    if (oldest && age > m.waitingWarningMinutes * 60_000) return { state: 'warning', message: `${oldest.fqdn} (${oldest.id}) has been ${oldest.state} for ${minutes(age)} (warning after ${m.waitingWarningMinutes} min)` };
-    const held = await d.store.views.oldestIn('awaitingPerson');
-    const heldAge = held ? now - new Date(held.since).getTime() : 0;
-    if (held && heldAge > m.approvalWarningHours * 3_600_000) return { state: 'warning', message: `${held.fqdn} (${held.id}) has waited for approval for ${minutes(heldAge)} (warning after ${m.approvalWarningHours} h)` };
-    return { state: 'healthy', message: oldest ? `oldest waiting request: ${oldest.fqdn}, ${oldest.state} for ${minutes(age)}` : 'no request is waiting in the pipeline' };
-  };
-
-  const activity = async (): Promise<Pick<MonitorResult, 'state' | 'message'>> => {
-    const now = d.clock.now();
-    const due = await d.store.views.countDue(now);
-    if (due === 0) return { state: 'healthy', message: 'no request is due' };
-    const lastEvent = await d.store.views.lastEvent();
-    const quiet = lastEvent ? now.getTime() - new Date(lastEvent.at).getTime() : Infinity;
-    if (quiet > d.config.monitors.stallMinutes * 60_000) {
-      return { state: 'critical', message: `${due} request(s) are due but nothing was recorded for ${Number.isFinite(quiet) ? minutes(quiet) : 'ever'} (critical after ${d.config.monitors.stallMinutes} min): is the service running?` };
-    }
-    return { state: 'healthy', message: `${due} request(s) due; last activity ${minutes(quiet)} ago` };
-  };
-
-  const arriving = (): Promise<Pick<MonitorResult, 'state' | 'message'>> => requestsArriving(d);
 
   return {
     async evaluate() {
       const parts: Record<MonitorId, Pick<MonitorResult, 'state' | 'message'>> = {
         'watcher-alive': watcher(),
-        'store-writable': await storeWritable(),
-        'ca-reachable': await caReachable(),
-        'request-waiting': await safe(waiting),
-        'pipeline-activity': await safe(activity),
-        'requests-arriving': await safe(arriving),
+        'store-writable': await storeWritable(d),
+        'ca-reachable': await ca.read(),
+        'request-waiting': await safe(() => waiting(d)),
+        'pipeline-activity': await safe(() => activity(d)),
+        'requests-arriving': await safe(() => requestsArriving(d)),
       };
       const monitors = MONITORS.map((m) => ({ id: m.id, eventId: m.eventId, name: m.name, ...parts[m.id] }));
       for (const m of monitors) {

@@ -1,5 +1,5 @@
 /**
- * The assignments table (migration 5): each agent's primary and ordered failover management servers. Written by
+ * The assignments table (migration 6): each agent's primary and ordered failover management servers. Written by
  * the pipeline when it publishes an agent's package and by `agentcert balance`; read by show, list, the API,
  * the dashboard and the balancing script (README "Management group").
  */
@@ -66,8 +66,14 @@ export class SqliteAssignments implements AssignmentStore {
     });
   }
 
-  perServer(): Promise<{ server: string; agents: number }[]> {
-    return this.s.run(() => this.s.stmt('SELECT primary_server AS server, COUNT(*) AS agents FROM assignments GROUP BY primary_server ORDER BY primary_server').all() as { server: string; agents: number }[]);
+  perServer(tenants: readonly string[] | null = null): Promise<{ server: string; agents: number }[]> {
+    return this.s.run(() => {
+      if (tenants === null) return this.s.stmt('SELECT primary_server AS server, COUNT(*) AS agents FROM assignments GROUP BY primary_server ORDER BY primary_server').all() as { server: string; agents: number }[];
+      if (tenants.length === 0) return [];
+      return this.s
+        .stmt(`SELECT primary_server AS server, COUNT(*) AS agents FROM assignments WHERE tenant IN (${tenants.map(() => '?').join(',')}) GROUP BY primary_server ORDER BY primary_server`)
+        .all(...tenants) as { server: string; agents: number }[];
+    });
   }
 
   save(a: AgentAssignment, at: string): Promise<void> {
