@@ -139,6 +139,12 @@ export const ERRORS = {
     summary: 'The configured CA backend cannot revoke certificates from agentcert.',
     remediation: 'Revoke on the CA itself (`certutil -config <CA> -revoke <serial> <reason>`, then `certutil -crl`); agentcert records a revocation only when its backend performed it.',
   },
+  AC_NO_MANAGEMENT_GROUP: {
+    status: 409,
+    exitCode: 2,
+    summary: 'No management group is configured, so agents have no management servers to be balanced over.',
+    remediation: 'Set managementGroup.name and managementGroup.servers in the config file (README "Management group"), then run `agentcert balance` again.',
+  },
   AC_SHARE_UNSAFE: {
     status: 500,
     exitCode: 2,
