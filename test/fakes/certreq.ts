@@ -90,6 +90,7 @@ function main(): void {
       let r: FakeRequestRecord;
       const attrib = args.options.get('-attrib');
       try { r = createRequestRecord(dir, readFileSync(first), typeof attrib === 'string' ? attrib : null); } catch { return null; }
+      if (inv.scenario.duplicateSubmit) createRequestRecord(dir, readFileSync(first), typeof attrib === 'string' ? attrib : null);
       if (inv.scenario.onSubmit === 'issue') r = issueRequest(dir, r, caName!, inv.scenario);
       else if (inv.scenario.onSubmit === 'deny') r = denyRequest(dir, r);
       return r;

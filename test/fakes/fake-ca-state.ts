@@ -28,6 +28,8 @@ export interface FakeScenario {
   hangRate?: number;
   /** Verbs that hang until killed (before touching any state). */
   hang?: FakeVerb[];
+  /** `certreq -submit` also leaves a second pending request with the same attributes: an earlier, killed submit landing late. */
+  duplicateSubmit?: boolean;
   /** Verbs that do their work at the CA and then hang until killed, printing nothing (a submit the CA took). */
   hangAfter?: FakeVerb[];
   /**

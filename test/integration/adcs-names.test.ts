@@ -113,6 +113,19 @@ describe('a stand-alone CA that copies requested SANs, kept pending (the default
     expect((await request('late01.contoso.local')).caRequestId).toBe(submits()[0]!.requestId);
     expect(allRequests(fakeDir).map((r) => r.status)).toEqual(['issued']);
   });
+
+  it('denies a late duplicate of a timed-out submit at the CA once the request is issued', async () => {
+    h = await adcsHarness({ onSubmit: 'pending', onResubmit: 'issue', hang: ['submit'] }, { timeoutMs: 1500 });
+    h.drop('late02.contoso.local.req', makeSampleRequest('late02.contoso.local').pem);
+    await h.settle();
+    // The killed submit reaches the CA after the lookup found nothing: two requests with this fingerprint there.
+    writeScenario(fakeDir, { onSubmit: 'pending', onResubmit: 'issue', duplicateSubmit: true });
+    await settleUntil('late02.contoso.local', 'packaged');
+    const ours = (await request('late02.contoso.local')).caRequestId;
+    const atCa = allRequests(fakeDir);
+    expect(atCa.map((r) => [String(r.id) === ours, r.status])).toEqual([[true, 'issued'], [false, 'denied']]);
+    expect(readLog(fakeDir).filter((e) => e.verb === 'deny').map((e) => e.requestId)).toEqual([String(atCa[1]!.id)]);
+  });
 });
 
 describe('a CA that issues at submit (ca.adcs.issuesAtSubmit)', () => {

@@ -22,7 +22,10 @@ import { OID_EXT_KEY_USAGE } from './eku-extension.js';
 import { OID_EXT_SUBJECT_ALT_NAME } from './san-extension.js';
 import { DISPOSITION, findSubmitted, submitAttribute, viewCommand } from './submitted-lookup.js';
 import { formatHresult, HRESULT, isTransportHresult } from './hresult.js';
-import { clearCertFile, prepareWorkFiles, readIssuedCertificate, removeWorkFiles, writeExtensionFile, type RequestWorkFiles } from './work-files.js';
+import {
+  clearCertFile, markSubmittedAfterTimeout, prepareWorkFiles, readIssuedCertificate, removeWorkFiles, wasSubmittedAfterTimeout, writeExtensionFile,
+  type RequestWorkFiles,
+} from './work-files.js';
 
 export interface AdcsBackendOptions {
   /** `HOST\CA Name`, as certreq/certutil -config take it. */
@@ -80,6 +83,7 @@ export function createAdcsBackend(o: AdcsBackendOptions): AdcsBackend {
     if (cert && (parsed.disposition === 'issued' || parsed.disposition === 'unknown')) {
       if (parsed.disposition === 'unknown') log.warn({ event: 'ca_issued_unknown_text', caRequestId: id, output: run.text }, `${what}: certificate written, text of unknown shape`);
       chainCache.noteIssued(cert);
+      if (await wasSubmittedAfterTimeout(files)) await sweepLateDuplicates(path.basename(files.dir), id);
       await removeWorkFiles(files);
       return { kind: 'issued', caRequestId: id, certificateDer: cert, message: `issued by ${o.config} (RequestId ${id})` };
     }
@@ -159,6 +163,25 @@ export function createAdcsBackend(o: AdcsBackendOptions): AdcsBackend {
     return { id };
   }
 
+  /**
+   * A request submitted again after a timed-out submit the CA did not show: that first submit may have landed
+   * late. Any other request at the CA carrying this fingerprint is denied (pending), or logged with what to do.
+   */
+  async function sweepLateDuplicates(fingerprint: string, keepId: string): Promise<void> {
+    const disposition = o.issuesAtSubmit ? DISPOSITION.issued : DISPOSITION.pending;
+    const found = await findSubmitted(tools, fingerprint, disposition);
+    if (found.kind === 'unavailable') {
+      log.error({ event: 'ca_duplicate_unchecked', fingerprint, caRequestId: keepId }, `could not ask the CA for a late duplicate of RequestId ${keepId} (${found.message}); check by hand: ${viewCommand(o.config, disposition)}, look for ${submitAttribute(fingerprint)}`);
+      return;
+    }
+    for (const other of found.kind === 'found' ? found.requestIds.filter((x) => x !== keepId) : []) {
+      if (!o.issuesAtSubmit) {
+        await tools.deny(other);
+        log.warn({ event: 'ca_duplicate_denied', fingerprint, caRequestId: other, kept: keepId }, `denied RequestId ${other}, a late duplicate of RequestId ${keepId} at the CA`);
+      } else log.error({ event: 'ca_duplicate_issued', fingerprint, caRequestId: other, kept: keepId }, `RequestId ${other} is a second certificate for this request; revoke it: certutil -config "${o.config}" -revoke <serial of RequestId ${other}> 0`);
+    }
+  }
+
   async function submit(input: IssuanceInput, persistCaRequestId: (id: string) => Promise<void>): Promise<CaOutcome> {
     if (o.issuesAtSubmit) {
       const wrong = wouldIssueOtherwise(input);
@@ -181,6 +204,8 @@ export function createAdcsBackend(o: AdcsBackendOptions): AdcsBackend {
         await persistCaRequestId(found.id);
         return resume(input, found.id);
       }
+      // Submitting again after a submit that ended without a RequestId: remember to look for a late duplicate.
+      if (earlier && (earlier.result.timedOut || earlier.result.exitCode === null)) await markSubmittedAfterTimeout(files);
       await clearCertFile(files);
       run = await tools.submit(files.requestFile, files.certFile, journal, submitAttribute(input.fingerprint));
     }

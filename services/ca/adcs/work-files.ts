@@ -58,3 +58,16 @@ export async function writeExtensionFile(workDir: string, caRequestId: string, o
   await writeFile(file, valueDer);
   return file;
 }
+
+/**
+ * Set when this request is submitted again after a submit that ended without a RequestId and was not found at the
+ * CA: the first one may still land there late, so once the request is issued the CA is asked once more
+ * (adcs-backend.ts sweepLateDuplicates). Kept in the work folder, so a restart keeps it.
+ */
+export async function markSubmittedAfterTimeout(files: RequestWorkFiles): Promise<void> {
+  await writeFile(path.join(files.dir, 'submitted-after-timeout'), '');
+}
+
+export async function wasSubmittedAfterTimeout(files: RequestWorkFiles): Promise<boolean> {
+  return readFile(path.join(files.dir, 'submitted-after-timeout')).then(() => true, () => false);
+}
