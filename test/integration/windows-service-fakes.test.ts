@@ -23,8 +23,13 @@ const savedPath = process.env['PATH'];
 let env: TempEnv;
 let logs: { winsw: string; sc: string; ps: string };
 
+const savedCwd = process.cwd();
+
 beforeEach(() => {
   env = makeTempEnv('agentcert-service-');
+  // Windows paths made from a Linux data folder are one file name with backslashes, relative to the working
+  // folder: work in the temporary folder, so nothing lands in the repository.
+  process.chdir(env.dir);
   logs = { winsw: path.join(env.dir, 'winsw.jsonl'), sc: path.join(env.dir, 'sc.jsonl'), ps: path.join(env.dir, 'ps.jsonl') };
   // Shipped as node-windows ships WinSW: winsw.exe with its winsw.exe.config beside it.
   fakeWinsw = path.join(env.dir, 'winsw.exe');
@@ -35,6 +40,7 @@ beforeEach(() => {
   Object.assign(process.env, { AGENTCERT_FAKE_WINSW_LOG: logs.winsw, AGENTCERT_FAKE_SC_LOG: logs.sc, AGENTCERT_FAKE_POWERSHELL_LOG: logs.ps });
 });
 afterEach(() => {
+  process.chdir(savedCwd);
   process.env['PATH'] = savedPath;
   for (const k of ['AGENTCERT_FAKE_WINSW_LOG', 'AGENTCERT_FAKE_SC_LOG', 'AGENTCERT_FAKE_POWERSHELL_LOG', 'AGENTCERT_FAKE_POWERSHELL_EXIT']) delete process.env[k];
   env.cleanup();
