@@ -8,7 +8,7 @@ import { systemClock, type Clock, type Logger, type Runner, type Store, type Tra
 import { ensureShareLayout } from '../intake/index.js';
 import { ParsedRequests, Pipeline, type PipelineContext } from '../lifecycle/index.js';
 import { Notifier } from '../notify/index.js';
-import { openStore, storeFile } from '../store/index.js';
+import { isPostgresUrl, openStore, redactUrl, storeFile } from '../store/index.js';
 
 export interface AppDeps {
   clock: Clock;
@@ -25,22 +25,24 @@ export interface App {
   close(): Promise<void>;
 }
 
+/** Where the store is, for messages: the SQLite file, or the database URL without its password. */
 export function storePath(config: Readonly<Config>): string {
-  return storeFile(config.data.dir);
+  return isPostgresUrl(config.store.url) ? redactUrl(config.store.url) : storeFile(config.data.dir);
 }
 
+/** Whether there is a store to read (a database server is taken to exist; the store makes its tables). */
 export function storeExists(config: Readonly<Config>): boolean {
-  return existsSync(storePath(config));
+  return isPostgresUrl(config.store.url) || existsSync(storeFile(config.data.dir));
 }
 
 /** The store alone, for commands that only read or record (list, show, inspect). */
 export function openAppStore(config: Readonly<Config>, clock: Clock = systemClock): Store {
-  return openStore(config.data.dir, clock);
+  return openStore(config.data.dir, config.store, clock);
 }
 
 export async function createApp(config: Readonly<Config>, deps: AppDeps, o: { initCa: boolean }): Promise<App> {
   const layout = ensureShareLayout(config.share.root, config.policy.tenants.map((t) => t.folder ?? t.name));
-  const store = openStore(config.data.dir, deps.clock);
+  const store = openStore(config.data.dir, config.store, deps.clock);
   try {
     const backend = await createBackend(config.ca, config.data.dir, { clock: deps.clock, log: deps.log, runner: deps.runner, initIfMissing: o.initCa });
     const ctx: PipelineContext = { config, store, backend, clock: deps.clock, log: deps.log, runner: deps.runner, layout, parsed: new ParsedRequests(), listeners: deps.listeners ?? [] };

@@ -103,6 +103,12 @@ export const ERRORS = {
     summary: 'No request or certificate matches.',
     remediation: 'Use `agentcert list` to find the id, FQDN, serial or thumbprint.',
   },
+  AC_STORE_UNAVAILABLE: {
+    status: 503,
+    exitCode: 1,
+    summary: 'The PostgreSQL store cannot be reached.',
+    remediation: 'Check store.url, the network path and that the database server runs; requests stay on the share and resume when it answers.',
+  },
   AC_STORE_LOCKED: {
     status: 503,
     exitCode: 1,

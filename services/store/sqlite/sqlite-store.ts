@@ -9,6 +9,7 @@ import { SqliteEvents } from './events.js';
 import { SqliteRequests } from './requests.js';
 import { SqliteState } from './state.js';
 import { SqliteViews } from './views.js';
+import { SoleInstance } from './work.js';
 
 export class SqliteStore implements Store {
   readonly requests: SqliteRequests;
@@ -16,6 +17,7 @@ export class SqliteStore implements Store {
   readonly events: SqliteEvents;
   readonly state: SqliteState;
   readonly views: SqliteViews;
+  readonly work: SoleInstance;
   private readonly s: SqliteDb;
 
   constructor(readonly location: string, clock: Clock) {
@@ -25,6 +27,7 @@ export class SqliteStore implements Store {
     this.events = new SqliteEvents(this.s);
     this.state = new SqliteState(this.s);
     this.views = new SqliteViews(this.s);
+    this.work = new SoleInstance(this.requests);
   }
 
   withTransaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
