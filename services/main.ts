@@ -20,6 +20,25 @@ export interface ServeOptions {
   say: (line: string) => void;
 }
 
+/**
+ * On a shared store: try the election at a third of the lease time, so the singletons move to another instance
+ * within about that long after the elected one dies; an instance that becomes the elected one runs them at once.
+ */
+function watchElection(ctx: App['ctx'], log: Logger, leaseSeconds: number, runSingletons: () => void): NodeJS.Timeout {
+  let leading = false;
+  const timer = setInterval(() => {
+    void ctx.store.work.leads().then((now) => {
+      if (now && !leading) {
+        log.info({ event: 'elected', owner: ctx.store.work.owner }, 'this instance now runs the expiry watch, the digest, CRL signing and superseded revocation');
+        runSingletons();
+      } else if (!now && leading) log.warn({ event: 'election_lost', owner: ctx.store.work.owner }, 'this instance no longer runs the singleton jobs');
+      leading = now;
+    });
+  }, (leaseSeconds * 1000) / 3);
+  timer.unref();
+  return timer;
+}
+
 export async function serve(config: Readonly<Config>, o: ServeOptions): Promise<number> {
   mkdirSync(config.data.dir, { recursive: true, mode: 0o700 });
   const release = acquireDataLock(config.data.dir);
@@ -65,13 +84,18 @@ async function runForever(config: Readonly<Config>, app: App, o: ServeOptions, r
   pipeline.kick();
   const tick = setInterval(() => pipeline.kick(), config.pipeline.tickMs);
   const watchExpiry = (): void => {
-    runExpiryWatch(ctx, app.notifier)
-      .catch((err: unknown) => o.log.error({ err }, 'expiry watch failed'))
-      .then(() => revokeSupersededAfterGrace(ctx))
-      .catch((err: unknown) => o.log.error({ err }, 'revoking superseded certificates failed'));
+    // The singletons run on the elected instance only (always this one on SQLite; README "Several instances").
+    void ctx.store.work.leads().then((leads) => {
+      if (!leads) return;
+      return runExpiryWatch(ctx, app.notifier)
+        .catch((err: unknown) => o.log.error({ err }, 'expiry watch failed'))
+        .then(() => revokeSupersededAfterGrace(ctx))
+        .catch((err: unknown) => o.log.error({ err }, 'revoking superseded certificates failed'));
+    });
   };
   watchExpiry();
   const expiryTimer = setInterval(watchExpiry, config.lifecycle.checkIntervalMs);
+  const election = ctx.store.work.shared ? watchElection(ctx, o.log, config.store.leaseSeconds, watchExpiry) : null;
   const auth = config.api.enabled ? resolveApiTokens(config) : null;
   const api = auth
     ? buildApi({ ctx, watcherReady: () => watcherReady, watcherLastEventAt: () => watcher.lastEventAt(), startedAt: new Date(), pipeline, tokens: auth.tokens, refreshCrl: true })
@@ -100,6 +124,7 @@ async function runForever(config: Readonly<Config>, app: App, o: ServeOptions, r
   o.log.info({ event: 'stopping' }, 'stopping: finishing in-flight work');
   clearInterval(tick);
   clearInterval(expiryTimer);
+  if (election) clearInterval(election);
   watcherReady = false;
   await watcher.close();
   await results.close();

@@ -2,7 +2,7 @@
  * The application: config → adapters → pipeline. The CLI and the API call the same functions on it.
  */
 import type { Config } from '../config/index.js';
-import { createBackend } from '../ca/index.js';
+import { createBackend, shareCaThroughStore } from '../ca/index.js';
 import { existsSync } from 'node:fs';
 import { systemClock, type Clock, type Logger, type Runner, type Store, type TransitionListener } from '../domain/index.js';
 import { ensureShareLayout } from '../intake/index.js';
@@ -44,7 +44,9 @@ export async function createApp(config: Readonly<Config>, deps: AppDeps, o: { in
   const layout = ensureShareLayout(config.share.root, config.policy.tenants.map((t) => t.folder ?? t.name));
   const store = openStore(config.data.dir, config.store, deps.clock);
   try {
-    const backend = await createBackend(config.ca, config.data.dir, { clock: deps.clock, log: deps.log, runner: deps.runner, initIfMissing: o.initCa });
+    const caDeps = { clock: deps.clock, log: deps.log, runner: deps.runner, initIfMissing: o.initCa };
+    if (store.work.shared) await shareCaThroughStore(config.ca, config.data.dir, store.state, caDeps);
+    const backend = await createBackend(config.ca, config.data.dir, caDeps);
     const ctx: PipelineContext = { config, store, backend, clock: deps.clock, log: deps.log, runner: deps.runner, layout, parsed: new ParsedRequests(), listeners: deps.listeners ?? [] };
     const pipeline = new Pipeline(ctx);
     const l = config.lifecycle;

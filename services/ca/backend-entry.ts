@@ -4,7 +4,7 @@
  * handed only its own settings and the few shared values below, never the whole configuration.
  */
 import type { Static, TSchema } from '@sinclair/typebox';
-import type { CaBackend, Clock, Logger, Runner } from '../domain/index.js';
+import type { CaBackend, Clock, LifecycleStateStore, Logger, Runner } from '../domain/index.js';
 
 /** The CA settings every backend shares (`ca.leafValidityDays`, …) and the data folder. */
 export interface CaCommonSettings {
@@ -33,6 +33,8 @@ export interface CaBackendEntry<S extends TSchema = TSchema> {
   localChain?(settings: Static<S>, common: CaCommonSettings): Buffer[] | null;
   /** Create the CA itself (`agentcert ca init`); backends whose CA lives elsewhere leave it out. */
   initialize?(settings: Static<S>, common: CaCommonSettings, clock: Clock): { created: boolean };
+  /** Make the CA that instances sharing one store use available to this one (before `create`); backends whose CA lives elsewhere leave it out. */
+  shareThroughStore?(settings: Static<S>, common: CaCommonSettings, state: LifecycleStateStore, deps: CaBackendDeps): Promise<void>;
 }
 
 /** Keeps the settings type of an entry (the registry's entries stay precisely typed). */

@@ -118,6 +118,13 @@ export interface LifecycleStateStore {
   /** SHA-256 of the last install-result file applied for an FQDN (a result is applied once). */
   appliedResultHash(fqdn: string): Promise<string | null>;
   setAppliedResultHash(fqdn: string, hash: string): Promise<void>;
+  /**
+   * The built-in CA's files (certificates; keys as encrypted PKCS#8 only) kept for the instances sharing the
+   * store, or null when none were offered yet.
+   */
+  caFiles(): Promise<Record<string, Buffer> | null>;
+  /** Keep these CA files unless another instance's are kept already; answers the files kept now. */
+  offerCaFiles(files: Record<string, Buffer>): Promise<Record<string, Buffer>>;
   /** A write that proves the store accepts writes (monitor 7002, doctor). */
   heartbeat(at: string, by: 'monitor' | 'doctor'): Promise<void>;
 }

@@ -4,12 +4,14 @@
  */
 import type { LifecycleStateStore } from '../../domain/index.js';
 import type { PgDb } from './database.js';
+import { decodeFiles, encodeFiles } from '../ca-files-codec.js';
 
 const KEYS = {
   crlNumber: 'crl.number',
   digestDay: 'digest:last',
   expiryNotified: (serial: string) => `expiry-notified:${serial}`,
   appliedResult: (fqdn: string) => `result:${fqdn}`,
+  caFiles: 'ca.files',
   heartbeat: (by: string) => (by === 'doctor' ? 'doctor.checkedAt' : 'monitor.heartbeat'),
 };
 
@@ -56,6 +58,15 @@ export class PgState implements LifecycleStateStore {
 
   setAppliedResultHash(fqdn: string, hash: string): Promise<void> {
     return this.set(KEYS.appliedResult(fqdn), hash);
+  }
+
+  async caFiles(): Promise<Record<string, Buffer> | null> {
+    return decodeFiles(await this.get(KEYS.caFiles));
+  }
+
+  async offerCaFiles(files: Record<string, Buffer>): Promise<Record<string, Buffer>> {
+    await this.db.query(`INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING`, [KEYS.caFiles, encodeFiles(files)]);
+    return (await this.caFiles())!;
   }
 
   heartbeat(at: string, by: 'monitor' | 'doctor'): Promise<void> {

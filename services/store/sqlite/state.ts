@@ -4,12 +4,14 @@
  */
 import type { LifecycleStateStore } from '../../domain/index.js';
 import type { SqliteDb } from './database.js';
+import { decodeFiles, encodeFiles } from '../ca-files-codec.js';
 
 const KEYS = {
   crlNumber: 'crl.number',
   digestDay: 'digest:last',
   expiryNotified: (serial: string) => `expiry-notified:${serial}`,
   appliedResult: (fqdn: string) => `result:${fqdn}`,
+  caFiles: 'ca.files',
   heartbeat: (by: string) => (by === 'doctor' ? 'doctor.checkedAt' : 'monitor.heartbeat'),
 };
 
@@ -67,6 +69,15 @@ export class SqliteState implements LifecycleStateStore {
 
   setAppliedResultHash(fqdn: string, hash: string): Promise<void> {
     return this.set(KEYS.appliedResult(fqdn), hash);
+  }
+
+  async caFiles(): Promise<Record<string, Buffer> | null> {
+    return decodeFiles(await this.get(KEYS.caFiles));
+  }
+
+  async offerCaFiles(files: Record<string, Buffer>): Promise<Record<string, Buffer>> {
+    await this.s.run(() => this.s.stmt(`INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO NOTHING`).run(KEYS.caFiles, encodeFiles(files)));
+    return (await this.caFiles())!;
   }
 
   heartbeat(at: string, by: 'monitor' | 'doctor'): Promise<void> {
