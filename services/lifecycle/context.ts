@@ -39,7 +39,10 @@ export interface TransitionInput {
   certificate?: Omit<IssuedCertificate, 'createdAt' | 'state' | 'revokedAt' | 'revocationReason'>;
 }
 
-export function requestLog(ctx: PipelineContext, r: { id: string; fqdn: string }): Logger {
+/** What recording a transition needs of the context. */
+export type TransitionDeps = Pick<PipelineContext, 'store' | 'log' | 'listeners'>;
+
+export function requestLog(ctx: Pick<PipelineContext, 'log'>, r: { id: string; fqdn: string }): Logger {
   return ctx.log.child({ requestId: r.id, fqdn: r.fqdn });
 }
 
@@ -48,7 +51,7 @@ function toRecord(t: TransitionInput): TransitionRecord {
 }
 
 /** Every state change goes through here: checked against the state table, stored with its event, logged, announced. */
-export function transition(ctx: PipelineContext, r: StoredRequest, t: TransitionInput): Promise<StoredRequest> {
+export function transition(ctx: TransitionDeps, r: StoredRequest, t: TransitionInput): Promise<StoredRequest> {
   return transitions(ctx, r, [t]);
 }
 
@@ -62,7 +65,7 @@ export function recordTransition(tx: StoreTx, r: StoredRequest, t: TransitionInp
 }
 
 /** Several state changes of one request in one store transaction (all or none), then one log line each. */
-export async function transitions(ctx: PipelineContext, r: StoredRequest, ts: TransitionInput[]): Promise<StoredRequest> {
+export async function transitions(ctx: TransitionDeps, r: StoredRequest, ts: TransitionInput[]): Promise<StoredRequest> {
   const row =
     ts.length === 1
       ? await recordTransition(ctx.store, r, ts[0]!)
@@ -77,7 +80,7 @@ export async function transitions(ctx: PipelineContext, r: StoredRequest, ts: Tr
 }
 
 /** The log line (docs/contract.md "Logs") and the listeners of a committed transition. */
-export function announceTransition(ctx: PipelineContext, r: StoredRequest, t: TransitionInput, log: Logger = requestLog(ctx, r)): void {
+export function announceTransition(ctx: Pick<PipelineContext, 'log' | 'listeners'>, r: StoredRequest, t: TransitionInput, log: Logger = requestLog(ctx, r)): void {
   const actor = t.actor ?? 'service';
   const line = { event: `${r.state}->${t.to}`, reason: t.reason, message: t.message, actor };
   if (t.to === 'failed' || t.to === 'rejected' || t.to === 'denied') log.warn(line, t.message);

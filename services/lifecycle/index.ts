@@ -1,5 +1,5 @@
 /** The flow: the pipeline, its steps, the schedule (expiry, superseded revocation, renewal timing), revocation, the CRL. */
-export { announceTransition, recordTransition, requestLog, transition, transitions, type PipelineContext, type TransitionInput } from './context.js';
+export { announceTransition, recordTransition, requestLog, transition, transitions, type PipelineContext, type TransitionDeps, type TransitionInput } from './context.js';
 export { ParsedRequests } from './parsed-cache.js';
 export { backoffDelayMs } from '../domain/index.js';
 export { retryCapMs, scheduleRetry } from './retry.js';

@@ -4,7 +4,6 @@
  * lists never read it.
  */
 import Database from 'better-sqlite3';
-import type { SqliteStore } from '../../services/store/index.js';
 
 export const SEED_TENANTS = ['default', 'contoso', 'fabrikam'] as const;
 
@@ -24,7 +23,7 @@ export function seedRow(i: number, now: Date): SeedRow {
   return { serial: (0x10_0000_0000 + i).toString(16).toUpperCase().padStart(16, '0'), fqdn: `host${i}.${SEED_TENANTS[i % 3]}.example`, tenant: SEED_TENANTS[i % 3]!, state, notAfter };
 }
 
-export function seedCertificates(store: SqliteStore, n: number, now: Date, start = 0): SeedRow[] {
+export function seedCertificates(store: { location: string }, n: number, now: Date, start = 0): SeedRow[] {
   // Seeding writes the tables directly on a second connection to the same file (the Store port has no bulk insert).
   const db = new Database(store.location);
   // Rows go in a thousand at a time (one INSERT … SELECT over a JSON array each), not one statement a row: each
@@ -63,5 +62,6 @@ export function seedCertificates(store: SqliteStore, n: number, now: Date, start
       insCert.run(placeholder, JSON.stringify(certs));
     }
   })();
+  db.close();
   return rows;
 }

@@ -161,6 +161,23 @@ export function storeSuite(name: string, factory: () => StoreFactory): void {
       expect(await store.state.lastDigestDay()).toBe('2026-11-23');
     });
 
+    it('keeps work from outside a transaction out of it while its body waits', async () => {
+      const { request } = await store.requests.insert(req('79'.repeat(32)), 'received');
+      let release!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      const tx = store.withTransaction(async (t2) => {
+        await t2.requests.transition(request.id, step(['received'], 'checked', 'CHECKS_PASSED'));
+        await gate;
+        throw new Error('rolled back');
+      });
+      const outside = store.requests.insert(req('9a'.repeat(32)), 'received');
+      release();
+      await expect(tx).rejects.toThrow('rolled back');
+      expect((await outside).created).toBe(true);
+      expect((await store.requests.get(request.id))!.state).toBe('received');
+      expect(await store.requests.find()).toHaveLength(2);
+    });
+
     it('keeps typed lifecycle state; CRL numbers only grow, also when taken at once', async () => {
       const numbers = await Promise.all(Array.from({ length: 8 }, () => store.state.nextCrlNumber()));
       expect(new Set(numbers.map(String)).size).toBe(8);

@@ -133,9 +133,9 @@ describe('AdcsBackend flows', () => {
     expect(await backend.ping()).toMatchObject({ ok: true });
     const outcome = await backend.submit(issuanceInput('agent21.dmz.example'), () => undefined);
     const serial = outcome.kind === 'issued' ? describeCertificate(outcome.certificateDer).serialNumber : '';
-    expect(await backend.revoke(serial, 4)).toMatchObject({ kind: 'done' });
+    expect(await backend.revoke(serial, 'superseded')).toMatchObject({ kind: 'done' });
     expect(env.log().at(-1)).toMatchObject({ verb: 'revoke', outcome: 'revoked' });
-    expect(await backend.revoke('0123456789ABCDEF', 4)).toMatchObject({ kind: 'failed', code: 'AC_CA_DENIED' });
+    expect(await backend.revoke('0123456789ABCDEF', 'superseded')).toMatchObject({ kind: 'failed', code: 'AC_CA_DENIED' });
     expect(await backend.publishCrl()).toMatchObject({ kind: 'done' });
   });
 });
