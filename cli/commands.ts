@@ -15,6 +15,7 @@ import { serve } from '../services/main.js';
 import { caCommand } from './ca-command.js';
 import { adminCommands } from './admin-commands.js';
 import { lifecycleCommands } from './lifecycle-commands.js';
+import { storeCommand } from './store-command.js';
 import { printTable } from './output.js';
 
 
@@ -44,6 +45,7 @@ export function registerCommands(program: Command): void {
   caCommand(program, configFrom, out);
   adminCommands(program, configFrom, out);
   lifecycleCommands(program, configFrom, out);
+  storeCommand(program, configFrom, out);
 
   program
     .command('list')

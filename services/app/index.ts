@@ -18,3 +18,4 @@ export { renewalTiming, chainForPackage, runExpiryWatch, revokeSupersededAfterGr
 export { REVOCATION_REASONS, CERTIFICATE_STATES, REQUEST_STATES } from '../domain/index.js';
 export { sendTestNotification } from './notifications.js';
 export { makeSampleRequest } from '../pki/index.js';
+export { moveStoreToPostgres, type StoreMoveReport } from './store-move.js';

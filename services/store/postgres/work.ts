@@ -36,6 +36,7 @@ export class PgWork implements WorkCoordination {
   readonly shared = true;
   private elector: pg.Client | null = null;
   private leading = false;
+  private closed = false;
 
   constructor(private readonly db: PgDb, readonly owner: string, private readonly leaseSeconds: number) {}
 
@@ -90,8 +91,16 @@ export class PgWork implements WorkCoordination {
 
   /** Try the lock on this instance's own session; once held, leading lasts as long as that session answers. */
   async leads(): Promise<boolean> {
+    if (this.closed) return false; // a job still running at shutdown must not open a new session
     try {
-      if (!this.elector) this.elector = await this.connectElector();
+      if (!this.elector) {
+        const c = await this.connectElector();
+        if (this.closed) {
+          await c.end().catch(() => undefined);
+          return false;
+        }
+        this.elector = c;
+      }
       if (this.leading) {
         await this.elector.query('SELECT 1');
         return true;
@@ -122,6 +131,7 @@ export class PgWork implements WorkCoordination {
 
   /** Give up leadership and the leases of this instance (a graceful stop hands the work over at once). */
   async close(): Promise<void> {
+    this.closed = true;
     const c = this.elector;
     this.elector = null;
     this.leading = false;
