@@ -10,7 +10,7 @@ import YAML from 'yaml';
 import { AgentcertError } from '../domain/index.js';
 import { ConfigSchema, DEFAULT_CONFIG, type Config } from './schema.js';
 import { caSettingsProblems } from '../ca/index.js';
-import { redactUrl } from '../store/postgres/connection.js';
+import { redactUrl } from './store-url.js';
 
 export interface ConfigFlags {
   share?: string;
@@ -32,6 +32,7 @@ export const ENV_KEYS: Record<string, { path: string; type: 'string' | 'int' | '
   AGENTCERT_SHARE_POLLING: { path: 'share.polling', type: 'bool' },
   AGENTCERT_DATA: { path: 'data.dir', type: 'string' },
   AGENTCERT_STORE_URL: { path: 'store.url', type: 'string' },
+  AGENTCERT_STORE_PASSWORD: { path: 'store.password', type: 'string' },
   AGENTCERT_API_HOST: { path: 'api.host', type: 'string' },
   AGENTCERT_API_PORT: { path: 'api.port', type: 'int' },
   AGENTCERT_CA_BACKEND: { path: 'ca.backend', type: 'string' },

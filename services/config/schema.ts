@@ -47,8 +47,10 @@ export const ConfigSchema = Type.Object(
       {
         /** postgres://user@host:5432/database for a PostgreSQL store shared by several instances; null: SQLite. */
         url: Type.Union([Type.String({ pattern: '^postgres(ql)?://' }), Type.Null()]),
-        /** A file holding the database password (else AGENTCERT_STORE_PASSWORD, else the URL's). */
+        /** A file holding the database password (else store.password, else the URL's). */
         passwordFile: Type.Union([Type.String({ minLength: 1 }), Type.Null()]),
+        /** The database password, best from the environment (AGENTCERT_STORE_PASSWORD) rather than a config file. */
+        password: Type.Union([Type.String({ minLength: 1 }), Type.Null()]),
         /** TLS to the database (libpq's sslmode); null: the URL's sslmode, else verify-full unless the host is local. */
         sslMode: Type.Union([Type.Literal('disable'), Type.Literal('require'), Type.Literal('verify-ca'), Type.Literal('verify-full'), Type.Null()]),
         /** The CA certificate (PEM) the database server's certificate must chain to. */
@@ -186,7 +188,7 @@ export const DEFAULT_CONFIG: Config = {
     maxRequestBytes: 65_536,
   },
   data: { dir: './var/data' },
-  store: { url: null, passwordFile: null, sslMode: null, caFile: null, poolSize: 10, leaseSeconds: 30 },
+  store: { url: null, passwordFile: null, password: null, sslMode: null, caFile: null, poolSize: 10, leaseSeconds: 30 },
   api: { enabled: true, host: '127.0.0.1', port: 8470, tokens: [] },
   ca: {
     backend: 'builtin',

@@ -34,7 +34,7 @@ describe.runIf(available)('PostgreSQL store', () => {
 
   it('is chosen by store.url, reads the password from store.passwordFile, and migrates once when instances start together', async () => {
     const url = await server.database();
-    const section = { url, passwordFile: server.passwordFile, sslMode: null, caFile: null, poolSize: 3, leaseSeconds: 30 };
+    const section = { url, passwordFile: server.passwordFile, password: null, sslMode: null, caFile: null, poolSize: 3, leaseSeconds: 30 };
     const stores = Array.from({ length: 4 }, () => openStore('/nonexistent', section, clock));
     expect(stores[0]).toBeInstanceOf(PostgresStore);
     expect(stores[0]!.location).toBe(url);
@@ -46,7 +46,7 @@ describe.runIf(available)('PostgreSQL store', () => {
 
   it('names an unreachable database without its password (AC_STORE_UNAVAILABLE)', async () => {
     const url = `postgres://agentcert:s3cret-in-url@127.0.0.1:1/none`;
-    const s = new PostgresStore(postgresSettings({ url, passwordFile: null, sslMode: null, caFile: null, poolSize: 1, leaseSeconds: 30 }), clock);
+    const s = new PostgresStore(postgresSettings({ url, passwordFile: null, password: null, sslMode: null, caFile: null, poolSize: 1, leaseSeconds: 30 }), clock);
     const err = (await s.requests.get('x').catch((e: unknown) => e)) as AgentcertError;
     expect(err).toBeInstanceOf(AgentcertError);
     expect(err.code).toBe('AC_STORE_UNAVAILABLE');

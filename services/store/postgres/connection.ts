@@ -1,6 +1,6 @@
 /**
  * How to reach the PostgreSQL database: `store.url` (postgres://user@host:port/database), the password from
- * `store.passwordFile`, AGENTCERT_STORE_PASSWORD or the URL (in that order), and TLS from `store.sslMode` /
+ * `store.passwordFile`, `store.password` (AGENTCERT_STORE_PASSWORD) or the URL (in that order), and TLS from `store.sslMode` /
  * `store.caFile` (or the URL's `sslmode` / `sslrootcert`, as libpq spells them:
  * https://www.postgresql.org/docs/current/libpq-ssl.html). The password is never part of `location` or a message.
  */
@@ -8,6 +8,9 @@ import { readFileSync } from 'node:fs';
 import type { ConnectionOptions } from 'node:tls';
 import type pg from 'pg';
 import { AgentcertError } from '../../domain/index.js';
+import { redactUrl } from '../../config/store-url.js';
+
+export { redactUrl };
 
 export type SslMode = 'disable' | 'require' | 'verify-ca' | 'verify-full';
 export const SSL_MODES: readonly SslMode[] = ['disable', 'require', 'verify-ca', 'verify-full'];
@@ -25,6 +28,7 @@ export interface PostgresSettings {
 export interface StoreSection {
   url: string | null;
   passwordFile: string | null;
+  password: string | null;
   sslMode: SslMode | null;
   caFile: string | null;
   poolSize: number;
@@ -35,16 +39,16 @@ export function isPostgresUrl(url: string | null | undefined): url is string {
   return typeof url === 'string' && /^postgres(ql)?:\/\//i.test(url);
 }
 
-/** The settings of a `postgres://` store section, with its password resolved (file first, then the environment). */
-export function postgresSettings(s: StoreSection & { url: string }, env: Record<string, string | undefined> = process.env): PostgresSettings {
-  let password: string | null = null;
+/** The settings of a `postgres://` store section, with its password resolved (the file first, then store.password). */
+export function postgresSettings(s: StoreSection & { url: string }): PostgresSettings {
+  let password: string | null = s.password;
   if (s.passwordFile) {
     try {
       password = readFileSync(s.passwordFile, 'utf8').replace(/\r?\n$/, '');
     } catch (err) {
       throw new AgentcertError('AC_CONFIG_INVALID', `store.passwordFile: cannot read ${s.passwordFile} (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
     }
-  } else if (env['AGENTCERT_STORE_PASSWORD']) password = env['AGENTCERT_STORE_PASSWORD'];
+  }
   return { url: s.url, password, sslMode: s.sslMode, caFile: s.caFile, poolSize: s.poolSize, leaseSeconds: s.leaseSeconds };
 }
 
@@ -53,17 +57,6 @@ function parseUrl(url: string): URL {
     return new URL(url);
   } catch {
     throw new AgentcertError('AC_CONFIG_INVALID', `store.url: not a URL (${redactUrl(url)})`);
-  }
-}
-
-/** The URL with any password replaced by `***`, for messages and `location`. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
   }
 }
 

@@ -37,6 +37,7 @@ export class PgWork implements WorkCoordination {
   private elector: pg.Client | null = null;
   private leading = false;
   private closed = false;
+  private asking: Promise<boolean> | null = null;
 
   constructor(private readonly db: PgDb, readonly owner: string, private readonly leaseSeconds: number) {}
 
@@ -89,8 +90,14 @@ export class PgWork implements WorkCoordination {
     return (await this.db.query(`SELECT 1 FROM leases WHERE request_id = $1 AND owner <> $2 AND expires_at > now()`, [id, this.owner])).length > 0;
   }
 
+  /** One attempt at a time: the timers of the singletons ask together, and each attempt must not open a session. */
+  leads(): Promise<boolean> {
+    this.asking ??= this.ask().finally(() => (this.asking = null));
+    return this.asking;
+  }
+
   /** Try the lock on this instance's own session; once held, leading lasts as long as that session answers. */
-  async leads(): Promise<boolean> {
+  private async ask(): Promise<boolean> {
     if (this.closed) return false; // a job still running at shutdown must not open a new session
     try {
       if (!this.elector) {
