@@ -80,13 +80,13 @@ describe.runIf(available)('agentcert on PostgreSQL', () => {
         if (Date.now() > end) throw new Error(`not all packaged: ${JSON.stringify(await store.views.requestsByState())}\n${instances[1]!.stderr().slice(-3000)}`);
         await new Promise((r) => setTimeout(r, 250));
       }
-      const requests = await store.requests.find();
-      expect(requests).toHaveLength(fqdns.length);
+      const rows = await store.requests.find();
+      expect(rows).toHaveLength(fqdns.length);
       const certs = await store.certificates.findMany();
       expect(certs).toHaveLength(fqdns.length);
       expect(new Set(certs.map((c) => c.requestId)).size).toBe(fqdns.length);
       expect(new Set(certs.map((c) => c.issuer)).size).toBe(1); // one CA for every instance
-      for (const r of requests) expect((await store.events.forRequest(r.id)).filter((ev) => ev.reason === 'ISSUED')).toHaveLength(1);
+      for (const r of rows) expect((await store.events.forRequest(r.id)).filter((ev) => ev.reason === 'ISSUED')).toHaveLength(1);
       await waitFor(() => readdirSync(path.join(share, 'requests')).filter((f) => f.endsWith('.req')).length === 0, 30_000, 'every dropped file archived');
       expect(readdirSync(path.join(share, 'archive')).length).toBe(fqdns.length);
     } finally {
