@@ -98,8 +98,8 @@ export const PG_MIGRATIONS: string[] = [
   CREATE INDEX certificates_search_serial ON certificates USING gin (serial gin_trgm_ops);
   CREATE INDEX certificates_search_thumbprint ON certificates USING gin (thumbprint gin_trgm_ops);
   `,
-  // 5: several instances on one database (postgres/coordination.ts): which instance works a request now, until
-  // when; and the output of journaled CA commands, so a resumed submit is read back on any instance.
+  // 5: several instances on one database (postgres/work.ts): which instance works a request now, and until when.
+  // SQLite has no step 5: one process owns its file (store/lock.ts), so nothing there is leased.
   `
   CREATE TABLE leases (
     request_id ${T} PRIMARY KEY REFERENCES requests(id),
@@ -107,11 +107,6 @@ export const PG_MIGRATIONS: string[] = [
     expires_at TIMESTAMPTZ NOT NULL
   );
   CREATE INDEX leases_owner ON leases(owner);
-  CREATE TABLE ca_journal (
-    key        ${T} PRIMARY KEY,
-    output     TEXT NOT NULL,
-    written_at ${T} NOT NULL
-  );
   `,
 ];
 
