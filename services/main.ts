@@ -49,7 +49,8 @@ export async function serve(config: Readonly<Config>, o: ServeOptions): Promise<
   });
   const { ctx, pipeline } = app;
   try {
-    await cleanStaleStaging(ctx.layout.root);
+    // Other instances may be publishing to a shared share right now: only what a crash left long ago is cleaned.
+    await cleanStaleStaging(ctx.layout.root, { minAgeMs: ctx.store.work.shared ? 15 * 60_000 : 0 });
     await publishTools({ shareRoot: ctx.layout.root, chain: chainForPackage(await ctx.backend.chain()) });
   } catch (err) {
     o.log.error({ err }, 'could not publish tools/ on the share; requests are still processed');
