@@ -10,6 +10,7 @@ import { AgentcertError, type Store } from '../../services/domain/index.js';
 import { startPostgres, postgresAvailable, type PostgresServer } from '../helpers/postgres-server.js';
 import { issue, req, step, storeSuite } from '../helpers/store-suite.js';
 import { makeTempEnv } from '../helpers/temp.js';
+import { copySqliteToPostgres } from '../../services/store/postgres/copy-from-sqlite.js';
 
 const available = postgresAvailable();
 let server: PostgresServer;
@@ -83,6 +84,36 @@ describe.runIf(available)('PostgreSQL store', () => {
     } finally {
       await pgStore.close();
       await sqlite.close();
+      env.cleanup();
+    }
+  });
+
+  it('copies a SQLite store with its order, ids and CRL number, again without change, and refuses a target that differs', async () => {
+    const env = makeTempEnv();
+    const file = path.join(env.data, 'agentcert.db');
+    const sqlite = new SqliteStore(file, clock);
+    const target = new PostgresStore(settings(await server.database()), clock);
+    try {
+      for (let i = 0; i < 12; i++) await issue(sqlite, (i + 16).toString(16).repeat(32), `0${(i * 91).toString(16).toUpperCase()}`, '2027-05-01T00:00:00.000Z', `h${i}.contoso.local`);
+      await sqlite.certificates.markRevoked('00', '2026-11-23T11:00:00.000Z', 'superseded');
+      for (let i = 0; i < 5; i++) await sqlite.state.nextCrlNumber();
+      await sqlite.state.setExpiryNotifiedWindow('00', 14);
+      await sqlite.close();
+      const first = await copySqliteToPostgres(file, target.db);
+      expect(Object.fromEntries(first.map((t) => [t.table, t.rows]))).toEqual({ requests: 12, events: 36, certificates: 12, meta: 2 });
+      expect(await copySqliteToPostgres(file, target.db)).toEqual(first);
+      const reopened = new SqliteStore(file, clock);
+      expect(await target.views.pageRequests({ limit: 50, offset: 0 })).toEqual(await reopened.views.pageRequests({ limit: 50, offset: 0 }));
+      expect(await target.views.pageEvents({ limit: 50, offset: 0 })).toEqual(await reopened.views.pageEvents({ limit: 50, offset: 0 }));
+      await reopened.close();
+      expect(await target.state.nextCrlNumber()).toBe(6n); // continues after the copied number
+      expect(await target.certificates.revoked()).toHaveLength(1);
+      // New rows get ids after the copied ones; a target holding rows the source lacks does not verify.
+      const extra = await target.requests.insert(req('f0'.repeat(32)), 'received');
+      expect((await target.events.forRequest(extra.request.id))[0]!.id).toBe(37);
+      await expect(copySqliteToPostgres(file, target.db)).rejects.toMatchObject({ code: 'AC_STORE_COPY_MISMATCH' });
+    } finally {
+      await target.close();
       env.cleanup();
     }
   });
