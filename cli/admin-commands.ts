@@ -11,6 +11,7 @@ import { ERRORS, systemClock } from '../services/domain/index.js';
 import { approveRequest, createApp, crlSummary, denyRequest, REVOCATION_REASONS, revokeCertificate, runDoctor, signCrlNow, type App } from '../services/app/index.js';
 import { createLogger } from '../services/log.js';
 import { createExecaRunner } from '../services/process/index.js';
+import { AgentcertError } from '../services/domain/index.js';
 
 function cliActor(): string {
   let user = 'unknown';
@@ -70,10 +71,11 @@ export function adminCommands(program: Command, configFrom: (cmd: Command) => Re
       if (opts.json) return out(JSON.stringify({ ...r, actor, crl }, null, 2));
       out(`revoked ${r.serialNumber} (${r.fqdn}, reason ${r.reason}) as ${actor}.`);
       out(crl ? `CRL ${crl.crlNumber} published to ${crl.file} (${crl.entries} revoked, next update ${crl.nextUpdate}).` : `The CA publishes its own CRL: ${r.caMessage}`);
+      if (r.packageWithdrawnTo) out(`Its package was withdrawn from issued/${r.fqdn}/ to ${r.packageWithdrawnTo}; issued/${r.fqdn}/REVOKED.txt says so.`);
     });
 
   const ca = program.commands.find((c) => c.name() === 'ca');
-  if (!ca) throw new Error('the ca command must be registered before the admin commands');
+  if (!ca) throw new AgentcertError('AC_INTERNAL', 'the ca command must be registered before the admin commands');
   ca.command('crl')
     .description('sign and publish a new CRL of the built-in CA to <share>/tools/agentcert.crl')
     .option('--out <file>', 'also write the DER CRL here')

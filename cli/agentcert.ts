@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * The `agentcert` command: a thin adapter over the same application functions as the API (CONTRACT.md "CLI").
+ * The `agentcert` command: a thin adapter over the same application functions as the API (docs/contract.md "CLI").
  * Human output on stdout, logs on stderr; `--json` prints one JSON document on stdout and nothing else there.
  */
 import { Command, CommanderError } from 'commander';

@@ -5,19 +5,20 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig, type Config } from '../services/config/index.js';
-import { AgentcertError, REQUEST_STATES, type RequestState, type Store } from '../services/domain/index.js';
+import { AgentcertError, REQUEST_STATES, systemClock, type RequestState, type Store } from '../services/domain/index.js';
 import {
   allPages, CERTIFICATE_EXPORT_COLUMNS, inspectRequest, listCertificates, listRequests, localChain, openAppStore, renderInspect, renderVerify, renewalTiming, REQUEST_EXPORT_COLUMNS,
-  makeSampleRequest, showRecord, storeExists, toCsv, verifyCertificateFile,
+  makeSampleRequest, showRecord, storeExists, toCsv, verifyWithRecords,
 } from '../services/app/index.js';
 import { createLogger } from '../services/log.js';
 import { serve } from '../services/main.js';
 import { caCommand } from './ca-command.js';
 import { adminCommands } from './admin-commands.js';
+import { balanceCommand } from './balance-command.js';
 import { lifecycleCommands } from './lifecycle-commands.js';
 import { storeCommand } from './store-command.js';
+import { serviceCommand } from './service-command.js';
 import { printTable } from './output.js';
-
 
 export function configFrom(cmd: Command): Readonly<Config> {
   const g = cmd.optsWithGlobals() as { config?: string; share?: string; data?: string };
@@ -46,6 +47,8 @@ export function registerCommands(program: Command): void {
   adminCommands(program, configFrom, out);
   lifecycleCommands(program, configFrom, out);
   storeCommand(program, configFrom, out);
+  balanceCommand(program, configFrom, out);
+  serviceCommand(program, configFrom, out);
 
   program
     .command('list')
@@ -61,7 +64,7 @@ export function registerCommands(program: Command): void {
       try {
         // The same paged, index-backed queries as the API, a page at a time (100,000 rows stay cheap).
         const expiring = opts.expiring !== undefined ? Number(opts.expiring) : undefined;
-        const now = new Date();
+        const now = systemClock.now();
         const rows: object[] =
           expiring !== undefined
             ? await allPages((limit, offset) => listCertificates(store, { state: 'active', expiringWithinDays: expiring, limit, offset }, now))
@@ -69,7 +72,7 @@ export function registerCommands(program: Command): void {
         const columns = expiring !== undefined ? CERTIFICATE_EXPORT_COLUMNS : REQUEST_EXPORT_COLUMNS;
         if (opts.json) out(JSON.stringify(rows, null, 2));
         else if (opts.csv) out(toCsv(rows, columns));
-        else printTable(out, rows as Record<string, unknown>[], expiring !== undefined ? ['serialNumber', 'fqdn', 'tenant', 'state', 'notAfter'] : ['id', 'fqdn', 'tenant', 'state', 'serialNumber', 'notAfter']);
+        else printTable(out, rows as Record<string, unknown>[], expiring !== undefined ? ['serialNumber', 'fqdn', 'tenant', 'state', 'notAfter'] : ['id', 'fqdn', 'tenant', 'state', 'serialNumber', 'notAfter', ...(rows.some((r) => (r as { primaryServer?: string | null }).primaryServer) ? ['primaryServer'] : [])]);
       } finally {
         await store.close();
       }
@@ -91,6 +94,7 @@ export function registerCommands(program: Command): void {
         if (r.caRequestId) out(`  CA request id ${r.caRequestId}`);
         if (r.nextAttemptAt) out(`  next attempt ${r.nextAttemptAt} (attempt ${r.attempts})`);
         if (v.certificate) out(`Certificate serial ${v.certificate.serialNumber}  thumbprint ${v.certificate.thumbprint}  valid ${v.certificate.notBefore} → ${v.certificate.notAfter}  (${v.certificate.state}), renewal due ${v.certificate.renewalDueAt}`);
+        if (v.assignment) out(`Management servers: primary ${v.assignment.primary}, failovers ${v.assignment.failovers.join(', ') || '-'} (since ${v.assignment.assignedAt})`);
         for (const f of r.findings) out(`  [${f.severity}] ${f.rule}: ${f.message}`);
         out('Events:');
         for (const e of v.events) out(`  ${e.at}  ${e.from ?? '-'} → ${e.to}  ${e.reason}  (${e.actor})  ${e.message}`);
@@ -114,7 +118,7 @@ export function registerCommands(program: Command): void {
       }
       // With a store at hand the verdict takes the same facts as the pipeline (other keys, renewal signers).
       const store = storeExists(config) ? openStore(config) : null;
-      const doc = await inspectRequest(bytes, { fileName: path.basename(file), ...(opts.fqdn ? { fqdn: opts.fqdn } : {}), config, store, now: new Date() }).finally(() => store?.close());
+      const doc = await inspectRequest(bytes, { fileName: path.basename(file), ...(opts.fqdn ? { fqdn: opts.fqdn } : {}), config, store, now: systemClock.now() }).finally(() => store?.close());
       out(opts.json ? JSON.stringify(doc, null, 2) : renderInspect(doc));
       if (doc.verdict.outcome === 'reject') process.exitCode = 3;
     });
@@ -124,8 +128,9 @@ export function registerCommands(program: Command): void {
     .description('check an issued certificate (PEM, DER or PKCS#7) against the SCOM rules and build its chain (exit 0 pass, 5 fail)')
     .option('--chain <file...>', 'CA certificates to chain to (PEM, DER or .p7b); default: the built-in CA')
     .option('--fqdn <name>', 'the FQDN the certificate must be for (default: its CN)')
+    .option('--crl <file...>', 'CRLs to check the certificate against (DER or PEM); agentcert\'s own records are checked when its store is here')
     .option('--json', 'print JSON')
-    .action((file: string, opts: { chain?: string[]; fqdn?: string; json?: boolean }, cmd: Command) => {
+    .action(async (file: string, opts: { chain?: string[]; fqdn?: string; crl?: string[]; json?: boolean }, cmd: Command) => {
       const config = configFrom(cmd);
       const read = (f: string) => {
         try {
@@ -134,14 +139,7 @@ export function registerCommands(program: Command): void {
           throw new AgentcertError('AC_USAGE', `cannot read ${f}: ${(err as NodeJS.ErrnoException).code}`);
         }
       };
-      const doc = verifyCertificateFile({
-        file: read(file),
-        chainFiles: (opts.chain ?? []).map(read),
-        fqdn: opts.fqdn ?? null,
-        configuredRoots: localChain(config)?.slice(-1) ?? [],
-        minKeyBits: config.policy.minKeyBits,
-        at: new Date(),
-      });
+      const doc = await verifyWithRecords(config, { file: read(file), chainFiles: (opts.chain ?? []).map(read), crls: (opts.crl ?? []).map(read), fqdn: opts.fqdn ?? null, at: systemClock.now() });
       out(opts.json ? JSON.stringify(doc, null, 2) : renderVerify(doc));
       if (!doc.passed) process.exitCode = 5;
     });

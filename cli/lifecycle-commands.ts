@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { sendTestNotification } from '../services/app/index.js';
 import type { Config } from '../services/config/index.js';
+import { systemClock } from '../services/domain/index.js';
 import { createLogger } from '../services/log.js';
 
 export function lifecycleCommands(program: Command, configFrom: (cmd: Command) => Readonly<Config>, out: (s: string) => void): void {
@@ -11,7 +12,7 @@ export function lifecycleCommands(program: Command, configFrom: (cmd: Command) =
     .description('send a test notification to lifecycle.webhookUrl (with the configured retries)')
     .action(async (_opts: unknown, cmd: Command) => {
       const config = configFrom(cmd);
-      const url = await sendTestNotification(config, createLogger(config.log.level), new Date());
+      const url = await sendTestNotification(config, createLogger(config.log.level), systemClock.now());
       out(`delivered a test notification to ${url}`);
     });
 }

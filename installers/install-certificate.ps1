@@ -3,10 +3,12 @@
     Installs this package's certificate for the SCOM (Operations Manager) agent, binds it, and proves it works.
 
 .DESCRIPTION
-    Driven by manifest.json next to this script (the agentcert delivery package). Steps, each citing the fact in
-    SCOM-FACTS.md it follows: preflight, trust, accept, verify, bind, restart + event check, store-copy check,
-    self-heal (once), result, and the daily renewal task (renew-certificate.ps1, issue 6). See README.md ("What the
-    installer does") for what each step does and the troubleshooting table.
+    Driven by manifest.json next to this script (the agentcert delivery package). Steps: preflight, trust, accept,
+    verify, the agent (installed with -InstallAgent or when the manifest asks, README "Management group"), bind,
+    restart + event check, store-copy check, self-heal (once), result, and the daily renewal task
+    (renew-certificate.ps1). Each step cites the section of agentcert's docs/scom-facts.md it follows (the SCOM
+    certificate facts with their public sources, in the agentcert repository). agentcert's README.md ("What the
+    installer does") says what each step does and has the troubleshooting table.
     Windows PowerShell 5.1; run elevated (install.cmd and the .exe elevate for you).
 
     Exit codes (status in result.json):
@@ -22,6 +24,7 @@
       7  certificate-unusable   the installed certificate fails a SCOM requirement (key, KeySpec, chain, EKU, KU)
       8  bind-failed            the registry values could not be written or read back
       9  agent-rejected         the agent logged a certificate error after the restart (and self-heal did not fix it)
+      12 agent-install-failed   MOMAgent.msi was not found, msiexec failed, or the agent's management group could not be added
 
 .PARAMETER Force
     Install even though this computer's FQDN does not match the package.
@@ -41,8 +44,17 @@
     Bind through the registry only (MOMCertImport may show a dialog on some builds).
 .PARAMETER NoRenewalTask
     Do not register the scheduled task "agentcert renewal <FQDN>" that renews the certificate (renew by hand).
+.PARAMETER InstallAgent
+    Install the SCOM agent first when this server has none (the package does it by itself when the service sets
+    managementGroup.installAgent): msiexec with the manifest's management group and assigned primary, certificate
+    authentication settings, a verbose log next to result.json. An installed agent is never reinstalled; one that
+    lacks this management group gets it added. Management server and gateway packages never install an agent.
+.PARAMETER AgentMsiPath
+    MOMAgent.msi to install from (default: the manifest's agentMsi path, then its share path, then next to this script).
+.PARAMETER AgentInstallTimeoutSeconds
+    How long msiexec may run.
 .PARAMETER WhatIf
-    Print the plan; change nothing.
+    Print the plan (the msiexec command line too); change nothing.
 #>
 [CmdletBinding(SupportsShouldProcess = $true)]
 param(
@@ -54,7 +66,10 @@ param(
     [ValidateRange(10, 3600)][int]$EventWaitSeconds = 180,
     [switch]$NoSelfHeal,
     [switch]$SkipMomCertImport,
-    [switch]$NoRenewalTask
+    [switch]$NoRenewalTask,
+    [switch]$InstallAgent,
+    [string]$AgentMsiPath,
+    [ValidateRange(60, 7200)][int]$AgentInstallTimeoutSeconds = 1800
 )
 
 Set-StrictMode -Version 2.0
@@ -65,7 +80,7 @@ $ErrorActionPreference = 'Stop'
 $Package = $null
 #endregion rendered
 
-# --- constants (SCOM-FACTS §2, §3) ---------------------------------------------------------------------------
+# --- constants (docs/scom-facts.md §2, §3) -------------------------------------------------------------------
 $ScomMachineSettings = 'HKLM:\SOFTWARE\Microsoft\Microsoft Operations Manager\3.0\Machine Settings'
 $ScomSetupKey = 'HKLM:\SOFTWARE\Microsoft\Microsoft Operations Manager\3.0\Setup'
 $AgentStores = @('Operations Manager', 'Microsoft Monitoring Agent')
@@ -81,7 +96,7 @@ $Diagnoses = @{
     21036 = @{ Cause = 'The certificate in Machine Settings cannot be used (often 0x8009030D): missing or unassociated private key, a stale copy, or a chain the machine cannot build.'; Fix = 'Self-heal removes stale copies, re-adds the CA certificates and re-imports; if it persists, make a new request.' }
     20071 = @{ Cause = 'The connection to the management server or gateway closed without authentication: the other side rejected this agent.'; Fix = 'On the management server/gateway: trust this CA (LocalMachine\Root), have its own certificate bound, allow TCP 5723.' }
 }
-$ExitCodes = @{ 'installed' = 0; 'error' = 1; 'not-elevated' = 2; 'package-damaged' = 3; 'wrong-computer' = 4; 'trust-failed' = 5; 'accept-failed' = 6; 'certificate-unusable' = 7; 'bind-failed' = 8; 'agent-rejected' = 9; 'installed-unbound' = 10; 'installed-unconfirmed' = 11 }
+$ExitCodes = @{ 'installed' = 0; 'error' = 1; 'not-elevated' = 2; 'package-damaged' = 3; 'wrong-computer' = 4; 'trust-failed' = 5; 'accept-failed' = 6; 'certificate-unusable' = 7; 'bind-failed' = 8; 'agent-rejected' = 9; 'installed-unbound' = 10; 'installed-unconfirmed' = 11; 'agent-install-failed' = 12 }
 
 $script:WhatIfMode = [bool]$WhatIfPreference
 # -BindOnly forbids installing trust or the certificate; self-heal lifts it for its re-import.
@@ -138,11 +153,17 @@ function ConvertTo-ArgumentString([string[]]$Arguments) {
 }
 
 function Invoke-Native {
-    # certreq/certutil can hang or wait on hidden UI (SCOM-FACTS §6, §8.8): always a timeout, never a window.
+    # certreq/certutil can hang or wait on hidden UI (docs/scom-facts.md §6, §8.8): always a timeout, never a window.
     param([string]$FilePath, [string[]]$Arguments, [int]$TimeoutSeconds = 120)
+    return (Invoke-NativeLine $FilePath (ConvertTo-ArgumentString $Arguments) $TimeoutSeconds)
+}
+
+function Invoke-NativeLine {
+    # The same with a command line built by the caller (msiexec parses its own, see Get-MsiexecCommandLine).
+    param([string]$FilePath, [string]$ArgumentLine, [int]$TimeoutSeconds = 120)
     $psi = New-Object System.Diagnostics.ProcessStartInfo
     $psi.FileName = $FilePath
-    $psi.Arguments = ConvertTo-ArgumentString $Arguments
+    $psi.Arguments = $ArgumentLine
     $psi.UseShellExecute = $false
     $psi.RedirectStandardOutput = $true
     $psi.RedirectStandardError = $true
@@ -159,7 +180,7 @@ function Invoke-Native {
 }
 
 function Test-StoreHasThumbprint([string]$Store, [string]$Thumbprint) {
-    # SCOM-FACTS §6/§8.7: `certutil -store <store> <thumbprint>` exits 0 when present, 17 (NTE_NOT_FOUND) when
+    # docs/scom-facts.md §6/§8.7: `certutil -store <store> <thumbprint>` exits 0 when present, 17 (NTE_NOT_FOUND) when
     # absent; certutil's success text is not evidence (-delstore/-verify print it in failure cases too).
     $r = Invoke-Native 'certutil.exe' @('-store', $Store, $Thumbprint) 60
     return ($r.ExitCode -eq 0)
@@ -170,7 +191,7 @@ function Get-CommonName($Certificate) {
 }
 
 function Test-MachineChain($Certificate) {
-    # Chain in machine context, no revocation check (as Test-SCOMCertificate.ps1 does, SCOM-FACTS §4.1 step 12).
+    # Chain in machine context, no revocation check (as Test-SCOMCertificate.ps1 does, docs/scom-facts.md §4.1 step 12).
     $chain = New-Object System.Security.Cryptography.X509Certificates.X509Chain($true)
     $chain.ChainPolicy.RevocationMode = [System.Security.Cryptography.X509Certificates.X509RevocationMode]::NoCheck
     $ok = $chain.Build($Certificate)
@@ -185,7 +206,7 @@ function ConvertFrom-HexString([string]$Hex) {
 }
 
 function Get-ReversedSerial([string]$SerialHex) {
-    # SCOM-FACTS §2: all bytes reversed, nibbles kept, a leading 00 byte included.
+    # docs/scom-facts.md §2: all bytes reversed, nibbles kept, a leading 00 byte included.
     $pairs = @(for ($i = 0; $i -lt $SerialHex.Length; $i += 2) { $SerialHex.Substring($i, 2) })
     [array]::Reverse($pairs)
     return ($pairs -join '').ToUpperInvariant()
@@ -193,7 +214,7 @@ function Get-ReversedSerial([string]$SerialHex) {
 
 function Get-LocalFqdnCandidates {
     # Domain member: DNS host name + domain; workgroup: primary DNS suffix if any, the resolver's name, the
-    # computer name (SCOM-FACTS §1.1 "Subject", §1.4).
+    # computer name (docs/scom-facts.md §1.1 "Subject", §1.4).
     $names = New-Object System.Collections.ArrayList
     $cs = Get-CimInstance -ClassName Win32_ComputerSystem
     if ($cs.PartOfDomain) { [void]$names.Add($cs.DNSHostName + '.' + $cs.Domain) }
@@ -206,7 +227,7 @@ function Get-LocalFqdnCandidates {
     return @($names | ForEach-Object { $_.ToLowerInvariant().TrimEnd('.') } | Select-Object -Unique)
 }
 
-# --- 1. preflight (SCOM-FACTS §6: MachineKeySet needs elevation; §1.1 Subject = this host's FQDN) -------------
+# --- 1. preflight (docs/scom-facts.md §6: MachineKeySet needs elevation; §1.1 Subject = this host's FQDN) -----
 function Read-PackageManifest {
     $path = Join-Path $PSScriptRoot 'manifest.json'
     if (-not (Test-Path -LiteralPath $path)) { Stop-Install 'package-damaged' ('manifest.json not found next to the script: ' + $path) }
@@ -223,6 +244,7 @@ function Read-PackageManifest {
         $manifestChain = @($m.chain | ForEach-Object { $_.thumbprint }) -join ','
         $pinnedChain = @($Package.Chain | ForEach-Object { $_.Thumbprint }) -join ','
         if ($manifestChain -ne $pinnedChain) { Stop-Install 'package-damaged' 'manifest.json chain differs from the installer' }
+        if ($Package.ContainsKey('ManagementGroup')) { Test-PinnedManagementGroup $m $Package.ManagementGroup }
     }
     return $m
 }
@@ -251,7 +273,7 @@ function Test-Preflight($m) {
     return ('package checked (' + @($m.files).Count + ' files); computer ' + $names[0])
 }
 
-# --- 2. trust (SCOM-FACTS §1.1 "Chain", §8.7: LocalMachine Root/CA, confirmed by thumbprint exit codes) -----
+# --- 2. trust (docs/scom-facts.md §1.1 "Chain", §8.7: LocalMachine Root/CA, confirmed by thumbprint exit codes) --
 function Install-Trust($m) {
     $added = 0
     foreach ($c in $m.chain) {
@@ -268,7 +290,7 @@ function Install-Trust($m) {
     return ('CA certificates: ' + @($m.chain).Count + ' present, ' + $added + ' added')
 }
 
-# --- 3. accept (SCOM-FACTS §6, §8.5: certreq -accept -q -machine; 0x80092004 = the request's key is gone) ----
+# --- 3. accept (docs/scom-facts.md §6, §8.5: certreq -accept -q -machine; 0x80092004 = the request's key is gone) --
 function Get-InstalledCertificate($m) {
     $path = 'Cert:\LocalMachine\My\' + $m.certificate.thumbprint
     if (Test-Path -LiteralPath $path) { return (Get-Item -LiteralPath $path) }
@@ -276,7 +298,7 @@ function Get-InstalledCertificate($m) {
 }
 
 function Import-AdminPfx($m) {
-    # An administrator-supplied PFX (certificate with key): machine key set, persisted (SCOM-FACTS §1.1 "Private key").
+    # An administrator-supplied PFX (certificate with key): machine key set, persisted (docs/scom-facts.md §1.1 "Private key").
     $flags = [System.Security.Cryptography.X509Certificates.X509KeyStorageFlags]'MachineKeySet, PersistKeySet'
     $password = $PfxPassword
     if (-not $password) { $password = Read-Host -AsSecureString -Prompt ('Password of ' + $PfxPath) }
@@ -296,7 +318,7 @@ function Install-Certificate($m) {
         return 'imported from the PFX'
     }
     if ($existing) {
-        # In My but the key link is lost: certutil -repairstore restores it (SCOM-FACTS §2, last row).
+        # In My but the key link is lost: certutil -repairstore restores it (docs/scom-facts.md §2, last row).
         $r = Invoke-Change ('certutil -repairstore My ' + $m.certificate.thumbprint) { Invoke-Native 'certutil.exe' @('-repairstore', 'My', $m.certificate.thumbprint) }
         if ($script:WhatIfMode -or ((Get-InstalledCertificate $m).HasPrivateKey)) { return 'private key re-linked (certutil -repairstore)' }
         Write-Warning ('certutil -repairstore did not re-link the key: ' + $r.Output)
@@ -314,7 +336,7 @@ function Install-Certificate($m) {
     Stop-Install 'accept-failed' ('certreq -accept failed (exit ' + $r.ExitCode + '): ' + $r.Output.Trim())
 }
 
-# --- 4. verify in LocalMachine\My (SCOM-FACTS §1.1, the checks of §4.1 steps 4-12) ---------------------------
+# --- 4. verify in LocalMachine\My (docs/scom-facts.md §1.1, the checks of §4.1 steps 4-12) -------------------
 function Test-InstalledCertificate($m) {
     $cert = Get-InstalledCertificate $m
     if (-not $cert) {
@@ -345,13 +367,139 @@ function Test-InstalledCertificate($m) {
     return 'private key (machine, KeyNumber Exchange), chain, EKU and KU are good'
 }
 
-# --- 5. bind (SCOM-FACTS §2: MOMCertImport, then ChannelCertificateSerialNumber by serial + ChannelCertificateHash)
+# --- 4b. the agent (README "Management group"; the MSI's properties: Microsoft Learn, "Install Windows agent
+# manually using MOMAgent.msi", https://learn.microsoft.com/system-center/scom/manage-deploy-windows-agent-manually)
+function Get-ManifestManagementGroup($m) {
+    # Manifests written before the management group settings have no such field.
+    if ($m.PSObject.Properties.Name -contains 'managementGroup') { return $m.managementGroup }
+    return $null
+}
+
+function Test-PinnedManagementGroup($m, $pinned) {
+    $mg = Get-ManifestManagementGroup $m
+    if ($null -eq $pinned -and $null -eq $mg) { return }
+    if ($null -eq $pinned -or $null -eq $mg) { Stop-Install 'package-damaged' 'manifest.json managementGroup differs from the installer' }
+    $primary = $null; $port = $null
+    if ($mg.primary) { $primary = $mg.primary.fqdn; $port = [string]$mg.primary.port }
+    $pairs = @(
+        @('name', $mg.name, $pinned.Name), @('primary', $primary, $pinned.PrimaryServer), @('port', $port, $pinned.PrimaryPort),
+        @('failovers', (@($mg.failovers | ForEach-Object { $_.fqdn }) -join ','), $pinned.FailoverServers),
+        @('installAgent', ([string]$mg.installAgent).ToLowerInvariant(), $pinned.InstallAgent),
+        @('agentMsi.path', $mg.agentMsi.path, $pinned.AgentMsiPath), @('agentMsi.sharePath', $mg.agentMsi.sharePath, $pinned.AgentMsiSharePath),
+        @('primary (msiexec properties)', $(if ($mg.primary) { Get-MsiPropertyString (Get-AgentMsiProperties $mg) } else { $null }), $pinned.MsiProperties)
+    )
+    foreach ($p in $pairs) { if ([string]$p[1] -ne [string]$p[2]) { Stop-Install 'package-damaged' ('manifest.json managementGroup.' + $p[0] + ' differs from the installer: ' + $p[1]) } }
+}
+
+function Get-AgentMsiProperties($mg) {
+    # Manual settings instead of AD integration, the group and the assigned primary with its port, the local
+    # system as action account, the licence accepted (the MSI's public properties, page cited above).
+    return [ordered]@{
+        USE_SETTINGS_FROM_AD = '0'
+        USE_MANUALLY_SPECIFIED_SETTINGS = '1'
+        MANAGEMENT_GROUP = [string]$mg.name
+        MANAGEMENT_SERVER_DNS = [string]$mg.primary.fqdn
+        SECURE_PORT = [string]$mg.primary.port
+        ACTIONS_USE_COMPUTER_ACCOUNT = '1'
+        AcceptEndUserLicenseAgreement = '1'
+    }
+}
+
+function ConvertTo-MsiValue([string]$Value) {
+    # msiexec reads PROPERTY="value" itself: a value with anything but these characters goes in double quotes,
+    # a quote inside written twice (Windows Installer, "Command-Line Options").
+    if ($Value -match '^[A-Za-z0-9._-]+$') { return $Value }
+    return '"' + $Value.Replace('"', '""') + '"'
+}
+
+function Get-MsiPropertyString($Properties) {
+    return (@(foreach ($k in $Properties.Keys) { $k + '=' + (ConvertTo-MsiValue $Properties[$k]) }) -join ' ')
+}
+
+function Get-MsiexecCommandLine([string]$Msi, [string]$Log, [string]$PropertyString) {
+    # The properties as the service rendered them (services/packaging/agent-install.ts; the preflight checked
+    # they are the manifest's), else built from the manifest.
+    return ('/i ' + (ConvertTo-MsiValue $Msi) + ' /qn /l*v ' + (ConvertTo-MsiValue $Log) + ' ' + $PropertyString)
+}
+
+function Find-AgentMsi($mg) {
+    # -AgentMsiPath, then the path the service was given, then the share's copy, then one next to this script.
+    foreach ($c in @($AgentMsiPath, $mg.agentMsi.path, $mg.agentMsi.sharePath, (Join-Path $PSScriptRoot 'MOMAgent.msi'))) {
+        if ($c -and (Test-Path -LiteralPath $c -PathType Leaf)) { return [string]$c }
+    }
+    return $null
+}
+
+function Get-AgentConfig {
+    # The agent configuration API (COM AgentConfigManager.MgmtSvcCfg; Microsoft Learn,
+    # https://learn.microsoft.com/previous-versions/system-center/developer/hh328967(v=msdn.10)).
+    try { return (New-Object -ComObject 'AgentConfigManager.MgmtSvcCfg') } catch { return $null }
+}
+
+function Get-AgentPlan($m, $agent, [string[]]$Groups) {
+    # What this run does about the agent: server (never an agent), none, install, present, add-group, other-group.
+    $mg = Get-ManifestManagementGroup $m
+    if ($m.role -ne 'agent') { return 'server' }
+    if ($null -eq $mg -or $null -eq $mg.primary -or $script:BindOnlyMode) { return 'none' }
+    $wanted = [bool]$InstallAgent -or [bool]$mg.installAgent
+    if (-not $agent.Present) { if ($wanted) { return 'install' } else { return 'none' } }
+    if ($Groups -contains [string]$mg.name) { return 'present' }
+    if ($wanted) { return 'add-group' }
+    return 'other-group'
+}
+
+function Install-Agent($m, $agent) {
+    $mg = Get-ManifestManagementGroup $m
+    $cfg = $null; $groups = @()
+    if ($agent.Present) { $cfg = Get-AgentConfig }
+    if ($cfg) { $groups = @($cfg.GetManagementGroups() | ForEach-Object { [string]$_.managementGroupName }) }
+    $plan = Get-AgentPlan $m $agent $groups
+    if ($agent.Present -and -not $cfg -and ($plan -eq 'add-group' -or $plan -eq 'other-group')) {
+        return 'agent present; its management groups cannot be read (no AgentConfigManager.MgmtSvcCfg): left as it is'
+    }
+    switch ($plan) {
+        'server' { return ('a ' + $m.role + ' package never installs an agent; its certificate is bound as an agent''s is') }
+        'none' { if ($agent.Present) { return 'agent present' } else { return 'no agent to install (-InstallAgent or the service''s managementGroup.installAgent asks for it)' } }
+        'present' { return ('agent already installed in management group ' + $mg.name + ': not reinstalled') }
+        'other-group' { return ('agent installed in ' + ($groups -join ', ') + ', not in ' + $mg.name + ': left as it is (-InstallAgent adds it)') }
+        'add-group' {
+            $d = 'AgentConfigManager.MgmtSvcCfg AddManagementGroup ' + $mg.name + ' ' + $mg.primary.fqdn + ' ' + $mg.primary.port + '; ReloadConfiguration'
+            Invoke-Change $d { $cfg.AddManagementGroup([string]$mg.name, [string]$mg.primary.fqdn, [int]$mg.primary.port); $cfg.ReloadConfiguration() } | Out-Null
+            return ('management group ' + $mg.name + ' added to the installed agent (primary ' + $mg.primary.fqdn + ':' + $mg.primary.port + '), no reinstall')
+        }
+    }
+    $msi = Find-AgentMsi $mg
+    if (-not $msi) { Stop-Install 'agent-install-failed' ('MOMAgent.msi not found (-AgentMsiPath, ' + $mg.agentMsi.path + ', ' + $mg.agentMsi.sharePath + ', next to the script): copy it to the share''s tools\agent\ or pass -AgentMsiPath') }
+    $log = Join-Path $script:LogDir ('MOMAgent-install-' + (Get-Date -Format 'yyyyMMdd-HHmmss') + '.log')
+    $properties = Get-MsiPropertyString (Get-AgentMsiProperties $mg)
+    if ($null -ne $Package -and $Package.ContainsKey('ManagementGroup') -and $Package.ManagementGroup.MsiProperties) { $properties = $Package.ManagementGroup.MsiProperties }
+    $line = Get-MsiexecCommandLine $msi $log $properties
+    $script:AgentInstallPlanned = $true
+    $r = Invoke-Change ('msiexec.exe ' + $line) { Invoke-NativeLine 'msiexec.exe' $line $AgentInstallTimeoutSeconds }
+    if ($script:WhatIfMode) { return ('planned: msiexec.exe ' + $line) }
+    # 0 done; 3010 and 1641: done, a restart is needed or started (Windows Installer error codes).
+    if ($r.TimedOut -or @(0, 3010, 1641) -notcontains $r.ExitCode) { Stop-Install 'agent-install-failed' ('msiexec exit ' + $r.ExitCode + ' ' + $r.Output.Trim() + '; read ' + $log) }
+    if (-not (Get-Service -Name 'HealthService' -ErrorAction SilentlyContinue)) { Stop-Install 'agent-install-failed' ('msiexec ended but there is no HealthService; read ' + $log) }
+    return ('agent installed for ' + $mg.name + ', primary ' + $mg.primary.fqdn + ':' + $mg.primary.port + ' (msiexec exit ' + $r.ExitCode + ', log ' + $log + ')')
+}
+
+# --- 5. bind (docs/scom-facts.md §2: MOMCertImport, then ChannelCertificateSerialNumber by serial + ChannelCertificateHash)
 function Get-AgentInfo {
     $service = Get-Service -Name 'HealthService' -ErrorAction SilentlyContinue
     $dir = $null
     $setup = Get-ItemProperty -Path $ScomSetupKey -ErrorAction SilentlyContinue
     if ($setup -and ($setup.PSObject.Properties.Name -contains 'InstallDirectory')) { $dir = $setup.InstallDirectory }
     return [pscustomobject]@{ Present = ($null -ne $service); InstallDirectory = $dir }
+}
+
+# The marker the agentcert management pack discovers this agent's certificate by (README "Management pack").
+$AgentcertAgentKey = 'HKLM:\SOFTWARE\agentcert\Agent'
+function Set-AgentcertMarker($m) {
+    Invoke-Change ('write Fqdn and Thumbprint under ' + $AgentcertAgentKey) {
+        if (-not (Test-Path -LiteralPath $AgentcertAgentKey)) { New-Item -Path $AgentcertAgentKey -Force | Out-Null }
+        New-ItemProperty -Path $AgentcertAgentKey -Name 'Fqdn' -PropertyType String -Value $m.fqdn -Force | Out-Null
+        New-ItemProperty -Path $AgentcertAgentKey -Name 'Thumbprint' -PropertyType String -Value $m.certificate.thumbprint -Force | Out-Null
+    } | Out-Null
 }
 
 function Set-Binding($m, $agent) {
@@ -364,7 +512,7 @@ function Set-Binding($m, $agent) {
         $r = Invoke-Change ('MOMCertImport.exe /SubjectName ' + $m.fqdn) { Invoke-Native $tool @('/SubjectName', $m.fqdn) 120 }
         if ($r) { [void]$notes.Add('MOMCertImport exit ' + $r.ExitCode) }
     } else { [void]$notes.Add('MOMCertImport not used') }
-    # Always by serial: /SubjectName could pick an older certificate with the same subject (SCOM-FACTS §2, §8.6).
+    # Always by serial: /SubjectName could pick an older certificate with the same subject (docs/scom-facts.md §2, §8.6).
     $want = ConvertFrom-HexString $m.certificate.serialNumberReversed
     $current = Get-ItemProperty -Path $ScomMachineSettings -ErrorAction SilentlyContinue
     $haveSerial = $null; $haveHash = $null
@@ -372,7 +520,7 @@ function Set-Binding($m, $agent) {
     if ($current -and ($current.PSObject.Properties.Name -contains 'ChannelCertificateHash')) { $haveHash = [string]$current.ChannelCertificateHash }
     $serialOk = ($null -ne $haveSerial) -and ([System.BitConverter]::ToString($haveSerial) -eq [System.BitConverter]::ToString($want))
     $hashOk = ($haveHash -eq $m.certificate.thumbprint)
-    if ($serialOk -and $hashOk) { [void]$notes.Add('registry already names this certificate'); return ($notes -join '; ') }
+    if ($serialOk -and $hashOk) { Set-AgentcertMarker $m; [void]$notes.Add('registry already names this certificate'); return ($notes -join '; ') }
     Invoke-Change ('write ChannelCertificateSerialNumber=' + $m.certificate.serialNumberReversed + ' and ChannelCertificateHash=' + $m.certificate.thumbprint + ' under ' + $ScomMachineSettings) {
         if (-not (Test-Path -LiteralPath $ScomMachineSettings)) { New-Item -Path $ScomMachineSettings -Force | Out-Null }
         New-ItemProperty -Path $ScomMachineSettings -Name 'ChannelCertificateSerialNumber' -PropertyType Binary -Value $want -Force | Out-Null
@@ -384,11 +532,12 @@ function Set-Binding($m, $agent) {
             Stop-Install 'bind-failed' 'ChannelCertificateSerialNumber did not read back as written'
         }
     }
+    Set-AgentcertMarker $m
     [void]$notes.Add('registry bound to serial ' + $m.certificate.serialNumber + ' (reversed ' + $m.certificate.serialNumberReversed + ')')
     return ($notes -join '; ')
 }
 
-# --- 6. restart and read the agent's verdict (SCOM-FACTS §2 "Caching", §3 events) ----------------------------
+# --- 6. restart and read the agent's verdict (docs/scom-facts.md §2 "Caching", §3 events) --------------------
 function Restart-Agent {
     $since = Get-Date
     Invoke-Change 'Restart-Service HealthService' { Restart-Service -Name 'HealthService' -Force } | Out-Null
@@ -418,7 +567,7 @@ function Add-Diagnosis($events) {
     }
 }
 
-# --- 7. copies in the agent's own stores (SCOM-FACTS §2 "Operations Manager" store, §3.1 cause 4) -------------
+# --- 7. copies in the agent's own stores (docs/scom-facts.md §2 "Operations Manager" store, §3.1 cause 4) -----
 function Get-StaleCopies($m) {
     $stale = New-Object System.Collections.ArrayList
     foreach ($storeName in $AgentStores) {
@@ -433,7 +582,7 @@ function Get-StaleCopies($m) {
     return ,$stale
 }
 
-# --- 8. self-heal, once (SCOM-FACTS §3.1 cause 4 and the manual fix of that incident) ------------------------
+# --- 8. self-heal, once (docs/scom-facts.md §3.1 cause 4 and the manual fix of that incident) ----------------
 function Remove-StoreCopy([string]$Store, [string]$Thumbprint) {
     Invoke-Change ('certutil -delstore "' + $Store + '" ' + $Thumbprint) { Invoke-Native 'certutil.exe' @('-delstore', $Store, $Thumbprint) 60 } | Out-Null
 }
@@ -470,7 +619,7 @@ function Invoke-SelfHeal($m, $agent) {
     $cert = Get-InstalledCertificate $m
     if ($PfxPath -or -not $cert -or -not $cert.HasPrivateKey) { Install-Certificate $m | Out-Null }
     else {
-        # Re-link the key and its KeySpec to the certificate (SCOM-FACTS §2: certutil -repairstore my <serial>).
+        # Re-link the key and its KeySpec to the certificate (docs/scom-facts.md §2: certutil -repairstore my <serial>).
         Invoke-Change ('certutil -repairstore My ' + $m.certificate.thumbprint) { Invoke-Native 'certutil.exe' @('-repairstore', 'My', $m.certificate.thumbprint) } | Out-Null
     }
     Test-InstalledCertificate $m | Out-Null
@@ -479,6 +628,29 @@ function Invoke-SelfHeal($m, $agent) {
 }
 
 # --- 9. result (local transcript + result.json, and results\<FQDN>.json on the share when reachable) ---------
+# The share copy is signed with the installed certificate's private key (README "Install results"): the service
+# acts on a result only when its CMS signature verifies with the key of the certificate it names, so nobody who
+# can merely write results\ can mark a certificate installed. CMS SignedData (RFC 5652), enveloping, SHA-256,
+# with a signing-time attribute: System.Security.Cryptography.Pkcs.SignedCms of .NET Framework
+# (https://learn.microsoft.com/dotnet/api/system.security.cryptography.pkcs.signedcms).
+function Protect-Result($m, [string]$Json) {
+    if (-not $m) { return $null }
+    $cert = Get-InstalledCertificate $m
+    if (-not $cert -or -not $cert.HasPrivateKey) { return $null }
+    Add-Type -AssemblyName System.Security
+    $bytes = (New-Object System.Text.UTF8Encoding($false)).GetBytes($Json)
+    $content = New-Object System.Security.Cryptography.Pkcs.ContentInfo -ArgumentList (,$bytes)
+    $cms = New-Object System.Security.Cryptography.Pkcs.SignedCms -ArgumentList $content, $false
+    $signer = New-Object System.Security.Cryptography.Pkcs.CmsSigner -ArgumentList ([System.Security.Cryptography.Pkcs.SubjectIdentifierType]::IssuerAndSerialNumber), $cert
+    $signer.DigestAlgorithm = New-Object System.Security.Cryptography.Oid -ArgumentList '2.16.840.1.101.3.4.2.1'
+    $signer.IncludeOption = [System.Security.Cryptography.X509Certificates.X509IncludeOption]::EndCertOnly
+    [void]$signer.SignedAttributes.Add((New-Object System.Security.Cryptography.Pkcs.Pkcs9SigningTime))
+    # silent: never a key-access prompt (the machine key set of an elevated, non-interactive run)
+    $cms.ComputeSignature($signer, $true)
+    $envelope = [ordered]@{ schemaVersion = 2; format = 'cms-enveloping'; cms = [Convert]::ToBase64String($cms.Encode()) }
+    return ($envelope | ConvertTo-Json)
+}
+
 function Write-Result($m, [string]$Status, [string]$Message) {
     $result = [ordered]@{
         schemaVersion = 1
@@ -507,14 +679,21 @@ function Write-Result($m, [string]$Status, [string]$Message) {
     $target = $ResultsPath
     if (-not $target -and $m) { $target = $m.resultsPath }
     if ($target) {
+        $shared = $null
+        try { $shared = Protect-Result $m $json } catch { Write-Warning ('Could not sign the result with the certificate key: ' + $_.Exception.Message) }
+        if (-not $shared) {
+            # Unsigned: the service records it as a report for the administrators and changes nothing.
+            Write-Warning 'The result is not signed (the certificate or its private key is not usable); the service records it as an unauthenticated report'
+            $shared = $json
+        }
         try {
-            [System.IO.File]::WriteAllText($target, $json, (New-Object System.Text.UTF8Encoding($false)))
+            [System.IO.File]::WriteAllText($target, $shared, (New-Object System.Text.UTF8Encoding($false)))
             Write-Info ('Result copied to ' + $target)
         } catch { Write-Warning ('Could not write the result to ' + $target + ': ' + $_.Exception.Message + ' (copy ' + $local + ' there by hand)') }
     }
 }
 
-# --- 10. renewal task (issue 6: renew-certificate.ps1 daily as SYSTEM, which MachineKeySet needs, SCOM-FACTS §6) --
+# --- 10. renewal task (renew-certificate.ps1 daily as SYSTEM, which MachineKeySet needs, docs/scom-facts.md §6) ---
 function Get-RenewalTaskDefinition($m) {
     # Name and arguments come from the rendered block (services/packaging/renewal.ts); the same defaults otherwise.
     $name = 'agentcert renewal ' + $m.fqdn
@@ -522,7 +701,7 @@ function Get-RenewalTaskDefinition($m) {
     if ($null -ne $Package) { $name = $Package.RenewalTaskName; $arguments = $Package.RenewalTaskArguments }
     $renewScript = Join-Path $script:LogDir 'renew-certificate.ps1'
     # The task is started by the 64-bit Task Scheduler service: System32 is the 64-bit PowerShell there, whose
-    # HKLM\SOFTWARE is the one the agent reads (SCOM-FACTS §2). Sysnative exists only for 32-bit processes.
+    # HKLM\SOFTWARE is the one the agent reads (docs/scom-facts.md §2). Sysnative exists only for 32-bit processes.
     $exe = Join-Path $env:SystemRoot 'System32\WindowsPowerShell\v1.0\powershell.exe'
     return [pscustomobject]@{
         Name = $name
@@ -617,9 +796,13 @@ try {
     Invoke-Step 'trust' { Install-Trust $manifest }
     Invoke-Step 'accept' { Install-Certificate $manifest }
     Invoke-Step 'verify' { Test-InstalledCertificate $manifest }
+    $script:AgentInstallPlanned = $false
+    $agentBefore = Get-AgentInfo
+    Invoke-Step 'agent' { Install-Agent $manifest $agentBefore }
     $agent = Get-AgentInfo
-    if (-not $agent.Present) {
-        # Before the agent install (issue 8 point 5): trust + certificate are in place; binding waits for the agent.
+    # Under -WhatIf a planned install leaves no agent yet: the plan goes on as after the install.
+    if (-not $agent.Present -and -not ($script:WhatIfMode -and $script:AgentInstallPlanned)) {
+        # Installed before the SCOM agent: trust + certificate are in place; binding waits for the agent.
         Invoke-Step 'bind' { 'skipped: no SCOM agent (HealthService) on this computer yet. Install the agent, then run this package again (or with -BindOnly) to bind the certificate.' }
         $status = 'installed-unbound'
         $message = 'certificate installed; bind it after the agent is installed (run again or -BindOnly)'

@@ -2,11 +2,14 @@
  * Composition root: config → adapters → lifecycle + app → watcher + API (docs/architecture.md).
  */
 import path from 'node:path';
-import { buildApi, resolveApiTokens } from './api/index.js';
+import { buildApi, resolveApiTokens, watcherProbe } from './api/index.js';
 import type { Config } from './config/index.js';
 import { systemClock, type Clock, type Logger } from './domain/index.js';
 import { listRequestFiles, listResultFiles, startRequestWatcher, startResultsWatcher } from './intake/index.js';
-import { chainForPackage, createApp, requestCounts, revokeSupersededAfterGrace, runExpiryWatch, type App } from './app/index.js';
+import { chainForPackage, createApp, createMonitors, localCaKeys, requestCounts, revokeSupersededAfterGrace, runExpiryWatch, type App } from './app/index.js';
+import { runRenewalWatch } from './lifecycle/index.js';
+import { attachEventLog, type AttachedEventLog } from './notify/attach-event-log.js';
+import { agentcertVersion } from './version.js';
 import { cleanStaleStaging, publishTools } from './packaging/index.js';
 import { createExecaRunner } from './process/index.js';
 import { acquireDataLock } from './store/index.js';
@@ -43,11 +46,13 @@ export async function serve(config: Readonly<Config>, o: ServeOptions): Promise<
   mkdirSync(config.data.dir, { recursive: true, mode: 0o700 });
   const release = acquireDataLock(config.data.dir);
   const clock = o.clock ?? systemClock;
-  const app = await createApp(config, { clock, log: o.log, runner: createExecaRunner() }, { initCa: true }).catch((err) => {
+  const eventLog = attachEventLog(config, o.log);
+  const app = await createApp(config, { clock, log: o.log, runner: createExecaRunner(), listeners: eventLog ? [eventLog.listener] : [] }, { initCa: true }).catch((err) => {
     release();
     throw err;
   });
   const { ctx, pipeline } = app;
+  if (eventLog) ctx.events = eventLog.events;
   try {
     // Other instances may be publishing to a shared share right now: only what a crash left long ago is cleaned.
     await cleanStaleStaging(ctx.layout.root, { minAgeMs: ctx.store.work.shared ? 15 * 60_000 : 0 });
@@ -58,24 +63,26 @@ export async function serve(config: Readonly<Config>, o: ServeOptions): Promise<
   if (o.once) {
     try {
       for (const f of await listResultFiles(ctx.layout.results)) pipeline.offerResult(f);
-      for (const f of await listRequestFiles(ctx.layout.requests)) pipeline.offerFile(f);
+      for (const f of await listRequestFiles(ctx.layout.requests, config.policy.tenants.map((t) => t.folder ?? t.name))) pipeline.offerFile(f);
       await pipeline.idle();
       await runExpiryWatch(ctx, app.notifier);
+      await runRenewalWatch(ctx);
       await revokeSupersededAfterGrace(ctx);
       o.say(`processed the share: ${JSON.stringify(await requestCounts(ctx.store))}`);
       return 0;
     } finally {
       await app.close();
+      await eventLog?.writer.close();
       release();
     }
   }
-  return runForever(config, app, o, release);
+  return runForever(config, app, o, release, eventLog);
 }
 
-async function runForever(config: Readonly<Config>, app: App, o: ServeOptions, release: () => void): Promise<number> {
+async function runForever(config: Readonly<Config>, app: App, o: ServeOptions, release: () => void, eventLog: AttachedEventLog | null): Promise<number> {
   const { ctx, pipeline } = app;
   const share = { polling: config.share.polling, pollIntervalMs: config.share.pollIntervalMs, reconcileIntervalMs: config.share.reconcileIntervalMs, log: o.log };
-  const watcher = startRequestWatcher({ ...share, requestsDir: ctx.layout.requests, onCandidate: (f) => pipeline.offerFile(f) });
+  const watcher = startRequestWatcher({ ...share, requestsDir: ctx.layout.requests, tenantFolders: config.policy.tenants.map((t) => t.folder ?? t.name), onCandidate: (f) => pipeline.offerFile(f) });
   const results = startResultsWatcher({ ...share, resultsDir: ctx.layout.results, onCandidate: (f) => pipeline.offerResult(f) });
   let watcherReady = false;
   await Promise.all([watcher.ready, results.ready]);
@@ -89,6 +96,7 @@ async function runForever(config: Readonly<Config>, app: App, o: ServeOptions, r
     void ctx.store.work.leads().then((leads) => {
       if (!leads) return;
       return runExpiryWatch(ctx, app.notifier)
+        .then(() => runRenewalWatch(ctx))
         .catch((err: unknown) => o.log.error({ err }, 'expiry watch failed'))
         .then(() => revokeSupersededAfterGrace(ctx))
         .catch((err: unknown) => o.log.error({ err }, 'revoking superseded certificates failed'));
@@ -97,13 +105,16 @@ async function runForever(config: Readonly<Config>, app: App, o: ServeOptions, r
   watchExpiry();
   const expiryTimer = setInterval(watchExpiry, config.lifecycle.checkIntervalMs);
   const election = ctx.store.work.shared ? watchElection(ctx, o.log, config.store.leaseSeconds, watchExpiry) : null;
+  const probe = { ctx, watcherReady: () => watcherReady, watcherLastEventAt: () => watcher.lastEventAt() };
+  const monitors = createMonitors({ ...ctx, ...(eventLog ? { onMonitorChange: eventLog.onMonitorChange } : {}) }, watcherProbe(probe));
+  // With the Event Log on, the monitors run on a timer too, so a change is written without anyone asking /healthz.
+  const monitorTimer = eventLog ? setInterval(() => void monitors.evaluate().catch((err) => o.log.error({ err }, 'monitor evaluation failed')), config.eventLog.monitorIntervalSeconds * 1000) : null;
   const auth = config.api.enabled ? resolveApiTokens(config) : null;
-  const api = auth
-    ? buildApi({ ctx, watcherReady: () => watcherReady, watcherLastEventAt: () => watcher.lastEventAt(), startedAt: new Date(), pipeline, tokens: auth.tokens, refreshCrl: true })
-    : null;
+  const api = auth ? buildApi({ ...probe, startedAt: new Date(), pipeline, tokens: auth.tokens, refreshCrl: true, monitors }) : null;
   let address = 'disabled';
   if (api) address = await api.listen({ host: config.api.host, port: config.api.port });
   const sample = path.join(ctx.layout.requests, 'web01.contoso.local.req');
+  const caKeysLine = localCaKeys(config)?.report().summary ?? null;
   o.say(
     [
       'agentcert is running.',
@@ -111,6 +122,7 @@ async function runForever(config: Readonly<Config>, app: App, o: ServeOptions, r
       `  Packages appear in : ${ctx.layout.issued}${path.sep}<FQDN>${path.sep}`,
       `  Rejections         : ${ctx.layout.rejected}${path.sep}<FQDN>.txt`,
       `  CA backend         : ${ctx.backend.kind}    API: ${address} (GET /healthz)`,
+      ...(caKeysLine ? [`  CA keys            : ${caKeysLine}`] : []),
       ...(api ? [`  Dashboard          : ${address}/    API docs: ${address}/docs`] : []),
       ...(auth?.adminTokenFile ? [`  Admin token        : ${auth.adminTokenFile}${auth.created ? ' (created now)' : ''} — sign in with its content`] : []),
       `  Try it without Windows: npx agentcert sample-request web01.contoso.local --out "${sample}"`,
@@ -118,6 +130,9 @@ async function runForever(config: Readonly<Config>, app: App, o: ServeOptions, r
     ].join('\n'),
   );
   o.log.info({ event: 'started', share: ctx.layout.root, data: config.data.dir, api: address, backend: ctx.backend.kind }, 'agentcert started');
+  const version = agentcertVersion();
+  eventLog?.writer.emit({ key: 'service.started', message: `agentcert ${version} started: CA backend ${ctx.backend.kind}, share ${ctx.layout.root}, API ${address}`, values: { version, caBackend: ctx.backend.kind, share: ctx.layout.root } });
+  if (eventLog) await monitors.evaluate().catch((err) => o.log.error({ err }, 'monitor evaluation failed'));
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
@@ -126,11 +141,14 @@ async function runForever(config: Readonly<Config>, app: App, o: ServeOptions, r
   clearInterval(tick);
   clearInterval(expiryTimer);
   if (election) clearInterval(election);
+  if (monitorTimer) clearInterval(monitorTimer);
   watcherReady = false;
   await watcher.close();
   await results.close();
   if (api) await api.close();
   await app.close();
+  eventLog?.writer.emit({ key: 'service.stopped', message: `agentcert ${version} stopped`, values: { version } });
+  await eventLog?.writer.close();
   release();
   o.log.info({ event: 'stopped' }, 'agentcert stopped');
   return 0;

@@ -5,7 +5,9 @@ import type { Config } from '../config/index.js';
 import { createBackend, shareCaThroughStore } from '../ca/index.js';
 import { existsSync } from 'node:fs';
 import { systemClock, type Clock, type Logger, type Runner, type Store, type TransitionListener } from '../domain/index.js';
-import { ensureShareLayout } from '../intake/index.js';
+import { ensureShareLayout, ShareArchive } from '../intake/index.js';
+import { SharedDirSync } from '../files/index.js';
+import { StagingThread } from '../packaging/index.js';
 import { ParsedRequests, Pipeline, type PipelineContext } from '../lifecycle/index.js';
 import { Notifier } from '../notify/index.js';
 import { isPostgresUrl, openStore, redactUrl, storeFile } from '../store/index.js';
@@ -47,7 +49,8 @@ export async function createApp(config: Readonly<Config>, deps: AppDeps, o: { in
     const caDeps = { clock: deps.clock, log: deps.log, runner: deps.runner, initIfMissing: o.initCa };
     if (store.work.shared) await shareCaThroughStore(config.ca, config.data.dir, store.state, caDeps);
     const backend = await createBackend(config.ca, config.data.dir, caDeps);
-    const ctx: PipelineContext = { config, store, backend, clock: deps.clock, log: deps.log, runner: deps.runner, layout, parsed: new ParsedRequests(), listeners: deps.listeners ?? [] };
+    const share = { archive: new ShareArchive(layout.archive), staging: new StagingThread(), issuedSync: new SharedDirSync(layout.issued) };
+    const ctx: PipelineContext = { config, store, backend, clock: deps.clock, log: deps.log, runner: deps.runner, layout, parsed: new ParsedRequests(), listeners: deps.listeners ?? [], share };
     const pipeline = new Pipeline(ctx);
     const l = config.lifecycle;
     const notifier = new Notifier({ url: l.webhookUrl, attempts: l.webhookAttempts, retryBaseMs: l.webhookRetryBaseMs, log: deps.log });
@@ -58,6 +61,7 @@ export async function createApp(config: Readonly<Config>, deps: AppDeps, o: { in
       close: async () => {
         await pipeline.stop();
         await notifier.flush();
+        await share.staging.close();
         await store.close();
       },
     };

@@ -41,6 +41,7 @@ export const ENV_KEYS: Record<string, { path: string; type: 'string' | 'int' | '
   AGENTCERT_ADCS_CONFIG: { path: 'ca.adcs.config', type: 'string' },
   AGENTCERT_LOG_LEVEL: { path: 'log.level', type: 'string' },
   AGENTCERT_PIPELINE_CONCURRENCY: { path: 'pipeline.concurrency', type: 'int' },
+  AGENTCERT_EVENT_LOG: { path: 'eventLog.enabled', type: 'bool' },
 };
 
 type Tree = Record<string, unknown>;
@@ -129,6 +130,32 @@ function flagOverrides(flags: ConfigFlags): Tree {
   return tree;
 }
 
+/** A server written as `{fqdn}` gets SCOM's port 5723, kind management-server, reachable and weight 1. */
+export const SERVER_DEFAULTS = { port: 5723, kind: 'management-server', reachable: true, weight: 1 } as const;
+
+function fillServerDefaults(tree: Tree): void {
+  const mg = tree['managementGroup'];
+  if (!isPlainObject(mg) || !Array.isArray(mg['servers'])) return;
+  mg['servers'] = mg['servers'].map((s: unknown) => (isPlainObject(s) ? { ...SERVER_DEFAULTS, ...s } : s));
+}
+
+function managementGroupProblems(c: Config): string[] {
+  const mg = c.managementGroup;
+  const problems: string[] = [];
+  const tenants = new Set([c.policy.defaultTenant.name, ...c.policy.tenants.map((t) => t.name)].map((n) => n.toLowerCase()));
+  const seen = new Set<string>();
+  mg.servers.forEach((s, i) => {
+    if (seen.has(s.fqdn)) problems.push(`managementGroup.servers.${i}.fqdn: "${s.fqdn}" is listed twice`);
+    seen.add(s.fqdn);
+    for (const t of s.tenants ?? []) {
+      if (!tenants.has(t.toLowerCase())) problems.push(`managementGroup.servers.${i}.tenants: "${t}" is not a tenant (policy.defaultTenant or policy.tenants)`);
+    }
+  });
+  if (mg.servers.length > 0 && mg.name === null) problems.push('managementGroup.name: servers are listed but the management group has no name');
+  if (mg.name !== null && !mg.servers.some((s) => s.reachable)) problems.push('managementGroup.servers: no server is reachable, so no agent can be given a primary');
+  return problems;
+}
+
 /** Checks the schema cannot express. */
 function semanticProblems(c: Config): string[] {
   const problems: string[] = [];
@@ -143,6 +170,13 @@ function semanticProblems(c: Config): string[] {
     seenNames.add(t.name.toLowerCase());
     seenFolders.add(folder);
   });
+  const tenantNames = [c.policy.defaultTenant.name, ...c.policy.tenants.map((t) => t.name)];
+  c.api.tokens.forEach((t, i) =>
+    t.tenants?.forEach((name, j) => {
+      if (!tenantNames.includes(name)) problems.push(`api.tokens.${i}.tenants.${j}: "${name}" is not a tenant (tenants: ${tenantNames.join(', ')})`);
+    }),
+  );
+  problems.push(...managementGroupProblems(c));
   return problems;
 }
 
@@ -155,6 +189,7 @@ export function loadConfig(o: LoadConfigOptions = {}): Readonly<Config> {
   if (file) tree = deepMerge(tree, readConfigFile(path.resolve(cwd, file), problems));
   tree = deepMerge(tree, envOverrides(env, problems));
   tree = deepMerge(tree, flagOverrides(o.flags ?? {}));
+  fillServerDefaults(tree);
   for (const e of Value.Errors(ConfigSchema, tree)) {
     const where = e.path.replace(/^\//, '').replace(/\//g, '.') || '(top level)';
     // store.url may carry a password: never echoed.

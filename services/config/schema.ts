@@ -9,7 +9,12 @@ import { CA_BACKENDS, CA_KINDS, type CaSettings, type CaSettingsSchemas } from '
 const CA_SETTINGS_SCHEMAS = Object.fromEntries(CA_KINDS.map((k) => [k, CA_BACKENDS[k].settings])) as CaSettingsSchemas;
 const CA_DEFAULTS = Object.fromEntries(CA_KINDS.map((k) => [k, CA_BACKENDS[k].defaults])) as CaSettings;
 
-const Approval = Type.Union([Type.Literal('auto'), Type.Literal('manual')]);
+/**
+ * auto: issue what passes the checks; new-names: hold a name's first certificate (and the first after a
+ * keyCompromise / cessationOfOperation revocation) for an admin, issue renewals and re-issues to a known key;
+ * manual: hold every request that is not an authenticated renewal (README "Trust model").
+ */
+const Approval = Type.Union([Type.Literal('auto'), Type.Literal('new-names'), Type.Literal('manual')]);
 
 export const TenantSchema = Type.Object(
   {
@@ -19,6 +24,52 @@ export const TenantSchema = Type.Object(
     /** DNS name patterns: exact names, or `*.domain` for any name below domain. */
     allowedNames: Type.Array(Type.String({ minLength: 1 }), { minItems: 1 }),
     approval: Approval,
+  },
+  { additionalProperties: false },
+);
+
+/** A DNS name as SCOM knows a management server or gateway (lower-case labels, at least two). */
+const SERVER_FQDN = '^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$';
+
+/**
+ * A management server or gateway agents may report to. Written without port, kind, reachable or weight, the
+ * loader fills in 5723, management-server, true and 1 (load.ts).
+ */
+export const ManagementServerSchema = Type.Object(
+  {
+    fqdn: Type.String({ pattern: SERVER_FQDN }),
+    /** TCP port agents connect to (SCOM's default is 5723). */
+    port: Type.Integer({ minimum: 1, maximum: 65535 }),
+    kind: Type.Union([Type.Literal('management-server'), Type.Literal('gateway')]),
+    /** false: agents never get it as primary or failover (a root management server behind a firewall). */
+    reachable: Type.Boolean(),
+    /** Its share of the agents, relative to the other servers' weights. */
+    weight: Type.Integer({ minimum: 1, maximum: 1000 }),
+    /** Only agents of these tenants (policy.tenants names, or the default tenant's) use it; absent: every tenant. */
+    tenants: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })),
+  },
+  { additionalProperties: false },
+);
+
+export const ManagementGroupSchema = Type.Object(
+  {
+    /**
+     * The management group's name, or null: no assignment, no agent install. 1 to 50 letters, digits, `_` or
+     * `-` (the agent configuration API's rule for a management group name, see README "Management group").
+     */
+    name: Type.Union([Type.String({ pattern: '^[A-Za-z0-9_-]{1,50}$' }), Type.Null()]),
+    servers: Type.Array(ManagementServerSchema),
+    agentMsi: Type.Object(
+      {
+        /** Path of MOMAgent.msi below the share root (`tools/agent/MOMAgent.msi`); with packaging.shareUncPath it becomes the UNC path agents read. */
+        sharePath: Type.Union([Type.String({ minLength: 1, pattern: '^[^\\0]+$' }), Type.Null()]),
+        /** A path the installer uses as it is (e.g. `C:\\Install\\MOMAgent.msi`), tried before sharePath. */
+        path: Type.Union([Type.String({ minLength: 1, pattern: '^[^\\0]+$' }), Type.Null()]),
+      },
+      { additionalProperties: false },
+    ),
+    /** true: an agent's package installs the agent when the server has none (as if run with -InstallAgent). */
+    installAgent: Type.Boolean(),
   },
   { additionalProperties: false },
 );
@@ -72,6 +123,8 @@ export const ConfigSchema = Type.Object(
               name: Type.String({ minLength: 1 }),
               token: Type.String({ minLength: 16 }),
               role: Type.Union([Type.Literal('reader'), Type.Literal('admin')]),
+              /** Only these tenants' requests and certificates (README "Security of the admin surface"); absent: all. */
+              tenants: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { minItems: 1, uniqueItems: true })),
             },
             { additionalProperties: false },
           ),
@@ -116,6 +169,7 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false },
     ),
+    managementGroup: ManagementGroupSchema,
     pipeline: Type.Object(
       {
         concurrency: Type.Integer({ minimum: 1, maximum: 256 }),
@@ -138,6 +192,8 @@ export const ConfigSchema = Type.Object(
         stallMinutes: Type.Integer({ minimum: 1 }),
         /** How long a CA ping result is reused (AD CS pings spawn certutil). */
         caPingCacheSeconds: Type.Integer({ minimum: 0 }),
+        /** Certificates are due for renewal but no request arrived for this long: warning (monitor 7006). */
+        missingRequestsHours: Type.Integer({ minimum: 1 }),
       },
       { additionalProperties: false },
     ),
@@ -161,6 +217,20 @@ export const ConfigSchema = Type.Object(
         digestHourUtc: Type.Integer({ minimum: 0, maximum: 23 }),
         /** How often the expiry watch runs. */
         checkIntervalMs: Type.Integer({ minimum: 1000 }),
+        /** A certificate this many days past its renewal date with no request for its FQDN since: event 7141. */
+        renewalOverdueDays: Type.Integer({ minimum: 0 }),
+      },
+      { additionalProperties: false },
+    ),
+    /** The Windows Application log (README "Event Log"): one long-lived PowerShell writes the registry's events. */
+    eventLog: Type.Object(
+      {
+        enabled: Type.Boolean(),
+        powershellPath: Type.String({ minLength: 1 }),
+        /** Events are gathered this long and written in one batch. */
+        batchMs: Type.Integer({ minimum: 10, maximum: 60_000 }),
+        /** How often the service evaluates its monitors, so a state change reaches the log without a /healthz call. */
+        monitorIntervalSeconds: Type.Integer({ minimum: 5 }),
       },
       { additionalProperties: false },
     ),
@@ -176,6 +246,8 @@ export const ConfigSchema = Type.Object(
 
 export type Config = Static<typeof ConfigSchema>;
 export type TenantConfig = Static<typeof TenantSchema>;
+export type ManagementServerConfig = Static<typeof ManagementServerSchema>;
+export type ManagementGroupConfig = Static<typeof ManagementGroupSchema>;
 
 export const DEFAULT_CONFIG: Config = {
   share: {
@@ -204,8 +276,9 @@ export const DEFAULT_CONFIG: Config = {
     protectedNames: [],
   },
   packaging: { makensisPath: null, buildExe: true, shareUncPath: null, resultsUncPath: null },
+  managementGroup: { name: null, servers: [], agentMsi: { sharePath: 'tools/agent/MOMAgent.msi', path: null }, installAgent: false },
   pipeline: { concurrency: 16, retryBaseMs: 5_000, retryMaxMs: 600_000, tickMs: 1_000 },
-  monitors: { waitingWarningMinutes: 30, waitingCriticalMinutes: 240, approvalWarningHours: 24, stallMinutes: 10, caPingCacheSeconds: 60 },
+  monitors: { waitingWarningMinutes: 30, waitingCriticalMinutes: 240, approvalWarningHours: 24, stallMinutes: 10, caPingCacheSeconds: 60, missingRequestsHours: 24 },
   lifecycle: {
     renewAtPercent: 66.67,
     renewDaysBefore: null,
@@ -216,6 +289,9 @@ export const DEFAULT_CONFIG: Config = {
     webhookRetryBaseMs: 2_000,
     digestHourUtc: 7,
     checkIntervalMs: 3_600_000,
+    renewalOverdueDays: 7,
   },
+  // On by default only where there is an Event Log.
+  eventLog: { enabled: process.platform === 'win32', powershellPath: 'powershell.exe', batchMs: 250, monitorIntervalSeconds: 60 },
   log: { level: 'info' },
 };

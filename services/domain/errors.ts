@@ -1,6 +1,6 @@
 /**
  * The one registry of error codes (the fastify `lib/errors.js` shape, with a "how to solve" column).
- * Each code has an HTTP status, a CLI exit code (CONTRACT.md: 0 ok, 1 internal, 2 usage/config, 3 rejected,
+ * Each code has an HTTP status, a CLI exit code (docs/contract.md: 0 ok, 1 internal, 2 usage/config, 3 rejected,
  * 4 CA failure, 5 verification failed), a one-line summary and a remediation a person can act on.
  * README.md's error-code table is checked against this list by test/unit/errors.test.ts.
  */
@@ -150,6 +150,36 @@ export const ERRORS = {
     exitCode: 4,
     summary: 'The configured CA backend cannot revoke certificates from agentcert.',
     remediation: 'Revoke on the CA itself (`certutil -config <CA> -revoke <serial> <reason>`, then `certutil -crl`); agentcert records a revocation only when its backend performed it.',
+  },
+  AC_NO_MANAGEMENT_GROUP: {
+    status: 409,
+    exitCode: 2,
+    summary: 'No management group is configured, so agents have no management servers to be balanced over.',
+    remediation: 'Set managementGroup.name and managementGroup.servers in the config file (README "Management group"), then run `agentcert balance` again.',
+  },
+  AC_SHARE_UNSAFE: {
+    status: 500,
+    exitCode: 2,
+    summary: 'One of the share\'s own folders (requests, issued, results, pending, rejected, archive, tools) is a symbolic link.',
+    remediation: 'Replace the link with a real folder on the share (move its content in), then start again; nothing was read or written.',
+  },
+  AC_WINDOWS_ONLY: {
+    status: 501,
+    exitCode: 2,
+    summary: 'This command runs only on Windows.',
+    remediation: 'Run it on the Windows server that runs agentcert, as administrator; elsewhere `agentcert service install --dry-run` prints the service definition and the commands it would run.',
+  },
+  AC_SERVICE_FAILED: {
+    status: 500,
+    exitCode: 1,
+    summary: 'A Windows service command failed.',
+    remediation: 'Read the command and its output printed above; run the command prompt as administrator, and check the service account with `sc.exe qc agentcert` and the wrapper log under data.dir\\logs.',
+  },
+  AC_DER_MALFORMED: {
+    status: 400,
+    exitCode: 2,
+    summary: 'Bytes that should be DER (a certificate, a request, a CMS message) are not well-formed ASN.1.',
+    remediation: 'Use the file exactly as the CA or certreq wrote it (PEM or DER); a copy that was cut short or re-encoded cannot be read.',
   },
   AC_CA_NO_CRL: {
     status: 501,

@@ -5,4 +5,5 @@ export * from './ports.js';
 export * from './ca-port.js';
 export * from './store-port.js';
 export * from './errors.js';
+export * from './event-ids.js';
 export * from './backoff.js';

@@ -1,5 +1,5 @@
 /**
- * Ports: the interfaces through which steps touch the outside world (ARCHITECTURE.md house rule 1).
+ * Ports: the interfaces through which steps touch the outside world (docs/architecture.md "House rules" 1).
  */
 import type { ReasonCode } from './reasons.js';
 import type { RequestState } from './states.js';
@@ -58,6 +58,8 @@ export interface CommittedTransition {
   message: string;
   actor: string;
   data: Record<string, unknown> | null;
+  /** The certificate's serial when the transition stored one (issued). */
+  serialNumber?: string | null;
 }
 
 /** Told of every committed transition, after the commit (never inside a transaction). Must not throw or block. */

@@ -1,5 +1,5 @@
 /**
- * The vocabulary of agentcert. Node built-ins only (ARCHITECTURE.md: domain depends on nothing).
+ * The vocabulary of agentcert. Node built-ins only (docs/architecture.md "Where things live": domain depends on nothing).
  */
 
 import type { RequestState } from './states.js';
@@ -95,3 +95,17 @@ export interface IssuedCertificate {
 
 export const CERTIFICATE_STATES = ['active', 'revoked', 'superseded', 'expired'] as const;
 export type CertificateState = (typeof CERTIFICATE_STATES)[number];
+
+/** An agent's management servers: a primary and its failovers in order (README "Management group"). */
+export interface AgentAssignment {
+  agent: string;
+  tenant: string;
+  primary: string;
+  failovers: string[];
+}
+
+export interface StoredAssignment extends AgentAssignment {
+  /** When the agent got its current primary. */
+  assignedAt: string;
+  updatedAt: string;
+}

@@ -52,27 +52,29 @@ export async function fsyncPath(p: string): Promise<void> {
 /**
  * fsync of a folder that many publishes rename into at once (issued/): one fsync covers every rename made before
  * it started, so a caller joins the next fsync to start instead of queueing its own (group commit; bulk bench:
- * three thread-pool calls a package on the main thread otherwise).
+ * three thread-pool calls a package on the main thread otherwise). One instance per folder, owned by its user.
  */
-const dirSyncs = new Map<string, { next: Promise<void> | null; running: Promise<void> | null }>();
-export function fsyncDirShared(dir: string): Promise<void> {
-  let s = dirSyncs.get(dir);
-  if (!s) dirSyncs.set(dir, (s = { next: null, running: null }));
-  const state = s;
-  if (state.next) return state.next; // an fsync that has not started yet: it will cover this caller's rename
-  const start = (): Promise<void> => {
-    state.next = null;
-    const run = fsyncPath(dir).finally(() => {
-      if (state.running === run) state.running = null;
-    });
-    state.running = run;
-    return run;
-  };
-  if (!state.running) return start();
-  // One is running, and may have started before this caller's rename: the next one starts when it ends.
-  const next = state.running.catch(() => undefined).then(start);
-  state.next = next;
-  return next;
+export class SharedDirSync {
+  private next: Promise<void> | null = null;
+  private running: Promise<void> | null = null;
+  constructor(private readonly dir: string) {}
+
+  sync(): Promise<void> {
+    if (this.next) return this.next; // an fsync that has not started yet: it will cover this caller's rename
+    const start = (): Promise<void> => {
+      this.next = null;
+      const run = fsyncPath(this.dir).finally(() => {
+        if (this.running === run) this.running = null;
+      });
+      this.running = run;
+      return run;
+    };
+    if (!this.running) return start();
+    // One is running, and may have started before this caller's rename: the next one starts when it ends.
+    const next = this.running.catch(() => undefined).then(start);
+    this.next = next;
+    return next;
+  }
 }
 
 function isIgnorableSyncError(err: unknown): boolean {

@@ -1,13 +1,15 @@
 /**
- * What every lifecycle step receives (docs/architecture.md house rule 2: clock, log, store, runner as arguments),
+ * What every lifecycle step receives (docs/architecture.md "House rules" 2: clock, log, store, runner as arguments),
  * and the one way a request changes state.
  */
 import type { Config } from '../config/index.js';
 import {
   assertTransition, type CaBackend, type Clock, type IssuedCertificate, type Logger, type ReasonCode, type RequestState, type Runner, type Store,
-  type StoredRequest, type StoreTx, type TransitionListener, type TransitionRecord, type Finding,
+  type StoredRequest, type StoreTx, type TransitionListener, type TransitionRecord, type Finding, type EventSink,
 } from '../domain/index.js';
-import type { ShareLayout } from '../intake/index.js';
+import type { ShareArchive, ShareLayout } from '../intake/index.js';
+import type { SharedDirSync } from '../files/index.js';
+import type { Stager } from '../packaging/index.js';
 import type { ParsedRequests } from './parsed-cache.js';
 
 export interface PipelineContext {
@@ -22,6 +24,16 @@ export interface PipelineContext {
   parsed: ParsedRequests;
   /** Told of every committed transition (the outside world's adapters: services/notify). */
   listeners: TransitionListener[];
+  /** Outcomes that are no transition (certificate expiring, renewal overdue), for the same adapters. */
+  events?: EventSink;
+  /** The share's long-lived helpers, owned by the application: archive/, the staging thread, issued/'s group fsync. */
+  share: ShareIo;
+}
+
+export interface ShareIo {
+  archive: ShareArchive;
+  staging: Stager;
+  issuedSync: SharedDirSync;
 }
 
 export interface TransitionInput {
@@ -74,18 +86,20 @@ export async function transitions(ctx: TransitionDeps, r: StoredRequest, ts: Tra
           for (const t of ts) last = await recordTransition(tx, last, t);
           return last;
         });
-  const log = requestLog(ctx, r);
-  ts.forEach((t, i) => announceTransition(ctx, { ...r, state: i === 0 ? r.state : ts[i - 1]!.to }, t, log));
+  ts.forEach((t, i) => announceTransition(ctx, { ...r, state: i === 0 ? r.state : ts[i - 1]!.to }, t));
   return row;
 }
 
-/** The log line (docs/contract.md "Logs") and the listeners of a committed transition. */
-export function announceTransition(ctx: Pick<PipelineContext, 'log' | 'listeners'>, r: StoredRequest, t: TransitionInput, log: Logger = requestLog(ctx, r)): void {
+/**
+ * The log line (docs/contract.md "Logs") and the listeners of a committed transition. The request's id and FQDN
+ * go into the line itself rather than a child logger made for each transition.
+ */
+export function announceTransition(ctx: Pick<PipelineContext, 'log' | 'listeners'>, r: StoredRequest, t: TransitionInput): void {
   const actor = t.actor ?? 'service';
-  const line = { event: `${r.state}->${t.to}`, reason: t.reason, message: t.message, actor };
-  if (t.to === 'failed' || t.to === 'rejected' || t.to === 'denied') log.warn(line, t.message);
-  else log.info(line, t.message);
+  const line = { requestId: r.id, fqdn: r.fqdn, event: `${r.state}->${t.to}`, reason: t.reason, message: t.message, actor };
+  if (t.to === 'failed' || t.to === 'rejected' || t.to === 'denied') ctx.log.warn(line, t.message);
+  else ctx.log.info(line, t.message);
   for (const l of ctx.listeners) {
-    l.onTransition({ requestId: r.id, fqdn: r.fqdn, tenant: r.tenant, from: r.state, to: t.to, reason: t.reason, message: t.message, actor, data: t.data ?? null });
+    l.onTransition({ requestId: r.id, fqdn: r.fqdn, tenant: r.tenant, from: r.state, to: t.to, reason: t.reason, message: t.message, actor, data: t.data ?? null, serialNumber: t.certificate?.serialNumber ?? null });
   }
 }

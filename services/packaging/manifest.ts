@@ -1,8 +1,9 @@
 /**
- * manifest.json: what the installer checks and installs (CONTRACT.md "Delivery package").
+ * manifest.json: what the installer checks and installs (docs/contract.md "Delivery package").
  */
 import type { AgentRole } from '../domain/index.js';
 import { describeForPackage, sanitizeName, type CertificateFacts } from './certificate-facts.js';
+import { AgentcertError } from '../domain/index.js';
 
 export const MANIFEST_SCHEMA_VERSION = 1;
 
@@ -29,6 +30,25 @@ export interface Manifest {
   resultsPath: string | null;
   /** What the renewal task (renew-certificate.ps1) needs; null fields: not configured on the service. */
   renewal: ManifestRenewal;
+  /** The management group the agent joins and its assigned servers; null: none configured (README "Management group"). */
+  managementGroup: ManifestManagementGroup | null;
+}
+
+export interface ManifestServer {
+  fqdn: string;
+  port: number;
+}
+
+export interface ManifestManagementGroup {
+  name: string;
+  /** The agent's assigned primary management server or gateway; null in a server's own package. */
+  primary: ManifestServer | null;
+  /** Its failovers in order (set in the management group by the balancing script, not by the agent). */
+  failovers: ManifestServer[];
+  /** The installer installs the agent when none is there, as with -InstallAgent; always false for servers. */
+  installAgent: boolean;
+  /** Where the installer looks for MOMAgent.msi: a path as configured, then the share's copy (UNC), or null. */
+  agentMsi: { path: string | null; sharePath: string | null };
 }
 
 export interface ManifestRenewal {
@@ -48,6 +68,8 @@ export interface ManifestInput extends Pick<Manifest, 'fqdn' | 'role' | 'files' 
   renewalDueAt?: string | null;
   /** How agents reach the share root (`\\fs01\agentcert`); omitted or null: renewal paths are null. */
   shareUncPath?: string | null;
+  /** The management group block; omitted or null: none. */
+  managementGroup?: ManifestManagementGroup | null;
 }
 
 export function certificateFileName(fqdn: string): string {
@@ -89,13 +111,14 @@ export function buildManifest(input: ManifestInput): Manifest {
       dueAt: normalizeDueAt(input.renewalDueAt ?? null),
       ...renewalSharePaths(input.shareUncPath ?? null, input.fqdn),
     },
+    managementGroup: input.managementGroup ?? null,
   };
 }
 
 function normalizeDueAt(dueAt: string | null): string | null {
   if (dueAt === null) return null;
   const t = Date.parse(dueAt);
-  if (Number.isNaN(t)) throw new Error(`renewalDueAt is not a date: ${JSON.stringify(dueAt)}`);
+  if (Number.isNaN(t)) throw new AgentcertError('AC_INTERNAL', `renewalDueAt is not a date: ${JSON.stringify(dueAt)}`);
   return new Date(t).toISOString();
 }
 

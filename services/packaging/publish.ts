@@ -1,17 +1,17 @@
 /**
  * publishPackage: render the delivery package into issued/.tmp-<random>/ and move it into issued/<fqdn>/ by
- * rename, so the folder appears complete or not at all (CONTRACT.md "Share layout").
+ * rename, so the folder appears complete or not at all (docs/contract.md "Share layout").
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger, Runner } from '../domain/index.js';
 import { AgentcertError } from '../domain/index.js';
-import { fsyncDirShared, fsyncPath, writeFileSynced } from '../files/index.js';
+import { fsyncPath, SharedDirSync, writeFileSynced } from '../files/index.js';
 import type { Manifest, ManifestInput } from './manifest.js';
 import { buildInstallerExe, findMakensis, type SigningConfig } from './nsis.js';
 import { sha256Hex, stagePayloadInput } from './stage.js';
-import { stagePayloadOffThread } from './stage-pool.js';
+import { stageInProcess, type Stager } from './stage-pool.js';
 
 /** What the manifest needs (manifest.ts), plus where to publish and how to build the .exe. */
 export interface DeliveryInput extends Omit<ManifestInput, 'files'> {
@@ -22,6 +22,16 @@ export interface DeliveryInput extends Omit<ManifestInput, 'files'> {
   signing?: SigningConfig | null;
 }
 
+/** What publishing uses besides the input: the process runner, the log, and the share's long-lived helpers. */
+export interface PublishDeps {
+  runner: Runner;
+  log: Logger;
+  /** Where the payload is rendered and written (the application's staging thread); in this thread by default. */
+  staging?: Stager;
+  /** The group fsync of issued/ shared by concurrent publishes; each publish syncs on its own by default. */
+  issuedSync?: SharedDirSync;
+}
+
 export interface DeliveryPackage {
   dir: string;
   files: { name: string; sha256: string }[];
@@ -29,17 +39,20 @@ export interface DeliveryPackage {
 }
 
 /** The package folder and the file names are built from the FQDN: only a DNS name may get there. */
-function assertFqdn(fqdn: string): void {
-  const ok = fqdn.length > 0 && fqdn.length <= 253 && fqdn === fqdn.toLowerCase() &&
+function isPackageFqdn(fqdn: string): boolean {
+  return fqdn.length > 0 && fqdn.length <= 253 && fqdn === fqdn.toLowerCase() &&
     fqdn.split('.').every((l) => /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(l));
-  if (!ok) throw new AgentcertError('AC_PUBLISH_FAILED', `not a lower-case DNS name, refusing to publish: ${JSON.stringify(fqdn)}`);
+}
+
+function assertFqdn(fqdn: string): void {
+  if (!isPackageFqdn(fqdn)) throw new AgentcertError('AC_PUBLISH_FAILED', `not a lower-case DNS name, refusing to publish: ${JSON.stringify(fqdn)}`);
 }
 
 /** Write every file of the package into the staging folder; returns each published file with its SHA-256. */
-async function stage(input: DeliveryInput, tmp: string, deps: { runner: Runner; log: Logger }): Promise<{ manifest: Manifest; published: { name: string; sha256: string }[] }> {
+async function stage(input: DeliveryInput, tmp: string, deps: PublishDeps): Promise<{ manifest: Manifest; published: { name: string; sha256: string }[] }> {
   // Rendering, the zip and the writes run in the staging thread (stage-pool.ts): they were a third of the main
   // thread's time per request in the bulk bench.
-  const { manifest, published, payloadNames: all } = await stagePayloadOffThread(stagePayloadInput(input), tmp);
+  const { manifest, published, payloadNames: all } = await (deps.staging ?? stageInProcess).stage(stagePayloadInput(input), tmp);
   const makensis = input.buildExe === false ? null : await findMakensis(deps.runner, deps.log, input.makensisPath);
   if (makensis) {
     const exeName = `${input.fqdn}-install.exe`;
@@ -66,7 +79,7 @@ async function exists(p: string): Promise<boolean> {
   return stat(p).then(() => true, () => false);
 }
 
-export async function publishPackage(input: DeliveryInput, deps: { runner: Runner; log: Logger }): Promise<DeliveryPackage> {
+export async function publishPackage(input: DeliveryInput, deps: PublishDeps): Promise<DeliveryPackage> {
   assertFqdn(input.fqdn);
   const issued = path.join(path.resolve(input.shareRoot), 'issued');
   const final = path.join(issued, input.fqdn);
@@ -81,7 +94,7 @@ export async function publishPackage(input: DeliveryInput, deps: { runner: Runne
       await mkdir(tmp);
     });
     ({ manifest, published: files } = await stage(input, tmp, deps));
-    await swapIn(tmp, final, issued, input.fqdn);
+    await swapIn(tmp, final, issued, deps.issuedSync ?? new SharedDirSync(issued));
   } catch (err) {
     await rm(tmp, { recursive: true, force: true }).catch(() => undefined);
     if (err instanceof AgentcertError) throw err;
@@ -92,7 +105,7 @@ export async function publishPackage(input: DeliveryInput, deps: { runner: Runne
 }
 
 /** Old package aside, new one in, old one deleted; if the second rename fails, the old one goes back. */
-async function swapIn(tmp: string, final: string, issued: string, fqdn: string): Promise<void> {
+async function swapIn(tmp: string, final: string, issued: string, issuedSync: SharedDirSync): Promise<void> {
   // Usually there is no package yet: rename straight away (a non-empty folder or a file in the way refuses it).
   const renamed = await rename(tmp, final).then(
     () => true,
@@ -102,10 +115,12 @@ async function swapIn(tmp: string, final: string, issued: string, fqdn: string):
     },
   );
   if (renamed) {
-    await fsyncDirShared(issued);
+    await issuedSync.sync();
     return;
   }
-  const old = path.join(issued, `.old-${fqdn}-${randomBytes(6).toString('hex')}`);
+  // `.old-<hex>`: with the FQDN in it (up to 253 bytes) the name could pass the 255 bytes a file name may have,
+  // and the package could never be replaced. cleanStaleStaging finds the FQDN in the folder's manifest.json.
+  const old = path.join(issued, `.old-${randomBytes(6).toString('hex')}`);
   await rename(final, old);
   try {
     await rename(tmp, final);
@@ -117,9 +132,21 @@ async function swapIn(tmp: string, final: string, issued: string, fqdn: string):
   await rm(old, { recursive: true, force: true });
 }
 
+/** The FQDN of a package set aside as `.old-<hex>` (its manifest), or of an older `.old-<fqdn>-<hex>` name. */
+async function oldPackageFqdn(dir: string, name: string): Promise<string | null> {
+  const legacy = /^\.old-(.+)-[0-9a-f]+$/.exec(name)?.[1];
+  const fromManifest = await readFile(path.join(dir, 'manifest.json'), 'utf8').then(
+    (t) => (JSON.parse(t) as { fqdn?: unknown }).fqdn,
+    () => null,
+  );
+  const fqdn = typeof fromManifest === 'string' ? fromManifest : legacy;
+  return fqdn && isPackageFqdn(fqdn) ? fqdn : null;
+}
+
 /**
- * Clean what a crash left in issued/: `.tmp-*` staging folders are deleted; an `.old-<fqdn>-*` folder is
- * deleted, or moved back to issued/<fqdn>/ when the crash came between the two renames and no package is there.
+ * Clean what a crash left in issued/: `.tmp-*` staging folders are deleted; an `.old-<hex>` folder (or
+ * `.old-<fqdn>-<hex>`, the older form) is deleted, or moved back to issued/<fqdn>/ when the crash came between
+ * the two renames and no package is there.
  * Call it at start-up, before publishing (a concurrent publish's staging folder would be removed too). When other
  * instances publish to the same share (a shared store), only folders older than `minAgeMs` are touched: a publish
  * takes seconds, so an older one was left by a crash, a younger one may be another instance's publish in flight.
@@ -143,9 +170,9 @@ export async function cleanStaleStaging(shareRoot: string, o: { minAgeMs?: numbe
     if (name.startsWith('.tmp-')) {
       await rm(p, { recursive: true, force: true });
     } else if (name.startsWith('.old-')) {
-      const fqdn = name.slice('.old-'.length, name.lastIndexOf('-'));
-      const final = path.join(issued, fqdn);
-      if (fqdn.length > 0 && !fqdn.includes('/') && !(await exists(final))) await rename(p, final);
+      const fqdn = await oldPackageFqdn(p, name);
+      const final = fqdn ? path.join(issued, fqdn) : null;
+      if (final && !(await exists(final))) await rename(p, final);
       else await rm(p, { recursive: true, force: true });
     }
   }

@@ -5,14 +5,37 @@
  * of the renewal task it registers (renewal.ts).
  */
 import type { Manifest } from './manifest.js';
+import { agentMsiPropertyString } from './agent-install.js';
 import { quotePowerShell } from './powershell-quote.js';
 import { RENEWAL_TASK_ARGUMENTS, renewalTaskName } from './renewal.js';
+import { AgentcertError } from '../domain/index.js';
 
 const BEGIN = '#region rendered';
 const END = '#endregion rendered';
 
 function q(value: string | null): string {
   return value === null ? '$null' : quotePowerShell(value);
+}
+
+/**
+ * The management group values the installer acts on (README "Management group"): the group, the assigned
+ * primary and its port, whether to install the agent, where the MSI is. `$null` when the manifest has none.
+ */
+function managementGroupLines(m: Manifest): string[] {
+  const mg = m.managementGroup;
+  if (mg === null) return ['    ManagementGroup = $null'];
+  return [
+    '    ManagementGroup = @{',
+    `        Name = ${q(mg.name)}`,
+    `        PrimaryServer = ${q(mg.primary?.fqdn ?? null)}`,
+    `        PrimaryPort = ${q(mg.primary ? String(mg.primary.port) : null)}`,
+    `        FailoverServers = ${q(mg.failovers.map((f) => f.fqdn).join(','))}`,
+    `        InstallAgent = ${q(mg.installAgent ? 'true' : 'false')}`,
+    `        AgentMsiPath = ${q(mg.agentMsi.path)}`,
+    `        AgentMsiSharePath = ${q(mg.agentMsi.sharePath)}`,
+    `        MsiProperties = ${q(mg.primary ? agentMsiPropertyString(mg) : null)}`,
+    '    }',
+  ];
 }
 
 export function renderPackageBlock(m: Manifest): string {
@@ -35,6 +58,7 @@ export function renderPackageBlock(m: Manifest): string {
     '    Chain = @(',
     ...chain,
     '    )',
+    ...managementGroupLines(m),
     '}',
     END,
   ].join('\r\n');
@@ -56,7 +80,7 @@ function templateParts(template: string): { head: string; tail: string } {
   if (!parts) {
     const start = template.indexOf(BEGIN);
     const end = template.indexOf(END, start);
-    if (start < 0 || end < 0) throw new Error('install-certificate.ps1 has no "#region rendered" block');
+    if (start < 0 || end < 0) throw new AgentcertError('AC_INTERNAL', 'install-certificate.ps1 has no "#region rendered" block');
     parts = { head: toCrlf(template.slice(0, start)), tail: toCrlf(template.slice(end + END.length)) };
     if (partsCache.size >= 8) partsCache.clear();
     partsCache.set(template, parts);

@@ -1,6 +1,6 @@
 /**
  * Getting the DER out of whatever a server owner dropped: certreq writes PEM "NEW CERTIFICATE REQUEST" with
- * CRLF (SCOM-FACTS §5), `certreq -binary` writes DER, and a file re-saved from Notepad as "Unicode" is
+ * CRLF (docs/scom-facts.md §5), `certreq -binary` writes DER, and a file re-saved from Notepad as "Unicode" is
  * UTF-16LE with a BOM. A file still being copied shows as a BEGIN with no END, or DER shorter than its length.
  */
 import { AgentcertError } from '../domain/index.js';
@@ -98,7 +98,7 @@ export function decodeRequestBytes(bytes: Buffer): Buffer {
   try {
     return decode(bytes);
   } catch (err) {
-    if (err instanceof AgentcertError) throw err;
+    if (err instanceof AgentcertError && err.code !== 'AC_DER_MALFORMED') throw err;
     throw new AgentcertError('AC_NOT_A_REQUEST', `the file could not be decoded: ${(err as Error)?.message ?? String(err)}`, [], { cause: err });
   }
 }
@@ -118,4 +118,31 @@ function decode(bytes: Buffer): Buffer {
     if (der[0] === 0x30) return outerDer(der, 'the base64 text');
   }
   throw new AgentcertError('AC_NOT_A_REQUEST', `found ${describeFound(bytes, text)}, not a PEM or DER certificate request`);
+}
+
+const isPadding = (b: number): boolean => b === 0x0d || b === 0x0a || b === 0x20 || b === 0x09 || b === 0x00;
+
+function trailingAfterDer(der: Buffer): number {
+  try {
+    const rest = der.subarray(readTlv(der, 0).end);
+    return rest.every(isPadding) ? 0 : rest.length;
+  } catch {
+    return 0; // not DER: the parser says why
+  }
+}
+
+/**
+ * Why a file that parses holds more than one request, or null: two PEM blocks, or bytes after the DER (in the
+ * file or inside its PEM block). The parser takes the first request; a file must hold exactly one, so what the
+ * owner meant is never guessed (README "Trust model").
+ */
+export function extraRequestContent(bytes: Buffer): string | null {
+  if (bytes[0] === 0x30) {
+    const n = trailingAfterDer(bytes);
+    return n > 0 ? `${n} bytes follow the DER request` : null;
+  }
+  const blocks = scanPem(bytesToText(bytes));
+  if (blocks.length > 1) return `${blocks.length} PEM blocks (${blocks.map((b) => b.label).join(', ')})`;
+  const n = blocks[0] ? trailingAfterDer(blocks[0].der) : 0;
+  return n > 0 ? `${n} bytes follow the request inside the PEM block` : null;
 }

@@ -1,5 +1,5 @@
 /**
- * Start-up with a large store (issue 7): a data directory with the built-in CA and a store of 100,000 requests
+ * Start-up with a large store: a data directory with the built-in CA and a store of 100,000 requests
  * (BENCH_STARTUP_N) written directly through SqliteStore in batched transactions — mostly terminal (packaged,
  * installed, revoked, expired, superseded, rejected, failed; a certificate for each issued one, the usual
  * events), plus a handful in non-terminal states (received requests with real CSRs that the service picks up,

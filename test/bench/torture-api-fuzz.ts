@@ -1,5 +1,5 @@
 /**
- * Torture: the HTTP API under fast-check (issue 7). Every route the service registers (API, health, metrics,
+ * Torture: the HTTP API under fast-check. Every route the service registers (API, health, metrics,
  * dashboard, docs) gets arbitrary path parameters (real ids and serials among them), query strings (the known
  * keys with hostile values, and arbitrary keys) and bodies (JSON values, broken JSON, forms, text, bytes), with an
  * admin token, a reader token, a wrong token, none, or a dashboard session with its CSRF token. No answer may

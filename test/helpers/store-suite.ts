@@ -191,6 +191,34 @@ export function storeSuite(name: string, factory: () => StoreFactory): void {
       await store.state.heartbeat(now.toISOString(), 'doctor');
     });
 
+    it('keeps each agent\'s management servers; the primary\'s time moves only when the primary changes', async () => {
+      await store.assignments.save({ agent: 'b.contoso.local', tenant: 'default', primary: 'ms01', failovers: ['ms02'] }, '2026-11-23T10:00:00.000Z');
+      await store.assignments.save({ agent: 'b.contoso.local', tenant: 'default', primary: 'ms01', failovers: ['ms03'] }, '2026-11-23T11:00:00.000Z');
+      await store.assignments.saveAll([{ agent: 'a.fabrikam.local', tenant: 'fabrikam', primary: 'ms02', failovers: [] }, { agent: 'c.contoso.local', tenant: 'default', primary: 'ms01', failovers: [] }], [], '2026-11-23T12:00:00.000Z');
+      const b = (await store.assignments.get('b.contoso.local'))!;
+      expect([b.assignedAt, b.updatedAt, b.failovers]).toEqual(['2026-11-23T10:00:00.000Z', '2026-11-23T11:00:00.000Z', ['ms03']]);
+      expect((await store.assignments.all()).map((a) => a.agent)).toEqual(['a.fabrikam.local', 'b.contoso.local', 'c.contoso.local']);
+      expect([...(await store.assignments.getMany(['c.contoso.local', 'x', 'c.contoso.local'])).keys()]).toEqual(['c.contoso.local']);
+      expect(Object.fromEntries(await store.assignments.countsByPrimary(['default']))).toEqual({ ms01: 2 });
+      expect(await store.assignments.perServer()).toEqual([{ server: 'ms01', agents: 2 }, { server: 'ms02', agents: 1 }]);
+      expect(await store.assignments.perServer(['fabrikam'])).toEqual([{ server: 'ms02', agents: 1 }]);
+      await store.assignments.saveAll([], ['c.contoso.local'], '2026-11-23T13:00:00.000Z');
+      expect(await store.assignments.get('c.contoso.local')).toBeNull();
+      await issue(store, 'e1'.repeat(32), '0E1', '2027-01-01T00:00:00.000Z', 'b.contoso.local');
+      await issue(store, 'e2'.repeat(32), '0E2', '2027-01-01T00:00:00.000Z', 'ms01.contoso.local');
+      expect(await store.assignments.agents(['ms01.contoso.local'])).toEqual([{ fqdn: 'b.contoso.local', tenant: 'default' }]);
+    });
+
+    it('limits the counts and pages to some tenants', async () => {
+      await store.requests.insert(req('f1'.repeat(32), 'a.contoso.local', 'contoso'), 'received');
+      await store.requests.insert(req('f2'.repeat(32), 'b.fabrikam.local', 'fabrikam'), 'received');
+      expect(await store.views.requestsByState(['contoso'])).toEqual({ received: 1 });
+      expect((await store.views.pageRequests({ tenants: ['fabrikam'], limit: 10, offset: 0 })).items.map((r) => r.fqdn)).toEqual(['b.fabrikam.local']);
+      expect((await store.views.pageEvents({ tenants: ['fabrikam'], limit: 10, offset: 0 })).total).toBe(1);
+      expect((await store.views.countsByTenant()).requests.sort((x, y) => x.tenant.localeCompare(y.tenant))).toEqual([{ tenant: 'contoso', state: 'received', n: 1 }, { tenant: 'fabrikam', state: 'received', n: 1 }]);
+      expect(await store.views.lastRequestAt()).toBe(now.toISOString());
+    });
+
     it('answers the lists, counts and monitor figures', async () => {
       const a = await issue(store, 'a1'.repeat(32), '0A11', '2027-01-15T00:00:00.000Z', 'web01.contoso.local');
       now = new Date('2026-11-23T10:00:10Z');

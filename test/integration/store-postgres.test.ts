@@ -40,7 +40,7 @@ describe.runIf(available)('PostgreSQL store', () => {
     expect(stores[0]).toBeInstanceOf(PostgresStore);
     expect(stores[0]!.location).toBe(url);
     await Promise.all(stores.map((s, i) => s.requests.insert(req(`${i}`.repeat(64)), 'received')));
-    expect(await (stores[1] as PostgresStore).db.query('SELECT version FROM agentcert_schema')).toEqual([{ version: 5 }]);
+    expect(await (stores[1] as PostgresStore).db.query('SELECT version FROM agentcert_schema')).toEqual([{ version: 7 }]);
     expect((await stores[0]!.requests.find()).length).toBe(4);
     await Promise.all(stores.map((s) => s.close()));
   });
@@ -98,9 +98,10 @@ describe.runIf(available)('PostgreSQL store', () => {
       await sqlite.certificates.markRevoked('00', '2026-11-23T11:00:00.000Z', 'superseded');
       for (let i = 0; i < 5; i++) await sqlite.state.nextCrlNumber();
       await sqlite.state.setExpiryNotifiedWindow('00', 14);
+      await sqlite.assignments.save({ agent: 'h1.contoso.local', tenant: 'default', primary: 'ms01.contoso.local', failovers: ['ms02.contoso.local'] }, '2026-11-23T10:00:00.000Z');
       await sqlite.close();
       const first = await copySqliteToPostgres(file, target.db);
-      expect(Object.fromEntries(first.map((t) => [t.table, t.rows]))).toEqual({ requests: 12, events: 36, certificates: 12, meta: 2 });
+      expect(Object.fromEntries(first.map((t) => [t.table, t.rows]))).toEqual({ requests: 12, events: 36, certificates: 12, assignments: 1, meta: 2 });
       expect(await copySqliteToPostgres(file, target.db)).toEqual(first);
       const reopened = new SqliteStore(file, clock);
       expect(await target.views.pageRequests({ limit: 50, offset: 0 })).toEqual(await reopened.views.pageRequests({ limit: 50, offset: 0 }));
@@ -108,6 +109,7 @@ describe.runIf(available)('PostgreSQL store', () => {
       await reopened.close();
       expect(await target.state.nextCrlNumber()).toBe(6n); // continues after the copied number
       expect(await target.certificates.revoked()).toHaveLength(1);
+      expect(await target.assignments.all()).toEqual(await new SqliteStore(file, clock).assignments.all());
       // New rows get ids after the copied ones; a target holding rows the source lacks does not verify.
       const extra = await target.requests.insert(req('f0'.repeat(32)), 'received');
       expect((await target.events.forRequest(extra.request.id))[0]!.id).toBe(37);

@@ -23,7 +23,7 @@ let pki: TestPki;
 let share: string;
 let leaf: Buffer;
 const FQDN = 'agent01.dmz.contoso.com';
-// A serial whose first byte has the high bit set: the DER INTEGER carries a leading 00 (SCOM-FACTS §2).
+// A serial whose first byte has the high bit set: the DER INTEGER carries a leading 00 (docs/scom-facts.md §2).
 const SERIAL = '80AB0000000000000000000000000001C3';
 
 function input(over: Partial<DeliveryInput> = {}): DeliveryInput {
@@ -182,6 +182,18 @@ describe('publishPackage', () => {
     expect(readdirSync(path.join(share, 'issued')).filter((n) => n.startsWith('.'))).toEqual([]);
   });
 
+  it('replaces the package of a 249-character FQDN (the temporary name fits in 255 bytes)', async () => {
+    const long = ['a'.repeat(63), 'b'.repeat(63), 'c'.repeat(63), 'd'.repeat(57)].join('.');
+    expect(long).toHaveLength(249);
+    // The packaging does not read the certificate's names (a CN is at most 64 characters, RFC 5280 ub-common-name).
+    await publishPackage(input({ fqdn: long, resultsPath: null }), { runner: childRunner, log: silentLog });
+    const newer = pki.resignLeaf('0D0E10');
+    const pkg = await publishPackage(input({ fqdn: long, certificateDer: newer, resultsPath: null }), { runner: childRunner, log: silentLog });
+    expect(pkg.manifest.certificate.serialNumber).toBe('0D0E10');
+    expect(readFileSync(path.join(share, 'issued', long, `${long}.cer`)).equals(newer)).toBe(true);
+    expect(readdirSync(path.join(share, 'issued')).filter((n) => n.startsWith('.'))).toEqual([]);
+  });
+
   it('fails without leaving a partial package when the input is broken', async () => {
     const fqdn = 'broken.example.com';
     await expect(
@@ -211,6 +223,11 @@ describe('cleanStaleStaging', () => {
     await cleanStaleStaging(root);
     expect(readdirSync(issued).sort()).toEqual(['a.example.com', 'b.example.com']);
     expect(readFileSync(path.join(issued, 'a.example.com', 'manifest.json'), 'utf8')).toBe('{}');
+    // The current form, .old-<hex>: the FQDN comes from the manifest inside.
+    mkdirSync(path.join(issued, '.old-0a1b2c3d4e5f'), { recursive: true });
+    writeFileSync(path.join(issued, '.old-0a1b2c3d4e5f', 'manifest.json'), JSON.stringify({ fqdn: 'c.example.com' }));
+    await cleanStaleStaging(root);
+    expect(readdirSync(issued).sort()).toEqual(['a.example.com', 'b.example.com', 'c.example.com']);
     await cleanStaleStaging(path.join(root, 'missing')); // no issued/: nothing to do, no error
     rmSync(root, { recursive: true, force: true });
   });
@@ -240,7 +257,8 @@ describe('the staging thread', () => {
     const a = mkdtempSync(path.join(share, 'thread-'));
     const b = mkdtempSync(path.join(share, 'local-'));
     const payload = here.stagePayloadInput(input());
-    const [off, local] = await Promise.all([pool.stagePayloadOffThread(payload, a), here.stagePayload(payload, b)]);
+    const thread = new pool.StagingThread();
+    const [off, local] = await Promise.all([thread.stage(payload, a), here.stagePayload(payload, b)]);
     expect(off.published).toEqual(local.published);
     expect(off.payloadNames).toEqual(local.payloadNames);
     expect(off.manifest).toEqual(local.manifest);
@@ -248,6 +266,7 @@ describe('the staging thread', () => {
     for (const f of readdirSync(a)) expect(readFileSync(path.join(a, f)).equals(readFileSync(path.join(b, f))), f).toBe(true);
     expect(off.published.map((f) => f.name)).toContain(`${FQDN}.zip`);
     // A staging folder that is not there: the thread's error keeps its code (the publish step retries on it).
-    await expect(pool.stagePayloadOffThread(payload, path.join(share, 'missing', 'dir'))).rejects.toMatchObject({ code: 'ENOENT' });
+    await expect(thread.stage(payload, path.join(share, 'missing', 'dir'))).rejects.toMatchObject({ code: 'ENOENT' });
+    await thread.close();
   });
 });

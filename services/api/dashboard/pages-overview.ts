@@ -1,12 +1,15 @@
 /** The overview page: service state and monitors, counts by state, pending approvals, failures, expiry chart. */
 import type { HealthReport, Overview } from '../../app/index.js';
 import type { RequestSummary } from '../../domain/index.js';
+import type { ServerLoad } from '../../app/balance.js';
 import { html, layout, stateBadge, type SafeHtml } from './html.js';
 
 export interface PageUser {
   name: string;
   role: string;
   csrf: string;
+  /** The tenants this user sees (a tenant-scoped token); null: every tenant. */
+  tenants: readonly string[] | null;
 }
 
 /** Inline SVG bars: active certificates expiring per month for the next 12 months. */
@@ -30,7 +33,7 @@ export function expiryChart(timeline: { month: string; count: number }[]): SafeH
 <text x="${(x + barW / 2).toFixed(1)}" y="${h - pad.bottom + 14}" font-size="11" text-anchor="middle" fill="#5b6672">${label}</text>
 <text x="${(x + barW / 2).toFixed(1)}" y="${h - pad.bottom + 27}" font-size="9" text-anchor="middle" fill="#8b949e">${m.month.slice(0, 4)}</text></g>`;
   });
-  return html`<svg id="expiry-chart" role="img" aria-label="Certificates expiring per month, next 12 months" viewBox="0 0 ${w} ${h}" width="100%" style="max-width:${w}px;background:#fff;border:1px solid #d8dde3;border-radius:6px">
+  return html`<svg id="expiry-chart" role="img" aria-label="Certificates expiring per month, next 12 months" viewBox="0 0 ${w} ${h}" width="100%">
 <line x1="${pad.left}" y1="${h - pad.bottom}" x2="${w}" y2="${h - pad.bottom}" stroke="#d8dde3"></line>
 <text x="4" y="${pad.top + 4}" font-size="10" fill="#5b6672">${max}</text>${bars}</svg>
 <p class="muted" id="expiry-total">${total === 0 ? 'No active certificate expires in the next 12 months.' : `${total} active certificate(s) expire in the next 12 months (red: this month, amber: the next two).`}</p>`;
@@ -43,11 +46,20 @@ ${items.map((r) => html`<tr><td><a href="/requests/${r.id}">${r.fqdn}</a></td><t
 </tbody></table>`;
 }
 
-export function overviewPage(o: { user: PageUser; overview: Overview; health: HealthReport; pending: RequestSummary[]; failures: RequestSummary[] }): string {
+/** Agents per management server or gateway of the stored assignment (README "Management group"). */
+function serverRows(servers: readonly ServerLoad[]): SafeHtml {
+  if (servers.length === 0) return html`<p class="muted">No management group is configured (managementGroup in the config).</p>`;
+  const max = Math.max(1, ...servers.map((s) => s.agents));
+  return html`<table><thead><tr><th>Server</th><th>Kind</th><th>Reachable</th><th>Weight</th><th>Agents</th><th></th></tr></thead><tbody>
+${servers.map((s) => html`<tr><td class="mono">${s.server}</td><td>${s.kind}</td><td>${s.reachable ? 'yes' : 'no'}</td><td>${s.weight}</td><td class="agents">${s.agents}</td><td><span style="display:inline-block;height:10px;background:#0b5cad;width:${Math.round((s.agents / max) * 200)}px"></span></td></tr>`)}
+</tbody></table>`;
+}
+
+export function overviewPage(o: { user: PageUser; overview: Overview; health: HealthReport; pending: RequestSummary[]; failures: RequestSummary[]; servers?: readonly ServerLoad[] }): string {
   const v = o.overview;
   const states = Object.entries(v.requestsByState).sort((a, b) => b[1] - a[1]);
   const card = (n: number, label: string, link: string | null) =>
-    link ? html`<a class="card" href="${link}" style="text-decoration:none;color:inherit"><div class="n">${n}</div><div class="l">${label}</div></a>` : html`<div class="card"><div class="n">${n}</div><div class="l">${label}</div></div>`;
+    link ? html`<a class="card" href="${link}"><div class="n">${n}</div><div class="l">${label}</div></a>` : html`<div class="card"><div class="n">${n}</div><div class="l">${label}</div></div>`;
   const body = html`<h1>Overview <span id="service-state">${stateBadge(o.health.state)}</span></h1>
 <h2>Requests by state</h2>
 <div class="cards" id="request-counts">
@@ -64,6 +76,8 @@ ${card(v.certificatesByState['revoked'] ?? 0, 'revoked', '/certificates?state=re
 <div id="pending">${requestRows(o.pending, 'No request waits for approval.')}</div>
 <h2>Failures</h2>
 <div id="failures">${requestRows(o.failures, 'No failed request.')}</div>
+<h2>Agents per management server</h2>
+<div id="agents-per-server">${serverRows(o.servers ?? [])}</div>
 <h2>Expiry, next 12 months</h2>
 ${expiryChart(v.expiryTimeline)}
 <h2>Monitors</h2>

@@ -1,12 +1,12 @@
 /**
- * `agentcert doctor`: one line per check — configuration, share, store, CA, tools, CRL, the service, tokens,
+ * `agentcert doctor`: one line per check — configuration, share, trust (doctor-trust.ts), store, CA, tools, CRL, the service, tokens,
  * optional tools, and the monitors that can be judged without the service. Works whether the service runs or
  * not; it never creates a CA and never takes the data lock.
  */
 import { constants } from 'node:fs';
 import { access, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { createBackend } from '../../ca/index.js';
+import { caKeys, createBackend } from '../../ca/index.js';
 import type { Config } from '../../config/index.js';
 import { isAgentcertError, isCrlSigner, type CaBackend, type Clock, type ErrorCode, type Logger, type Runner, type Store } from '../../domain/index.js';
 import { ensureShareLayout, SHARE_DIRS } from '../../intake/index.js';
@@ -16,6 +16,8 @@ import { dataLockHolder, openStore } from '../../store/index.js';
 import { adminTokenMode, adminTokenPath } from '../tokens.js';
 import { storePath } from '../app.js';
 import { createMonitors } from './monitors.js';
+import { trustCheck } from './doctor-trust.js';
+import { serviceState } from '../../windows-service/index.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';
 
@@ -56,6 +58,13 @@ async function caCheck(config: Readonly<Config>, backend: CaBackend | null, back
   return ok('ca', p.message);
 }
 
+/** The built-in CA's keys at rest: a plain key, or one encrypted with fewer iterations than today's, is a warning. */
+function caKeysCheck(config: Readonly<Config>): DoctorCheck[] {
+  const r = caKeys(config.ca, config.data.dir)?.report();
+  if (!r) return [];
+  return [r.weak ? warn('ca keys', r.summary) : ok('ca keys', r.summary)];
+}
+
 async function crlCheck(config: Readonly<Config>, backend: CaBackend | null, clock: Clock): Promise<DoctorCheck> {
   if (backend && !isCrlSigner(backend)) return ok('crl', `the ${backend.kind} CA publishes its own CRL`);
   const file = path.join(config.share.root, 'tools', CRL_FILE_NAME);
@@ -78,6 +87,20 @@ async function toolsCheck(config: Readonly<Config>): Promise<DoctorCheck> {
   return found ? ok('tools', `${path.dirname(file)} has request-certificate.ps1`) : warn('tools', `${file} is missing: the service publishes it at start`);
 }
 
+/** The management group (README "Management group"): reachable servers, and the agent MSI the packages install. */
+async function managementGroupCheck(config: Readonly<Config>): Promise<DoctorCheck> {
+  const mg = config.managementGroup;
+  if (mg.name === null) return ok('management-group', 'not configured: packages carry no management group and install no agent');
+  const reachable = mg.servers.filter((s) => s.reachable).length;
+  const what = `${mg.name}: ${reachable} of ${mg.servers.length} server(s) reachable by agents`;
+  if (!mg.installAgent || mg.agentMsi.path !== null || mg.agentMsi.sharePath === null) return ok('management-group', what);
+  const msi = path.join(config.share.root, ...mg.agentMsi.sharePath.split(/[\\/]+/));
+  const found = await access(msi).then(() => true, () => false);
+  if (!found) return warn('management-group', `${what}; installAgent is on but ${msi} is missing: copy MOMAgent.msi there`);
+  if (config.packaging.shareUncPath === null) return warn('management-group', `${what}; installAgent is on but packaging.shareUncPath is not set, so agents cannot reach ${msi}`);
+  return ok('management-group', `${what}; agents install from ${msi}`);
+}
+
 function serviceAndTokenChecks(config: Readonly<Config>): DoctorCheck[] {
   const pid = dataLockHolder(config.data.dir);
   const service = pid ? ok('service', `agentcert serve (pid ${pid}) serves ${config.data.dir}`) : warn('service', `no agentcert serve runs on ${config.data.dir}; approvals and revocations made now are picked up when it starts`);
@@ -97,9 +120,23 @@ async function optionalToolsCheck(config: Readonly<Config>, runner: Runner): Pro
   return !r.spawnError && r.exitCode === 0 ? ok('makensis', `${exe} ${r.stdout.trim()}: packages get <FQDN>-install.exe`) : warn('makensis', `${exe} not found: packages have the zip and scripts, no .exe`);
 }
 
+/** The Windows service (README "Windows service"): asked of its wrapper on Windows; elsewhere it does not apply. */
+export async function windowsServiceCheck(config: Readonly<Config>, runner: Runner, o: { platform?: string; id?: string } = {}): Promise<DoctorCheck> {
+  const name = 'windows service';
+  const platform = o.platform ?? process.platform;
+  if (platform !== 'win32') return ok(name, `not applicable on ${platform} (agentcert service install runs on Windows)`);
+  const id = o.id ?? 'agentcert';
+  const s = await serviceState(config.data.dir, id, runner);
+  if (s.state === 'running') return ok(name, `${id} is running (WinSW: ${s.detail})`);
+  if (s.state === 'stopped') return warn(name, `${id} is installed but stopped: \`agentcert service start\``);
+  if (s.state === 'not-installed') return warn(name, `${id} is not installed as a service (${s.detail}): \`agentcert --config <file> service install --account <account>\``);
+  return warn(name, `${id}: the wrapper did not say (${s.detail})`);
+}
+
 export async function runDoctor(config: Readonly<Config>, deps: { clock: Clock; log: Logger; runner: Runner }): Promise<DoctorCheck[]> {
   const checks: DoctorCheck[] = [ok('config', `valid (share ${config.share.root}, data ${config.data.dir}, CA backend ${config.ca.backend})`)];
   checks.push(await shareCheck(config));
+  checks.push(await trustCheck(config));
   let store: Store | null = null;
   try {
     store = openStore(config.data.dir, config.store, deps.clock);
@@ -116,14 +153,17 @@ export async function runDoctor(config: Readonly<Config>, deps: { clock: Clock; 
     backendError = err;
   }
   checks.push(await caCheck(config, backend, backendError, deps.clock));
+  checks.push(...caKeysCheck(config));
   checks.push(await crlCheck(config, backend, deps.clock));
   checks.push(await toolsCheck(config));
+  checks.push(await managementGroupCheck(config));
   checks.push(...serviceAndTokenChecks(config));
+  checks.push(await windowsServiceCheck(config, deps.runner));
   checks.push(await optionalToolsCheck(config, deps.runner));
   if (store) {
     try {
       const report = await createMonitors({ config, store, backend, clock: deps.clock, log: deps.log }, () => ({ state: 'healthy', message: '' })).evaluate();
-      for (const m of report.monitors.filter((x) => x.id === 'request-waiting' || x.id === 'pipeline-activity')) {
+      for (const m of report.monitors.filter((x) => x.id === 'request-waiting' || x.id === 'pipeline-activity' || x.id === 'requests-arriving')) {
         const name = `monitor ${m.eventId}`;
         checks.push(m.state === 'healthy' ? ok(name, `${m.name}: ${m.message}`) : m.state === 'warning' ? warn(name, `${m.name}: ${m.message}`) : fail(name, `${m.name}: ${m.message}`, 'AC_INTERNAL'));
       }

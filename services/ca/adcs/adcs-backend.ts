@@ -1,11 +1,11 @@
 /**
- * The AD CS backend: a stand-alone CA driven with certreq.exe and certutil.exe (issue 4), behind the same
+ * The AD CS backend: a stand-alone CA driven with certreq.exe and certutil.exe, behind the same
  * CaBackend port as the built-in CA (domain/ports.ts).
  *
  * Flow: `certreq -submit` → persist the RequestId at once → (pending) add the SCOM EKUs with
  * `certutil -setextension` when the request lacks them → `certutil -resubmit` → `certreq -retrieve`.
- * `resume` starts at retrieve and never submits again (ARCHITECTURE.md "crash-safe"). Stand-alone CAs keep
- * requests pending by default (SCOM-FACTS §7), so pending-after-submit is the normal path.
+ * `resume` starts at retrieve and never submits again (docs/architecture.md "The flow of one request"). Stand-alone CAs keep
+ * requests pending by default (docs/scom-facts.md §7), so pending-after-submit is the normal path.
  */
 import path from 'node:path';
 import {
@@ -88,7 +88,7 @@ export function createAdcsBackend(o: AdcsBackendOptions): AdcsBackend {
   /** A pending request: add the SCOM EKUs if the request lacks them, ask the CA to issue, fetch the result. */
   async function approveAndRetrieve(input: IssuanceInput, id: string, files: RequestWorkFiles): Promise<CaOutcome> {
     if (!input.requestHasScomEkus) {
-      // SCOM-FACTS §8.1: serverAuth + clientAuth, non-critical, on the pending request before -resubmit.
+      // docs/scom-facts.md §8.1: serverAuth + clientAuth, non-critical, on the pending request before -resubmit.
       const run = await tools.setExtension(id, OID_EXT_KEY_USAGE, false, files.ekuFile);
       if (run.transport) return retry(id, run.transport);
       const status = parseCertutilStatus(run.text);

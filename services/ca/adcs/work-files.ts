@@ -1,6 +1,6 @@
 /**
  * Per-request work files for certreq/certutil: workDir/<fingerprint>/{request.req, eku.der, issued.cer}.
- * They are kept until the certificate is issued, so a restart can look at what was sent (issue 4 design).
+ * They are kept until the certificate is issued, so a restart can look at what was sent.
  */
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { AgentcertError } from '../../domain/index.js';
@@ -21,7 +21,7 @@ export async function prepareWorkFiles(workDir: string, fingerprint: string, csr
   const dir = path.join(workDir, fingerprint.toLowerCase());
   await mkdir(dir, { recursive: true });
   const files = { dir, requestFile: path.join(dir, 'request.req'), certFile: path.join(dir, 'issued.cer'), ekuFile: path.join(dir, 'eku.der') };
-  // certreq writes CRLF PEM itself (SCOM-FACTS §5); it reads either line ending.
+  // certreq writes CRLF PEM itself (docs/scom-facts.md §5); it reads either line ending.
   await writeFile(files.requestFile, csrPem.replace(/\r?\n/g, '\r\n'));
   await writeFile(files.ekuFile, encodeEkuExtensionValue());
   return files;

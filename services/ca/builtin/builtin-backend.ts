@@ -62,7 +62,7 @@ export function createBuiltinBackend(o: BuiltinBackendOptions): CaBackend & CrlS
       const now = o.clock.now();
       const notBefore = new Date(Math.floor((now.getTime() - BACKDATE_MS) / 1000) * 1000);
       const wanted = new Date(notBefore.getTime() + o.leafValidityDays * 86_400_000);
-      // Never past the issuing CA's notAfter (SCOM-FACTS §7: an issued certificate never outlives its CA).
+      // Never past the issuing CA's notAfter (docs/scom-facts.md §7: an issued certificate never outlives its CA).
       const notAfter = wanted > issuerNotAfter ? issuerNotAfter : wanted;
       if (notAfter <= now) {
         return { kind: 'failed', caRequestId: null, code: 'AC_CA_EXPIRED', message: 'the issuing CA certificate has expired; renew the CA before issuing' };

@@ -1,6 +1,6 @@
 /**
  * Moving a SQLite store to PostgreSQL (`agentcert store migrate --to postgres://…`): every request (with its
- * bytes), event, certificate and lifecycle value (CRL number, digest day, notified windows, applied results,
+ * bytes), event, certificate, agent assignment and lifecycle value (CRL number, digest day, notified windows, applied results,
  * the shared CA files) is copied in one PostgreSQL transaction, keeping ids and the insertion order, then both
  * sides are counted and checksummed table by table. Re-running copies what changed in the source since (rows are
  * upserted by their keys; the CRL number never goes down), so a second run after a last look is safe.
@@ -17,6 +17,7 @@ const TABLES = {
   requests: { key: 'id', cols: ['id', 'fingerprint', 'fqdn', 'tenant', 'role', 'state', 'csr_der', 'original', 'source_name', 'ca_request_id', 'attempts', 'next_attempt_at', 'republish', 'findings', 'created_at', 'updated_at'] },
   events: { key: 'id', cols: ['id', 'request_id', 'fqdn', 'at', 'from_state', 'to_state', 'reason', 'message', 'actor', 'data'] },
   certificates: { key: 'serial', cols: ['serial', 'request_id', 'fqdn', 'tenant', 'thumbprint', 'sha256', 'not_before', 'not_after', 'subject', 'issuer', 'der', 'state', 'revoked_at', 'revocation_reason', 'created_at'] },
+  assignments: { key: 'fqdn', cols: ['fqdn', 'tenant', 'primary_server', 'failovers', 'assigned_at', 'updated_at'] },
   meta: { key: 'key', cols: ['key', 'value'] },
 } as const;
 type Table = keyof typeof TABLES;
@@ -85,11 +86,13 @@ const UPSERT: Record<Exclude<Table, 'meta'>, string> = {
              next_attempt_at = excluded.next_attempt_at, republish = excluded.republish, findings = excluded.findings, updated_at = excluded.updated_at`,
   events: `ON CONFLICT (id) DO NOTHING`,
   certificates: `ON CONFLICT (serial) DO UPDATE SET state = excluded.state, revoked_at = excluded.revoked_at, revocation_reason = excluded.revocation_reason`,
+  assignments: `ON CONFLICT (fqdn) DO UPDATE SET tenant = excluded.tenant, primary_server = excluded.primary_server, failovers = excluded.failovers,
+                assigned_at = excluded.assigned_at, updated_at = excluded.updated_at`,
 };
 
 async function copyTable(src: Database.Database, dst: PgDb, table: Exclude<Table, 'meta'>): Promise<void> {
   const { cols } = TABLES[table];
-  const withSeq = table !== 'events';
+  const withSeq = table === 'requests' || table === 'certificates';
   const names = [...(withSeq ? ['seq'] : []), ...cols];
   let after = 0;
   for (;;) {
@@ -120,7 +123,7 @@ export async function copySqliteToPostgres(sqliteFile: string, dst: PgDb): Promi
   const src = new Database(sqliteFile, { readonly: true, fileMustExist: true });
   try {
     await dst.transaction(async () => {
-      for (const t of ['requests', 'events', 'certificates'] as const) await copyTable(src, dst, t);
+      for (const t of ['requests', 'events', 'certificates', 'assignments'] as const) await copyTable(src, dst, t);
       await copyMeta(src, dst);
       // Identity columns continue after the copied values, so new rows never reuse an id.
       await dst.query(`SELECT setval(pg_get_serial_sequence('events', 'id'), GREATEST((SELECT MAX(id) FROM events), 1))`);

@@ -98,8 +98,27 @@ export const PG_MIGRATIONS: string[] = [
   CREATE INDEX certificates_search_serial ON certificates USING gin (serial gin_trgm_ops);
   CREATE INDEX certificates_search_thumbprint ON certificates USING gin (thumbprint gin_trgm_ops);
   `,
-  // 5: several instances on one database (postgres/work.ts): which instance works a request now, and until when.
-  // SQLite has no step 5: one process owns its file (store/lock.ts), so nothing there is leased.
+  // 5: counts by tenant and state (a tenant-scoped token's lists and overview, the per-tenant metrics).
+  `
+  CREATE INDEX requests_tenant_state ON requests(tenant, state);
+  CREATE INDEX certificates_tenant_state ON certificates(tenant, state);
+  `,
+  // 6: each agent's management servers (postgres/assignments.ts, README "Management group").
+  `
+  CREATE TABLE assignments (
+    fqdn           ${T} PRIMARY KEY,
+    tenant         ${T} NOT NULL,
+    primary_server ${T} NOT NULL,
+    failovers      TEXT NOT NULL,
+    assigned_at    ${T} NOT NULL,
+    updated_at     ${T} NOT NULL
+  );
+  CREATE INDEX assignments_tenant_primary ON assignments(tenant, primary_server);
+  CREATE INDEX assignments_primary ON assignments(primary_server);
+  `,
+  // 7: several instances on one database (postgres/work.ts): which instance works a request now, and until when.
+  // PostgreSQL only: one process owns a SQLite file (store/lock.ts), so nothing there is leased. A new step of
+  // both stores takes the next number of both (8 here and in SQLite, leaving 7 a no-op there).
   `
   CREATE TABLE leases (
     request_id ${T} PRIMARY KEY REFERENCES requests(id),

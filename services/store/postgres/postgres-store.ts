@@ -4,6 +4,7 @@
  */
 import type { Clock, Store, StoreTx } from '../../domain/index.js';
 import type { PostgresSettings } from './connection.js';
+import { PgAssignments } from './assignments.js';
 import { PgCertificates } from './certificates.js';
 import { PgDb } from './database.js';
 import { PgEvents } from './events.js';
@@ -19,6 +20,7 @@ export class PostgresStore implements Store {
   readonly state: PgState;
   readonly views: PgViews;
   readonly work: PgWork;
+  readonly assignments: PgAssignments;
   readonly location: string;
   readonly db: PgDb;
 
@@ -30,6 +32,7 @@ export class PostgresStore implements Store {
     this.events = new PgEvents(this.db);
     this.state = new PgState(this.db);
     this.views = new PgViews(this.db);
+    this.assignments = new PgAssignments(this.db);
     this.work = new PgWork(this.db, owner, settings.leaseSeconds);
   }
 

@@ -12,6 +12,8 @@ const KEYS = {
   expiryNotified: (serial: string) => `expiry-notified:${serial}`,
   appliedResult: (fqdn: string) => `result:${fqdn}`,
   caFiles: 'ca.files',
+  renewalOverdue: (serial: string) => `renewal-overdue:${serial}`,
+  renewalsWaiting: 'renewals.waiting',
   heartbeat: (by: string) => (by === 'doctor' ? 'doctor.checkedAt' : 'monitor.heartbeat'),
 };
 
@@ -67,6 +69,22 @@ export class PgState implements LifecycleStateStore {
   async offerCaFiles(files: Record<string, Buffer>): Promise<Record<string, Buffer>> {
     await this.db.query(`INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING`, [KEYS.caFiles, encodeFiles(files)]);
     return (await this.caFiles())!;
+  }
+
+  renewalOverdueNotifiedAt(serial: string): Promise<string | null> {
+    return this.get(KEYS.renewalOverdue(serial));
+  }
+
+  setRenewalOverdueNotifiedAt(serial: string, at: string): Promise<void> {
+    return this.set(KEYS.renewalOverdue(serial), at);
+  }
+
+  async renewalsWaiting(): Promise<number> {
+    return Number((await this.get(KEYS.renewalsWaiting)) ?? 0);
+  }
+
+  setRenewalsWaiting(count: number): Promise<void> {
+    return this.set(KEYS.renewalsWaiting, String(count));
   }
 
   heartbeat(at: string, by: 'monitor' | 'doctor'): Promise<void> {

@@ -4,7 +4,7 @@
  * Free-text search is ILIKE '%text%' on the columns SQLite's LIKE searches, served by the trigram indexes of
  * migration 4 (postgres/migrations.ts).
  */
-import { sqlStateList, type AuditEvent, type CertificatePageFilter, type CertificateSummary, type EventPageFilter, type Page, type RequestPageFilter, type RequestState, type RequestSummary, type StateGroup, type StoreViews } from '../../domain/index.js';
+import { sqlStateList, type AuditEvent, type CertificatePageFilter, type CertificateSummary, type EventPageFilter, type Page, type RequestPageFilter, type RequestState, type RequestSummary, type StateGroup, type StoreViews, type TenantStateCount } from '../../domain/index.js';
 import type { PgDb, Row } from './database.js';
 import { pgToEvent } from './rows.js';
 
@@ -28,6 +28,11 @@ class Where {
   }
 }
 
+/** ` AND tenant = ANY($n)` and its argument when the counts are limited to some tenants (a tenant-scoped token). */
+function inTenants(tenants: readonly string[] | undefined, n: number): { sql: string; args: unknown[] } {
+  return tenants ? { sql: ` AND tenant = ANY($${n}::text[])`, args: [[...tenants]] } : { sql: '', args: [] };
+}
+
 const count = (rows: Row[]): number => Number(rows[0]?.['n'] ?? 0);
 const byKey = (rows: Row[], key: string): Record<string, number> => Object.fromEntries(rows.map((r) => [String(r[key]), Number(r['n'])]));
 
@@ -38,6 +43,7 @@ export class PgViews implements StoreViews {
     const w = new Where();
     if (f.state) w.add(`r.state = ${w.arg(f.state)}`);
     if (f.tenant) w.add(`r.tenant = ${w.arg(f.tenant)}`);
+    if (f.tenants) w.add(`r.tenant = ANY(${w.arg([...f.tenants])}::text[])`);
     if (f.fqdn) w.add(`r.fqdn = ${w.arg(f.fqdn.toLowerCase())}`);
     if (f.q) {
       const p = w.arg(likePattern(f.q.toLowerCase()));
@@ -59,6 +65,7 @@ export class PgViews implements StoreViews {
     const w = new Where();
     if (f.state) w.add(`state = ${w.arg(f.state)}`);
     if (f.tenant) w.add(`tenant = ${w.arg(f.tenant)}`);
+    if (f.tenants) w.add(`tenant = ANY(${w.arg([...f.tenants])}::text[])`);
     if (f.fqdn) w.add(`fqdn = ${w.arg(f.fqdn.toLowerCase())}`);
     if (f.expiringBefore) w.add(`not_after <= ${w.arg(f.expiringBefore)} AND not_after > ${w.arg(f.now ?? '')}`);
     if (f.q) {
@@ -77,6 +84,7 @@ export class PgViews implements StoreViews {
 
   async pageEvents(f: EventPageFilter): Promise<Page<AuditEvent>> {
     const w = new Where();
+    if (f.tenants) w.add(`request_id IN (SELECT id FROM requests WHERE tenant = ANY(${w.arg([...f.tenants])}::text[]))`);
     if (f.requestId) w.add(`request_id = ${w.arg(f.requestId)}`);
     if (f.actor) w.add(`actor = ${w.arg(f.actor)}`);
     if (f.reason) w.add(`reason = ${w.arg(f.reason)}`);
@@ -85,24 +93,39 @@ export class PgViews implements StoreViews {
     return { items: rows.map(pgToEvent), total, limit: f.limit, offset: f.offset };
   }
 
-  async requestsByState(): Promise<Record<string, number>> {
-    return byKey(await this.db.query(`SELECT state, COUNT(*) AS n FROM requests GROUP BY state`), 'state');
+  async requestsByState(tenants?: readonly string[]): Promise<Record<string, number>> {
+    const t = inTenants(tenants, 1);
+    return byKey(await this.db.query(`SELECT state, COUNT(*) AS n FROM requests WHERE TRUE${t.sql} GROUP BY state`, t.args), 'state');
   }
 
-  async certificatesByState(): Promise<Record<string, number>> {
-    return byKey(await this.db.query(`SELECT state, COUNT(*) AS n FROM certificates GROUP BY state`), 'state');
+  async certificatesByState(tenants?: readonly string[]): Promise<Record<string, number>> {
+    const t = inTenants(tenants, 1);
+    return byKey(await this.db.query(`SELECT state, COUNT(*) AS n FROM certificates WHERE TRUE${t.sql} GROUP BY state`, t.args), 'state');
   }
 
-  async countActiveExpiring(now: Date, before: Date): Promise<number> {
-    return count(await this.db.query(`SELECT COUNT(*) AS n FROM certificates WHERE state = 'active' AND not_after > $1 AND not_after <= $2`, [now.toISOString(), before.toISOString()]));
+  async countsByTenant(tenants?: readonly string[]): Promise<{ requests: TenantStateCount[]; certificates: TenantStateCount[] }> {
+    const t = inTenants(tenants, 1);
+    const of = async (table: string): Promise<TenantStateCount[]> =>
+      (await this.db.query(`SELECT tenant, state, COUNT(*) AS n FROM ${table} WHERE TRUE${t.sql} GROUP BY tenant, state`, t.args)).map((r) => ({ tenant: String(r['tenant']), state: String(r['state']), n: Number(r['n']) }));
+    return { requests: await of('requests'), certificates: await of('certificates') };
   }
 
-  async expiryByMonth(from: Date, to: Date): Promise<{ month: string; count: number }[]> {
+  async countActiveExpiring(now: Date, before: Date, tenants?: readonly string[]): Promise<number> {
+    const t = inTenants(tenants, 3);
+    return count(await this.db.query(`SELECT COUNT(*) AS n FROM certificates WHERE state = 'active' AND not_after > $1 AND not_after <= $2${t.sql}`, [now.toISOString(), before.toISOString(), ...t.args]));
+  }
+
+  async expiryByMonth(from: Date, to: Date, tenants?: readonly string[]): Promise<{ month: string; count: number }[]> {
+    const t = inTenants(tenants, 3);
     const rows = await this.db.query(
-      `SELECT substr(not_after, 1, 7) AS month, COUNT(*) AS n FROM certificates WHERE state = 'active' AND not_after > $1 AND not_after <= $2 GROUP BY month ORDER BY month`,
-      [from.toISOString(), to.toISOString()],
+      `SELECT substr(not_after, 1, 7) AS month, COUNT(*) AS n FROM certificates WHERE state = 'active' AND not_after > $1 AND not_after <= $2${t.sql} GROUP BY month ORDER BY month`,
+      [from.toISOString(), to.toISOString(), ...t.args],
     );
     return rows.map((r) => ({ month: String(r['month']), count: Number(r['n']) }));
+  }
+
+  async lastRequestAt(): Promise<string | null> {
+    return (await this.db.one<{ at: string | null }>(`SELECT MAX(created_at) AS at FROM requests`))?.at ?? null;
   }
 
   async oldestIn(group: StateGroup): Promise<{ id: string; fqdn: string; state: RequestState; since: string } | null> {

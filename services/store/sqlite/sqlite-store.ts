@@ -3,6 +3,7 @@
  * class per aggregate over one connection.
  */
 import type { Clock, Store, StoreTx } from '../../domain/index.js';
+import { SqliteAssignments } from './assignments.js';
 import { SqliteCertificates } from './certificates.js';
 import { SqliteDb } from './database.js';
 import { SqliteEvents } from './events.js';
@@ -18,6 +19,7 @@ export class SqliteStore implements Store {
   readonly state: SqliteState;
   readonly views: SqliteViews;
   readonly work: SoleInstance;
+  readonly assignments: SqliteAssignments;
   private readonly s: SqliteDb;
 
   constructor(readonly location: string, clock: Clock) {
@@ -28,6 +30,7 @@ export class SqliteStore implements Store {
     this.state = new SqliteState(this.s);
     this.views = new SqliteViews(this.s);
     this.work = new SoleInstance(this.requests);
+    this.assignments = new SqliteAssignments(this.s);
   }
 
   withTransaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
