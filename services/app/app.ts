@@ -4,7 +4,7 @@
 import type { Config } from '../config/index.js';
 import { createBackend, shareCaThroughStore } from '../ca/index.js';
 import { existsSync } from 'node:fs';
-import { systemClock, type Clock, type Logger, type Runner, type Store, type TransitionListener } from '../domain/index.js';
+import { systemClock, type Clock, type Logger, type Runner, type Store, type SubmitRecord, type TransitionListener } from '../domain/index.js';
 import { ensureShareLayout, ShareArchive } from '../intake/index.js';
 import { SharedDirSync } from '../files/index.js';
 import { StagingThread } from '../packaging/index.js';
@@ -46,7 +46,10 @@ export async function createApp(config: Readonly<Config>, deps: AppDeps, o: { in
   const layout = ensureShareLayout(config.share.root, config.policy.tenants.map((t) => t.folder ?? t.name));
   const store = openStore(config.data.dir, config.store, deps.clock);
   try {
-    const caDeps = { clock: deps.clock, log: deps.log, runner: deps.runner, initIfMissing: o.initCa };
+    const shared = store.work.shared
+      ? { submitJournal: { owner: store.work.owner, read: (fp: string) => store.state.caSubmit(fp), write: (fp: string, r: SubmitRecord) => store.state.setCaSubmit(fp, r) } }
+      : {};
+    const caDeps = { clock: deps.clock, log: deps.log, runner: deps.runner, initIfMissing: o.initCa, ...shared };
     if (store.work.shared) await shareCaThroughStore(config.ca, config.data.dir, store.state, caDeps);
     const backend = await createBackend(config.ca, config.data.dir, caDeps);
     const share = { archive: new ShareArchive(layout.archive), staging: new StagingThread(), issuedSync: new SharedDirSync(layout.issued) };

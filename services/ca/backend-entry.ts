@@ -4,7 +4,7 @@
  * handed only its own settings and the few shared values below, never the whole configuration.
  */
 import type { Static, TSchema } from '@sinclair/typebox';
-import type { CaBackend, Clock, LifecycleStateStore, Logger, Runner } from '../domain/index.js';
+import type { CaBackend, Clock, LifecycleStateStore, Logger, Runner, SubmitJournal } from '../domain/index.js';
 
 /** The CA settings every backend shares (`ca.leafValidityDays`, …) and the data folder. */
 export interface CaCommonSettings {
@@ -19,6 +19,8 @@ export interface CaBackendDeps {
   runner: Runner;
   /** Create the CA when it does not exist yet (serve does; read-only commands do not). */
   initIfMissing: boolean;
+  /** Instances sharing a store: where a CA submit is recorded for all of them. */
+  submitJournal?: SubmitJournal;
 }
 
 /** How the CA keys agentcert holds are protected at rest (doctor, the start-up banner, `ca show`). */

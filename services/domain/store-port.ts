@@ -9,6 +9,7 @@
  */
 import type { RequestState, StateGroup } from './states.js';
 import type { ReasonCode } from './reasons.js';
+import type { SubmitRecord } from './ports.js';
 import type { AgentAssignment, AgentRole, AuditEvent, CertificateState, Finding, IssuedCertificate, StoredAssignment, StoredRequest } from './types.js';
 
 export interface NewRequest {
@@ -125,6 +126,9 @@ export interface LifecycleStateStore {
   caFiles(): Promise<Record<string, Buffer> | null>;
   /** Keep these CA files unless another instance's are kept already; answers the files kept now. */
   offerCaFiles(files: Record<string, Buffer>): Promise<Record<string, Buffer>>;
+  /** The shared record of a CA submit for a request fingerprint (several instances; ports.ts SubmitRecord), or null. */
+  caSubmit(fingerprint: string): Promise<SubmitRecord | null>;
+  setCaSubmit(fingerprint: string, r: SubmitRecord): Promise<void>;
   /** A write that proves the store accepts writes (monitor 7002, doctor). */
   heartbeat(at: string, by: 'monitor' | 'doctor'): Promise<void>;
   /** When event 7141 (renewal overdue) was raised for a certificate, or null (it is raised once). */

@@ -10,7 +10,7 @@
 import path from 'node:path';
 import {
   AgentcertError, REVOCATION_REASONS, systemClock, type CaAdminOutcome, type CaBackend, type CaOutcome, type CaPing, type CaRevoker, type Clock, type CrlPublisher,
-  type IssuanceInput, type Logger, type PendingAmender, type Runner,
+  type IssuanceInput, type Logger, type PendingAmender, type Runner, type SubmitJournal,
 } from '../../domain/index.js';
 import { createAdcsTools, type AdcsTools, type ToolRun } from './adcs-tools.js';
 import { createChainCache } from './chain-cache.js';
@@ -18,6 +18,7 @@ import { parseCertreqSubmit, type CertreqResult } from './certreq-output.js';
 import { parseCertutilPing, parseCertutilResubmit, parseCertutilStatus } from './certutil-output.js';
 import { OID_EXT_KEY_USAGE } from './eku-extension.js';
 import { formatHresult, HRESULT, isTransportHresult } from './hresult.js';
+import { submitOnce, uploadLocalSubmits } from './shared-submit.js';
 import { clearCertFile, prepareWorkFiles, readIssuedCertificate, removeWorkFiles, writeExtensionFile, type RequestWorkFiles } from './work-files.js';
 
 export interface AdcsBackendOptions {
@@ -35,6 +36,8 @@ export interface AdcsBackendOptions {
   chainTtlMs?: number;
   /** How often a request the CA keeps pending is asked about again (default 5 minutes). */
   pendingPollMs?: number;
+  /** Instances sharing a store: the submit record every instance sees (shared-submit.ts). */
+  submitJournal?: SubmitJournal;
 }
 
 /** Result of an administrative CA call (revoke, CRL publication, amending a pending request). */
@@ -53,6 +56,7 @@ export function createAdcsBackend(o: AdcsBackendOptions): AdcsBackend {
   const tools: AdcsTools = createAdcsTools(o);
   const log = o.log.child({ component: 'adcs', ca: o.config });
   const chainCache = createChainCache({ tools, workDir: o.workDir, clock: o.clock ?? systemClock, ttlMs: o.chainTtlMs ?? 3_600_000, log });
+  if (o.submitJournal) void uploadLocalSubmits(o.submitJournal, o.workDir, tools, log).catch((err: unknown) => log.warn({ err }, 'could not share the local submit journals'));
 
   /** What a `certreq -retrieve` (or an immediately issuing `-submit`) run means for the request. */
   async function interpretCertreq(run: ToolRun, parsed: CertreqResult, id: string, files: RequestWorkFiles, what: string): Promise<CaOutcome> {
@@ -121,7 +125,10 @@ export function createAdcsBackend(o: AdcsBackendOptions): AdcsBackend {
       run = earlier;
     } else {
       await clearCertFile(files);
-      run = await tools.submit(files.requestFile, files.certFile, journal);
+      const shared = await submitOnce(o.submitJournal, input.fingerprint, { timeoutMs: o.timeoutMs, clock: o.clock ?? systemClock }, () => tools.submit(files.requestFile, files.certFile, journal));
+      if ('busy' in shared) return retry(null, shared.busy);
+      if (shared.recovered) log.warn({ event: 'ca_submit_recovered', fingerprint: input.fingerprint }, 'recovered the RequestId of a submit another instance made; not submitting again');
+      run = shared.run;
     }
     const parsed = parseCertreqSubmit(run.text);
     if (parsed.requestId !== null) {

@@ -2,7 +2,7 @@
  * The lifecycle's typed state, kept in the `meta` table under the SQLite store's keys (sqlite/state.ts), so a
  * store copied over (`agentcert store migrate`) keeps its CRL number, digest day and notified windows.
  */
-import type { LifecycleStateStore } from '../../domain/index.js';
+import type { LifecycleStateStore, SubmitRecord } from '../../domain/index.js';
 import type { PgDb } from './database.js';
 import { decodeFiles, encodeFiles } from '../ca-files-codec.js';
 
@@ -12,6 +12,7 @@ const KEYS = {
   expiryNotified: (serial: string) => `expiry-notified:${serial}`,
   appliedResult: (fqdn: string) => `result:${fqdn}`,
   caFiles: 'ca.files',
+  caSubmit: (fingerprint: string) => `ca-submit:${fingerprint}`,
   renewalOverdue: (serial: string) => `renewal-overdue:${serial}`,
   renewalsWaiting: 'renewals.waiting',
   heartbeat: (by: string) => (by === 'doctor' ? 'doctor.checkedAt' : 'monitor.heartbeat'),
@@ -85,6 +86,15 @@ export class PgState implements LifecycleStateStore {
 
   setRenewalsWaiting(count: number): Promise<void> {
     return this.set(KEYS.renewalsWaiting, String(count));
+  }
+
+  async caSubmit(fingerprint: string): Promise<SubmitRecord | null> {
+    const v = await this.get(KEYS.caSubmit(fingerprint));
+    return v === null ? null : (JSON.parse(v) as SubmitRecord);
+  }
+
+  setCaSubmit(fingerprint: string, r: SubmitRecord): Promise<void> {
+    return this.set(KEYS.caSubmit(fingerprint), JSON.stringify(r));
   }
 
   heartbeat(at: string, by: 'monitor' | 'doctor'): Promise<void> {
