@@ -1,15 +1,18 @@
 /**
  * Torture for several instances on one PostgreSQL database and one share (README "Several instances on
- * PostgreSQL"), built-in CA: three `agentcert serve` processes, requests dropped in batches while random instances
+ * PostgreSQL"), built-in CA or the fake AD CS CA (test/fakes): three `agentcert serve` processes, requests dropped in batches while random instances
  * are SIGKILLed and restarted. At the end: every request packaged once (0 lost), one certificate and one `issued`
- * event per request (0 duplicated), every package verifies against the one shared CA, and how long the singleton
- * jobs took to move when their holder was killed.
+ * event per request (0 duplicated; for AD CS also one accepted submit per request at the fake CA), every package
+ * verifies against the one CA, and how long the singleton jobs took to move when their holder was killed.
  *
- *   npm run build && node dist/test/bench/torture-instances.js [requests] [kills]
+ *   npm run build && node dist/test/bench/torture-instances.js [requests] [kills] [builtin|adcs]
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { PostgresStore } from '../../services/store/index.js';
+import { readLog, writeScenario } from '../fakes/fake-ca-state.js';
+import { ADCS_CONFIG } from '../helpers/adcs-config.js';
+import { repoRoot } from '../helpers/paths.js';
 import { startPostgres } from '../helpers/postgres-server.js';
 import { cliEnv, startService, type RunningService } from '../helpers/service.js';
 import { makeTempEnv } from '../helpers/temp.js';
@@ -36,7 +39,7 @@ function lastElected(all: Instance[]): { name: string; at: number } | null {
   return best;
 }
 
-export async function tortureInstances(n: number, kills: number, say: (l: string) => void = (l) => process.stderr.write(`${l}\n`)): Promise<ScenarioSummary> {
+export async function tortureInstances(n: number, kills: number, backend: 'builtin' | 'adcs' = 'builtin', say: (l: string) => void = (l) => process.stderr.write(`${l}\n`)): Promise<ScenarioSummary> {
   const t0 = Date.now();
   const server = await startPostgres();
   const env = makeTempEnv('agentcert-instances-');
@@ -47,14 +50,20 @@ export async function tortureInstances(n: number, kills: number, say: (l: string
   try {
     const url = await server.database();
     mkdirSync(path.join(env.share, 'requests'), { recursive: true });
-    const procEnv = cliEnv({ AGENTCERT_STORE_PASSWORD: server.password, AGENTCERT_CA_PASSPHRASE: 'torture-passphrase' });
+    const fakeDir = path.join(env.dir, 'fake-ca');
+    if (backend === 'adcs') writeScenario(fakeDir, { onSubmit: 'pending', onResubmit: 'issue' });
+    const bin = path.join(repoRoot, 'test/fakes/bin');
+    const ca = backend === 'adcs'
+      ? { backend: 'adcs', adcs: { config: ADCS_CONFIG, certreqPath: path.join(bin, 'certreq'), certutilPath: path.join(bin, 'certutil'), timeoutMs: 5000, pendingPollMs: 1000 } }
+      : { builtin: { keyBits: 2048 } };
+    const procEnv = cliEnv({ AGENTCERT_STORE_PASSWORD: server.password, AGENTCERT_CA_PASSPHRASE: 'torture-passphrase', AGENTCERT_FAKE_CA_DIR: fakeDir });
     for (const name of ['a', 'b', 'c']) {
       const config = path.join(env.dir, `${name}.json`);
       writeFileSync(config, JSON.stringify({
         share: { root: env.share, stableMs: 100, reconcileIntervalMs: 1000 },
         data: { dir: path.join(env.dir, `data-${name}`) },
         store: { url, leaseSeconds: LEASE_SECONDS, poolSize: 4 },
-        ca: { builtin: { keyBits: 2048 } },
+        ca,
         packaging: { buildExe: false },
         pipeline: { concurrency: 4, retryBaseMs: 200, retryMaxMs: 2000, tickMs: 200 },
         lifecycle: { checkIntervalMs: 5_000 },
@@ -102,7 +111,18 @@ export async function tortureInstances(n: number, kills: number, say: (l: string
       if (issued > 1) (duplicated++, failures.push(`${r.fqdn}: issued ${issued} times`));
     }
     if (rows.length !== n) failures.push(`${rows.length} requests stored for ${n} dropped`);
-    const root = readFileSync(path.join(env.dir, 'data-a', 'ca', 'root.cer'));
+    if (backend === 'adcs') {
+      const submits = new Map<string, number>();
+      for (const e of readLog(fakeDir)) {
+        if (e.verb !== 'submit' || e.requestId === null) continue;
+        const fp = e.argv.map((a) => /adcs[\\/]([0-9a-f]{64})[\\/]/.exec(a)?.[1]).find(Boolean) ?? '?';
+        submits.set(fp, (submits.get(fp) ?? 0) + 1);
+      }
+      const twice = [...submits.values()].filter((c) => c > 1).length;
+      if (twice > 0) (duplicated += twice, failures.push(`${twice} request(s) submitted to the CA more than once`));
+      notes.push(`fake CA: ${[...submits.values()].reduce((a, b) => a + b, 0)} accepted submits for ${submits.size} requests`);
+    }
+    const root = readFileSync(backend === 'adcs' ? path.join(fakeDir, 'ca', 'root.cer') : path.join(env.dir, 'data-a', 'ca', 'root.cer'));
     let verified = 0;
     for (const r of packaged) {
       const why = verifyPackage(env.share, r.fqdn, root);
@@ -111,7 +131,7 @@ export async function tortureInstances(n: number, kills: number, say: (l: string
     }
     if (new Set(certs.map((c) => c.issuer)).size > 1) failures.push('certificates from more than one CA');
     notes.push(`3 instances, ${kills} SIGKILLs, lease ${LEASE_SECONDS} s; singleton moved after ${moves.map((m) => m.toFixed(1)).join(', ') || '—'} s`);
-    return summary('instances-builtin-postgres', t0, { tried: n, passed: verified, lost: n - packaged.length, duplicated, notes, failures });
+    return summary(`instances-${backend}-postgres`, t0, { tried: n, passed: verified, lost: n - packaged.length, duplicated, notes, failures });
   } finally {
     await Promise.all(all.map((i) => i.svc?.stop('SIGKILL')));
     await store?.close();
@@ -121,8 +141,8 @@ export async function tortureInstances(n: number, kills: number, say: (l: string
 }
 
 if (process.argv[1]?.endsWith('torture-instances.js')) {
-  const [n = '300', kills = '20'] = process.argv.slice(2);
-  const s = await tortureInstances(Number(n), Number(kills));
+  const [n = '300', kills = '20', backend = 'builtin'] = process.argv.slice(2);
+  const s = await tortureInstances(Number(n), Number(kills), backend === 'adcs' ? 'adcs' : 'builtin');
   process.stdout.write(`${formatTable([s])}\n${s.notes.join('\n')}\n${s.failures.slice(0, 20).join('\n')}\n`);
   process.exitCode = s.failures.length === 0 && s.lost === 0 && s.duplicated === 0 ? 0 : 1;
 }
