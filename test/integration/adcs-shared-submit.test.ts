@@ -40,6 +40,18 @@ describe('AD CS submit across instances', () => {
     expect(env.submits()).toHaveLength(1);
   });
 
+  it('asks the CA by the fingerprint before submitting again after another instance died while certreq ran', async () => {
+    const input = issuanceInput('agent13.dmz.example');
+    // Instance a's certreq reached the CA, but a died before it could record what certreq printed.
+    const a = env.backend(10_000, { workDir: path.join(env.workDir, 'a') });
+    await expect(a.submit(input, () => Promise.reject(new Error('killed')))).rejects.toThrow('killed');
+    await store.state.setCaSubmit(input.fingerprint, { owner: 'a', startedAt: new Date(Date.now() - 120_000).toISOString(), deadline: new Date(Date.now() - 1).toISOString(), output: null });
+    const b = env.backend(10_000, { submitJournal: journal('b'), workDir: path.join(env.workDir, 'b') });
+    const rec = recorder(env);
+    expect(await b.submit(input, rec.persist)).toMatchObject({ kind: 'issued', caRequestId: '1' });
+    expect(env.submits()).toHaveLength(1);
+  });
+
   it('waits while another live instance submits the request, and submits once that record is abandoned', async () => {
     const input = issuanceInput('agent12.dmz.example');
     await store.state.setCaSubmit(input.fingerprint, { owner: 'a', startedAt: new Date().toISOString(), deadline: new Date(Date.now() + 60_000).toISOString(), output: null });

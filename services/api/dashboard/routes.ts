@@ -81,7 +81,8 @@ export function registerDashboard(app: FastifyInstance, d: DashboardDeps): void 
     const now = ctx.clock.now();
     const scope = scopeOf(req);
     const pending = (await listRequests(ctx.store, { state: 'awaiting_approval', limit: 50 }, scope)).items;
-    const failures = (await listRequests(ctx.store, { state: 'failed', limit: 20 }, scope)).items;
+    // Refused certificates (revoked, or waiting for an admin to revoke them) belong with the failures.
+    const failures = [...(await listRequests(ctx.store, { state: 'refused', limit: 20 }, scope)).items, ...(await listRequests(ctx.store, { state: 'failed', limit: 20 }, scope)).items];
     return html(reply, overviewPage({ user: userOf(req), overview: await overview(ctx.store, now, scope), health: await d.monitors.evaluate(), pending, failures, servers: await storedServerLoads(ctx.config, ctx.store, scope) }));
   });
 

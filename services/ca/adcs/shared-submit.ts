@@ -34,6 +34,15 @@ export async function submitOnce(j: SubmitJournal | undefined, fingerprint: stri
   return { run, recovered: false };
 }
 
+/**
+ * Whether another instance's submit of this request never recorded an outcome and is past its deadline (it died
+ * while certreq ran): the CA may hold that request, so it is looked for at the CA before submitting again.
+ */
+export async function abandonedElsewhere(j: SubmitJournal | undefined, fingerprint: string, clock: Clock): Promise<boolean> {
+  const rec = j ? await j.read(fingerprint) : null;
+  return rec !== null && rec.output === null && rec.owner !== j!.owner && clock.now() >= new Date(rec.deadline);
+}
+
 /** At start-up: what this instance's local submit journals recovered (an orphaned certreq's output) goes to the store. */
 export async function uploadLocalSubmits(j: SubmitJournal, workDir: string, tools: AdcsTools, log: Logger): Promise<void> {
   const names = await readdir(workDir).catch(() => [] as string[]);
