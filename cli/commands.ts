@@ -16,6 +16,7 @@ import { caCommand } from './ca-command.js';
 import { adminCommands } from './admin-commands.js';
 import { balanceCommand } from './balance-command.js';
 import { lifecycleCommands } from './lifecycle-commands.js';
+import { storeCommand } from './store-command.js';
 import { serviceCommand } from './service-command.js';
 import { printTable } from './output.js';
 
@@ -45,6 +46,7 @@ export function registerCommands(program: Command): void {
   caCommand(program, configFrom, out);
   adminCommands(program, configFrom, out);
   lifecycleCommands(program, configFrom, out);
+  storeCommand(program, configFrom, out);
   balanceCommand(program, configFrom, out);
   serviceCommand(program, configFrom, out);
 

@@ -23,6 +23,25 @@ export interface ServeOptions {
   say: (line: string) => void;
 }
 
+/**
+ * On a shared store: try the election at a third of the lease time, so the singletons move to another instance
+ * within about that long after the elected one dies; an instance that becomes the elected one runs them at once.
+ */
+function watchElection(ctx: App['ctx'], log: Logger, leaseSeconds: number, runSingletons: () => void): NodeJS.Timeout {
+  let leading = false;
+  const timer = setInterval(() => {
+    void ctx.store.work.leads().then((now) => {
+      if (now && !leading) {
+        log.info({ event: 'elected', owner: ctx.store.work.owner }, 'this instance now runs the expiry watch, the digest, CRL signing and superseded revocation');
+        runSingletons();
+      } else if (!now && leading) log.warn({ event: 'election_lost', owner: ctx.store.work.owner }, 'this instance no longer runs the singleton jobs');
+      leading = now;
+    });
+  }, (leaseSeconds * 1000) / 3);
+  timer.unref();
+  return timer;
+}
+
 export async function serve(config: Readonly<Config>, o: ServeOptions): Promise<number> {
   mkdirSync(config.data.dir, { recursive: true, mode: 0o700 });
   const release = acquireDataLock(config.data.dir);
@@ -35,7 +54,8 @@ export async function serve(config: Readonly<Config>, o: ServeOptions): Promise<
   const { ctx, pipeline } = app;
   if (eventLog) ctx.events = eventLog.events;
   try {
-    await cleanStaleStaging(ctx.layout.root);
+    // Other instances may be publishing to a shared share right now: only what a crash left long ago is cleaned.
+    await cleanStaleStaging(ctx.layout.root, { minAgeMs: ctx.store.work.shared ? 15 * 60_000 : 0 });
     await publishTools({ shareRoot: ctx.layout.root, chain: chainForPackage(await ctx.backend.chain()) });
   } catch (err) {
     o.log.error({ err }, 'could not publish tools/ on the share; requests are still processed');
@@ -72,14 +92,19 @@ async function runForever(config: Readonly<Config>, app: App, o: ServeOptions, r
   pipeline.kick();
   const tick = setInterval(() => pipeline.kick(), config.pipeline.tickMs);
   const watchExpiry = (): void => {
-    runExpiryWatch(ctx, app.notifier)
-      .then(() => runRenewalWatch(ctx))
-      .catch((err: unknown) => o.log.error({ err }, 'expiry watch failed'))
-      .then(() => revokeSupersededAfterGrace(ctx))
-      .catch((err: unknown) => o.log.error({ err }, 'revoking superseded certificates failed'));
+    // The singletons run on the elected instance only (always this one on SQLite; README "Several instances").
+    void ctx.store.work.leads().then((leads) => {
+      if (!leads) return;
+      return runExpiryWatch(ctx, app.notifier)
+        .then(() => runRenewalWatch(ctx))
+        .catch((err: unknown) => o.log.error({ err }, 'expiry watch failed'))
+        .then(() => revokeSupersededAfterGrace(ctx))
+        .catch((err: unknown) => o.log.error({ err }, 'revoking superseded certificates failed'));
+    });
   };
   watchExpiry();
   const expiryTimer = setInterval(watchExpiry, config.lifecycle.checkIntervalMs);
+  const election = ctx.store.work.shared ? watchElection(ctx, o.log, config.store.leaseSeconds, watchExpiry) : null;
   const probe = { ctx, watcherReady: () => watcherReady, watcherLastEventAt: () => watcher.lastEventAt() };
   const monitors = createMonitors({ ...ctx, ...(eventLog ? { onMonitorChange: eventLog.onMonitorChange } : {}) }, watcherProbe(probe));
   // With the Event Log on, the monitors run on a timer too, so a change is written without anyone asking /healthz.
@@ -115,6 +140,7 @@ async function runForever(config: Readonly<Config>, app: App, o: ServeOptions, r
   o.log.info({ event: 'stopping' }, 'stopping: finishing in-flight work');
   clearInterval(tick);
   clearInterval(expiryTimer);
+  if (election) clearInterval(election);
   if (monitorTimer) clearInterval(monitorTimer);
   watcherReady = false;
   await watcher.close();

@@ -86,7 +86,12 @@ export function buildApi(o: ApiOptions): FastifyInstance {
 
   if (o.refreshCrl && signsCrl(ctx.backend)) {
     let timer: NodeJS.Timeout | null = null;
-    const refresh = () => void latestCrl(ctx).catch((err: unknown) => ctx.log.error({ err, event: 'crl_refresh_failed' }, 'could not sign the CRL'));
+    // Signed by the elected instance only (README "Several instances"); cRLNumbers come from the store, so they grow.
+    const refresh = () =>
+      void ctx.store.work
+        .leads()
+        .then((leads) => (leads ? latestCrl(ctx) : null))
+        .catch((err: unknown) => ctx.log.error({ err, event: 'crl_refresh_failed' }, 'could not sign the CRL'));
     app.addHook('onReady', async () => {
       refresh();
       timer = setInterval(refresh, 15 * 60_000);

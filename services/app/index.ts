@@ -20,4 +20,5 @@ export { renewalTiming, chainForPackage, runExpiryWatch, revokeSupersededAfterGr
 export { REVOCATION_REASONS, CERTIFICATE_STATES, REQUEST_STATES } from '../domain/index.js';
 export { sendTestNotification } from './notifications.js';
 export { makeSampleRequest } from '../pki/index.js';
+export { moveStoreToPostgres, type StoreMoveReport } from './store-move.js';
 export * from './balance.js';

@@ -4,7 +4,7 @@
  * handed only its own settings and the few shared values below, never the whole configuration.
  */
 import type { Static, TSchema } from '@sinclair/typebox';
-import type { CaBackend, Clock, Logger, Runner } from '../domain/index.js';
+import type { CaBackend, Clock, LifecycleStateStore, Logger, Runner, SubmitJournal } from '../domain/index.js';
 
 /** The CA settings every backend shares (`ca.leafValidityDays`, …) and the data folder. */
 export interface CaCommonSettings {
@@ -19,6 +19,8 @@ export interface CaBackendDeps {
   runner: Runner;
   /** Create the CA when it does not exist yet (serve does; read-only commands do not). */
   initIfMissing: boolean;
+  /** Instances sharing a store: where a CA submit is recorded for all of them. */
+  submitJournal?: SubmitJournal;
 }
 
 /** How the CA keys agentcert holds are protected at rest (doctor, the start-up banner, `ca show`). */
@@ -56,6 +58,8 @@ export interface CaBackendEntry<S extends TSchema = TSchema> {
   localChain?(settings: Static<S>, common: CaCommonSettings): Buffer[] | null;
   /** Create the CA itself (`agentcert ca init`); backends whose CA lives elsewhere leave it out. */
   initialize?(settings: Static<S>, common: CaCommonSettings, clock: Clock): { created: boolean };
+  /** Make the CA that instances sharing one store use available to this one (before `create`); backends whose CA lives elsewhere leave it out. */
+  shareThroughStore?(settings: Static<S>, common: CaCommonSettings, state: LifecycleStateStore, deps: CaBackendDeps): Promise<void>;
   /** The key operations, for a backend whose keys agentcert holds; null when its CA does not exist yet. */
   keys?(settings: Static<S>, common: CaCommonSettings): CaKeyOperations | null;
 }

@@ -1,7 +1,7 @@
 /**
  * The CA backends behind one interface (domain/ca-port.ts), chosen by `ca.backend` from the registry.
  */
-import type { CaBackend, Clock } from '../domain/index.js';
+import type { CaBackend, Clock, LifecycleStateStore } from '../domain/index.js';
 import type { CaBackendDeps, CaBackendEntry, CaCommonSettings, CaKeyOperations } from './backend-entry.js';
 import { CA_BACKENDS, type CaKind, type CaSettings } from './registry.js';
 
@@ -22,6 +22,11 @@ function common(ca: CaSection, dataDir: string): CaCommonSettings {
 
 export async function createBackend(ca: CaSection, dataDir: string, deps: CaBackendDeps): Promise<CaBackend> {
   return entryOf(ca).create(ca[ca.backend], common(ca, dataDir), deps);
+}
+
+/** Instances sharing one store: bring this instance's CA in line with the shared one (a no-op for a CA elsewhere). */
+export async function shareCaThroughStore(ca: CaSection, dataDir: string, state: LifecycleStateStore, deps: CaBackendDeps): Promise<void> {
+  await entryOf(ca).shareThroughStore?.(ca[ca.backend], common(ca, dataDir), state, deps);
 }
 
 /** The configured CA's certificates where they can be read without keys or network (offline verify), or null. */

@@ -10,6 +10,7 @@ import YAML from 'yaml';
 import { AgentcertError } from '../domain/index.js';
 import { ConfigSchema, DEFAULT_CONFIG, type Config } from './schema.js';
 import { caSettingsProblems } from '../ca/index.js';
+import { redactUrl } from './store-url.js';
 
 export interface ConfigFlags {
   share?: string;
@@ -30,6 +31,8 @@ export const ENV_KEYS: Record<string, { path: string; type: 'string' | 'int' | '
   AGENTCERT_SHARE: { path: 'share.root', type: 'string' },
   AGENTCERT_SHARE_POLLING: { path: 'share.polling', type: 'bool' },
   AGENTCERT_DATA: { path: 'data.dir', type: 'string' },
+  AGENTCERT_STORE_URL: { path: 'store.url', type: 'string' },
+  AGENTCERT_STORE_PASSWORD: { path: 'store.password', type: 'string' },
   AGENTCERT_API_HOST: { path: 'api.host', type: 'string' },
   AGENTCERT_API_PORT: { path: 'api.port', type: 'int' },
   AGENTCERT_CA_BACKEND: { path: 'ca.backend', type: 'string' },
@@ -94,6 +97,10 @@ function resolvePaths(tree: Tree, dir: string): Tree {
   if (isPlainObject(share) && typeof share['root'] === 'string') share['root'] = path.resolve(dir, share['root']);
   const data = out['data'];
   if (isPlainObject(data) && typeof data['dir'] === 'string') data['dir'] = path.resolve(dir, data['dir']);
+  const store = out['store'];
+  for (const key of ['passwordFile', 'caFile']) {
+    if (isPlainObject(store) && typeof store[key] === 'string') store[key] = path.resolve(dir, store[key]);
+  }
   return out;
 }
 
@@ -185,7 +192,9 @@ export function loadConfig(o: LoadConfigOptions = {}): Readonly<Config> {
   fillServerDefaults(tree);
   for (const e of Value.Errors(ConfigSchema, tree)) {
     const where = e.path.replace(/^\//, '').replace(/\//g, '.') || '(top level)';
-    problems.push(`${where}: ${e.message}${e.value !== undefined && typeof e.value !== 'object' ? ` (found ${JSON.stringify(e.value)})` : ''}`);
+    // store.url may carry a password: never echoed.
+    const shown = where === 'store.url' && typeof e.value === 'string' ? redactUrl(e.value) : e.value;
+    problems.push(`${where}: ${e.message}${shown !== undefined && typeof shown !== 'object' ? ` (found ${JSON.stringify(shown)})` : ''}`);
   }
   if (problems.length === 0) problems.push(...semanticProblems(tree as unknown as Config));
   if (problems.length > 0) {
@@ -194,6 +203,8 @@ export function loadConfig(o: LoadConfigOptions = {}): Readonly<Config> {
   const config = tree as unknown as Config;
   config.share.root = path.resolve(cwd, config.share.root);
   config.data.dir = path.resolve(cwd, config.data.dir);
+  if (config.store.passwordFile) config.store.passwordFile = path.resolve(cwd, config.store.passwordFile);
+  if (config.store.caFile) config.store.caFile = path.resolve(cwd, config.store.caFile);
   return deepFreeze(config);
 }
 

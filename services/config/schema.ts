@@ -95,6 +95,25 @@ export const ConfigSchema = Type.Object(
       { additionalProperties: false },
     ),
     data: Type.Object({ dir: Type.String({ minLength: 1 }) }, { additionalProperties: false }),
+    /** Where requests, certificates and the audit trail live: SQLite in data.dir (url null), or PostgreSQL. */
+    store: Type.Object(
+      {
+        /** postgres://user@host:5432/database for a PostgreSQL store shared by several instances; null: SQLite. */
+        url: Type.Union([Type.String({ pattern: '^postgres(ql)?://' }), Type.Null()]),
+        /** A file holding the database password (else store.password, else the URL's). */
+        passwordFile: Type.Union([Type.String({ minLength: 1 }), Type.Null()]),
+        /** The database password, best from the environment (AGENTCERT_STORE_PASSWORD) rather than a config file. */
+        password: Type.Union([Type.String({ minLength: 1 }), Type.Null()]),
+        /** TLS to the database (libpq's sslmode); null: the URL's sslmode, else verify-full unless the host is local. */
+        sslMode: Type.Union([Type.Literal('disable'), Type.Literal('require'), Type.Literal('verify-ca'), Type.Literal('verify-full'), Type.Null()]),
+        /** The CA certificate (PEM) the database server's certificate must chain to. */
+        caFile: Type.Union([Type.String({ minLength: 1 }), Type.Null()]),
+        poolSize: Type.Integer({ minimum: 1, maximum: 100 }),
+        /** How long a request stays with an instance that stopped renewing its lease (it died or is cut off). */
+        leaseSeconds: Type.Integer({ minimum: 5, maximum: 3600 }),
+      },
+      { additionalProperties: false },
+    ),
     api: Type.Object(
       {
         enabled: Type.Boolean(),
@@ -243,6 +262,7 @@ export const DEFAULT_CONFIG: Config = {
     maxRequestBytes: 65_536,
   },
   data: { dir: './var/data' },
+  store: { url: null, passwordFile: null, password: null, sslMode: null, caFile: null, poolSize: 10, leaseSeconds: 30 },
   api: { enabled: true, host: '127.0.0.1', port: 8470, tokens: [] },
   ca: {
     backend: 'builtin',

@@ -103,6 +103,18 @@ export const ERRORS = {
     summary: 'No request or certificate matches.',
     remediation: 'Use `agentcert list` to find the id, FQDN, serial or thumbprint.',
   },
+  AC_STORE_UNAVAILABLE: {
+    status: 503,
+    exitCode: 1,
+    summary: 'The PostgreSQL store cannot be reached.',
+    remediation: 'Check store.url, the network path and that the database server runs; requests stay on the share and resume when it answers.',
+  },
+  AC_STORE_COPY_MISMATCH: {
+    status: 500,
+    exitCode: 1,
+    summary: 'The copied store does not match its source (counts or checksums differ).',
+    remediation: 'Copy into an empty PostgreSQL database while no agentcert instance uses it, then run `agentcert store migrate` again.',
+  },
   AC_STORE_LOCKED: {
     status: 503,
     exitCode: 1,

@@ -66,3 +66,25 @@ export interface CommittedTransition {
 export interface TransitionListener {
   onTransition(t: CommittedTransition): void;
 }
+
+/**
+ * A CA submit as every instance sharing the store sees it (README "Several instances on PostgreSQL"): who runs it
+ * and until when, then what the CA tool printed, so an instance resuming the request reads the CA's request id
+ * instead of submitting again.
+ */
+export interface SubmitRecord {
+  owner: string;
+  startedAt: string;
+  /** After this instant an unfinished record is taken as abandoned. */
+  deadline: string;
+  /** The tool's output once it has exited, else null. */
+  output: string | null;
+}
+
+export interface SubmitJournal {
+  /** This instance's name (store work owner). */
+  readonly owner: string;
+  read(fingerprint: string): Promise<SubmitRecord | null>;
+  write(fingerprint: string, r: SubmitRecord): Promise<void>;
+}
+

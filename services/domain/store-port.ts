@@ -9,6 +9,7 @@
  */
 import type { RequestState, StateGroup } from './states.js';
 import type { ReasonCode } from './reasons.js';
+import type { SubmitRecord } from './ports.js';
 import type { AgentAssignment, AgentRole, AuditEvent, CertificateState, Finding, IssuedCertificate, StoredAssignment, StoredRequest } from './types.js';
 
 export interface NewRequest {
@@ -118,6 +119,16 @@ export interface LifecycleStateStore {
   /** SHA-256 of the last install-result file applied for an FQDN (a result is applied once). */
   appliedResultHash(fqdn: string): Promise<string | null>;
   setAppliedResultHash(fqdn: string, hash: string): Promise<void>;
+  /**
+   * The built-in CA's files (certificates; keys as encrypted PKCS#8 only) kept for the instances sharing the
+   * store, or null when none were offered yet.
+   */
+  caFiles(): Promise<Record<string, Buffer> | null>;
+  /** Keep these CA files unless another instance's are kept already; answers the files kept now. */
+  offerCaFiles(files: Record<string, Buffer>): Promise<Record<string, Buffer>>;
+  /** The shared record of a CA submit for a request fingerprint (several instances; ports.ts SubmitRecord), or null. */
+  caSubmit(fingerprint: string): Promise<SubmitRecord | null>;
+  setCaSubmit(fingerprint: string, r: SubmitRecord): Promise<void>;
   /** A write that proves the store accepts writes (monitor 7002, doctor). */
   heartbeat(at: string, by: 'monitor' | 'doctor'): Promise<void>;
   /** When event 7141 (renewal overdue) was raised for a certificate, or null (it is raised once). */
@@ -265,9 +276,34 @@ export interface StoreTx {
   readonly assignments: AssignmentStore;
 }
 
+/**
+ * Several instances sharing one store (docs/architecture.md, "Several instances"): a request is worked by the
+ * instance holding its lease, which renews it while it works and loses it when it stops renewing (it died or is
+ * cut off); the singleton jobs run on the one elected instance. A store that one process owns alone (SQLite, with
+ * the data-folder lock) grants every claim and always leads.
+ */
+export interface WorkCoordination {
+  /** This instance's name in leases (host, pid and a random part). */
+  readonly owner: string;
+  /** Whether other instances may share the store (false: every call below is trivially granted). */
+  readonly shared: boolean;
+  /** Due requests, oldest first, each now leased to this instance; requests leased to a live other are skipped. */
+  claimDue(now: Date, limit: number): Promise<StoredRequest[]>;
+  /** Lease one request to this instance (after intake); false while another live instance holds it. */
+  claim(id: string): Promise<boolean>;
+  /** Extend the leases of these requests; answers the ids whose lease this instance no longer holds. */
+  renew(ids: readonly string[]): Promise<string[]>;
+  release(id: string): Promise<void>;
+  /** True when another live instance holds the request's lease (its intake owns the dropped file). */
+  heldElsewhere(id: string): Promise<boolean>;
+  /** Whether this instance is (now) the elected one that runs the singleton jobs; cheap to call often. */
+  leads(): Promise<boolean>;
+}
+
 export interface Store extends StoreTx {
   /** Where the data lives, for messages (a file path, a database name without credentials). */
   readonly location: string;
+  readonly work: WorkCoordination;
   /** Run `fn` as one transaction: all its writes commit together or none do. Nested calls join the outer one. */
   withTransaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
   close(): Promise<void>;

@@ -42,12 +42,33 @@ export class Pipeline {
   private readonly files = new Set<string>();
   private readonly filesInFlight = new Set<string>();
   private readonly requestsInFlight = new Set<string>();
+  /** Requests whose lease another instance took over while this one worked them (a shared store only). */
+  private readonly leasesLost = new Set<string>();
+  private readonly renewal: NodeJS.Timeout | null = null;
   private running = 0;
   private idleWaiters: (() => void)[] = [];
   private stopped = false;
   private results: Promise<void> = Promise.resolve();
 
-  constructor(private readonly ctx: PipelineContext) {}
+  constructor(private readonly ctx: PipelineContext) {
+    // Several instances on one store: the leases of the requests in flight are renewed at a third of their
+    // time, so a live instance keeps them and a dead one loses them (store.leaseSeconds, README "Several instances").
+    if (ctx.store.work.shared) {
+      this.renewal = setInterval(() => void this.renewLeases(), (ctx.config.store.leaseSeconds * 1000) / 3);
+      this.renewal.unref();
+    }
+  }
+
+  private async renewLeases(): Promise<void> {
+    try {
+      for (const id of await this.ctx.store.work.renew([...this.requestsInFlight])) {
+        this.leasesLost.add(id);
+        this.ctx.log.warn({ event: 'lease_lost', requestId: id }, `request ${id} was taken over by another instance; this one stops working on it`);
+      }
+    } catch (err) {
+      this.ctx.log.error({ err, event: 'lease_renew_failed' }, 'could not renew the leases of the requests in flight');
+    }
+  }
 
   /** A file on the share to look at (deduplicated while queued or in flight). */
   offerFile(file: string): void {
@@ -103,11 +124,15 @@ export class Pipeline {
       this.spawn(() => this.ingest(file), () => this.filesInFlight.delete(file));
     }
     if (this.running >= limit) return;
-    const due = (await this.ctx.store.requests.due(this.ctx.clock.now(), limit * 4)).filter((r) => !this.requestsInFlight.has(r.id));
+    // Claimed: leased to this instance when the store is shared (requests in flight here come back too).
+    const due = (await this.ctx.store.work.claimDue(this.ctx.clock.now(), limit - this.running + this.requestsInFlight.size)).filter((r) => !this.requestsInFlight.has(r.id));
     for (const r of due) {
-      if (this.running >= limit || this.stopped) break;
+      if (this.running >= limit || this.stopped) {
+        await this.ctx.store.work.release(r.id);
+        continue;
+      }
       this.requestsInFlight.add(r.id);
-      this.spawn(() => this.advance(r.id), () => this.requestsInFlight.delete(r.id));
+      this.spawn(() => this.advance(r.id), () => this.finish(r.id));
     }
   }
 
@@ -133,17 +158,28 @@ export class Pipeline {
     }
   }
 
+  /** A request's work here is over: its lease (if the store is shared) goes back. */
+  private finish(id: string): void {
+    this.requestsInFlight.delete(id);
+    this.leasesLost.delete(id);
+    if (this.ctx.store.work.shared) this.ctx.store.work.release(id).catch((err: unknown) => this.ctx.log.warn({ err, requestId: id }, 'could not release a lease; it expires'));
+  }
+
   /** Advance one request through as many steps as it can take now. */
   private async advance(id: string, claim = false): Promise<void> {
     if (claim) {
       if (this.requestsInFlight.has(id)) return;
       this.requestsInFlight.add(id);
+      if (!(await this.ctx.store.work.claim(id).catch(() => false))) {
+        this.requestsInFlight.delete(id); // another instance works on it
+        return;
+      }
     }
     try {
       // Each step returns the row as it left it, so the next step starts from that instead of reading it again;
       // after a conflict the row is read afresh.
       let r = await this.ctx.store.requests.get(id);
-      for (let i = 0; i < 16 && !this.stopped && r; i++) {
+      for (let i = 0; i < 16 && !this.stopped && r && !this.leasesLost.has(id); i++) {
         const step = stepFor(r, this.ctx.clock.now());
         if (!step) return;
         try {
@@ -160,7 +196,7 @@ export class Pipeline {
         }
       }
     } finally {
-      if (claim) this.requestsInFlight.delete(id);
+      if (claim) this.finish(id);
     }
   }
 
@@ -185,6 +221,7 @@ export class Pipeline {
   /** Stop taking new work and wait for what is in flight (graceful shutdown). */
   async stop(): Promise<void> {
     this.stopped = true;
+    if (this.renewal) clearInterval(this.renewal);
     this.files.clear();
     while (this.running > 0) await new Promise((r) => setTimeout(r, 20));
     await this.results;

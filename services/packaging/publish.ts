@@ -147,9 +147,11 @@ async function oldPackageFqdn(dir: string, name: string): Promise<string | null>
  * Clean what a crash left in issued/: `.tmp-*` staging folders are deleted; an `.old-<hex>` folder (or
  * `.old-<fqdn>-<hex>`, the older form) is deleted, or moved back to issued/<fqdn>/ when the crash came between
  * the two renames and no package is there.
- * Call it at start-up, before publishing (a concurrent publish's staging folder would be removed too).
+ * Call it at start-up, before publishing (a concurrent publish's staging folder would be removed too). When other
+ * instances publish to the same share (a shared store), only folders older than `minAgeMs` are touched: a publish
+ * takes seconds, so an older one was left by a crash, a younger one may be another instance's publish in flight.
  */
-export async function cleanStaleStaging(shareRoot: string): Promise<void> {
+export async function cleanStaleStaging(shareRoot: string, o: { minAgeMs?: number } = {}): Promise<void> {
   const issued = path.join(path.resolve(shareRoot), 'issued');
   let names: string[];
   try {
@@ -158,8 +160,13 @@ export async function cleanStaleStaging(shareRoot: string): Promise<void> {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
     throw err;
   }
+  const minAgeMs = o.minAgeMs ?? 0;
   for (const name of names) {
     const p = path.join(issued, name);
+    if (minAgeMs > 0 && (name.startsWith('.tmp-') || name.startsWith('.old-'))) {
+      const st = await stat(p).catch(() => null);
+      if (!st || Date.now() - st.mtimeMs < minAgeMs) continue;
+    }
     if (name.startsWith('.tmp-')) {
       await rm(p, { recursive: true, force: true });
     } else if (name.startsWith('.old-')) {

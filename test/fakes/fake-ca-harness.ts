@@ -6,6 +6,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createAdcsBackend, type AdcsBackend } from '../../services/ca/adcs/index.js';
+import type { AdcsBackendOptions } from '../../services/ca/adcs/adcs-backend.js';
 import type { IssuanceInput } from '../../services/domain/index.js';
 import { makeSampleRequest, parseRequest } from '../../services/pki/index.js';
 import { createExecaRunner } from '../../services/process/index.js';
@@ -26,7 +27,7 @@ export interface FakeCaEnv {
   scenario(s: FakeScenario): void;
   log(): FakeLogEntry[];
   submits(): FakeLogEntry[];
-  backend(timeoutMs?: number): AdcsBackend;
+  backend(timeoutMs?: number, extra?: Partial<AdcsBackendOptions>): AdcsBackend;
   cleanup(): void;
 }
 
@@ -44,9 +45,9 @@ export function makeFakeCa(): FakeCaEnv {
     log: () => readLog(stateDir),
     // A submit the CA took (not one refused by a fault before it reached the CA).
     submits: () => readLog(stateDir).filter((e) => e.verb === 'submit' && e.requestId !== null),
-    backend: (timeoutMs = 10_000) => createAdcsBackend({
+    backend: (timeoutMs = 10_000, extra = {}) => createAdcsBackend({
       config: CA_CONFIG, certreqPath: path.join(bin, 'certreq'), certutilPath: path.join(bin, 'certutil'),
-      timeoutMs, workDir, runner: createExecaRunner(), log: recordingLogger(),
+      timeoutMs, workDir, runner: createExecaRunner(), log: recordingLogger(), ...extra,
     }),
     cleanup: () => rmSync(root, { recursive: true, force: true }),
   };

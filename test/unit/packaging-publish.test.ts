@@ -1,6 +1,6 @@
 import { createHash, X509Certificate } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, utimesSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -229,6 +229,18 @@ describe('cleanStaleStaging', () => {
     await cleanStaleStaging(root);
     expect(readdirSync(issued).sort()).toEqual(['a.example.com', 'b.example.com', 'c.example.com']);
     await cleanStaleStaging(path.join(root, 'missing')); // no issued/: nothing to do, no error
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it('leaves a young staging folder alone when other instances publish to the share', async () => {
+    const root = mkdtempSync(path.join(os.tmpdir(), 'agentcert-stale-'));
+    const issued = path.join(root, 'issued');
+    mkdirSync(path.join(issued, '.tmp-young'), { recursive: true });
+    mkdirSync(path.join(issued, '.tmp-old'), { recursive: true });
+    const hourAgo = new Date(Date.now() - 3_600_000);
+    utimesSync(path.join(issued, '.tmp-old'), hourAgo, hourAgo);
+    await cleanStaleStaging(root, { minAgeMs: 15 * 60_000 });
+    expect(readdirSync(issued)).toEqual(['.tmp-young']);
     rmSync(root, { recursive: true, force: true });
   });
 });

@@ -139,7 +139,7 @@ export async function runDoctor(config: Readonly<Config>, deps: { clock: Clock; 
   checks.push(await trustCheck(config));
   let store: Store | null = null;
   try {
-    store = openStore(config.data.dir, deps.clock);
+    store = openStore(config.data.dir, config.store, deps.clock);
     await store.state.heartbeat(deps.clock.now().toISOString(), 'doctor');
     checks.push(ok('store', `${store.location} opens and accepts writes`));
   } catch (err) {

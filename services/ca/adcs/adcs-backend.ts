@@ -12,7 +12,7 @@
 import path from 'node:path';
 import {
   AgentcertError, REVOCATION_REASONS, systemClock, type CaAdminOutcome, type CaBackend, type CaOutcome, type CaPing, type CaRevoker, type Clock, type CrlPublisher,
-  type IssuanceInput, type Logger, type PendingAmender, type Runner,
+  type IssuanceInput, type Logger, type PendingAmender, type Runner, type SubmitJournal,
 } from '../../domain/index.js';
 import { createAdcsTools, type AdcsTools, type ToolRun } from './adcs-tools.js';
 import { createChainCache } from './chain-cache.js';
@@ -22,6 +22,7 @@ import { OID_EXT_KEY_USAGE } from './eku-extension.js';
 import { OID_EXT_SUBJECT_ALT_NAME } from './san-extension.js';
 import { DISPOSITION, findSubmitted, submitAttribute, viewCommand } from './submitted-lookup.js';
 import { formatHresult, HRESULT, isTransportHresult } from './hresult.js';
+import { abandonedElsewhere, submitOnce, uploadLocalSubmits } from './shared-submit.js';
 import {
   clearCertFile, markSubmittedAfterTimeout, prepareWorkFiles, readIssuedCertificate, removeWorkFiles, wasSubmittedAfterTimeout, writeExtensionFile,
   type RequestWorkFiles,
@@ -47,6 +48,8 @@ export interface AdcsBackendOptions {
   issuesAtSubmit?: boolean;
   /** How often a request the CA keeps pending is asked about again (default 5 minutes). */
   pendingPollMs?: number;
+  /** Instances sharing a store: the submit record every instance sees (shared-submit.ts). */
+  submitJournal?: SubmitJournal;
 }
 
 /** Result of an administrative CA call (revoke, CRL publication, amending a pending request). */
@@ -74,6 +77,7 @@ export function createAdcsBackend(o: AdcsBackendOptions): AdcsBackend {
   const tools: AdcsTools = createAdcsTools(o);
   const log = o.log.child({ component: 'adcs', ca: o.config });
   const chainCache = createChainCache({ tools, workDir: o.workDir, clock: o.clock ?? systemClock, ttlMs: o.chainTtlMs ?? 3_600_000, log });
+  if (o.submitJournal) void uploadLocalSubmits(o.submitJournal, o.workDir, tools, log).catch((err: unknown) => log.warn({ err }, 'could not share the local submit journals'));
 
   /** What a `certreq -retrieve` (or an immediately issuing `-submit`) run means for the request. */
   async function interpretCertreq(run: ToolRun, parsed: CertreqResult, id: string, files: RequestWorkFiles, what: string): Promise<CaOutcome> {
@@ -145,8 +149,9 @@ export function createAdcsBackend(o: AdcsBackendOptions): AdcsBackend {
    * A submit that ended without a RequestId (killed at the timeout, or the service died while it ran) may still
    * have reached the CA: ask the CA for a request carrying this fingerprint before submitting again.
    */
-  async function lookForEarlierSubmit(input: IssuanceInput, earlier: ToolRun | null): Promise<{ id: string } | CaOutcome | null> {
-    if (!earlier || !(earlier.result.timedOut || earlier.result.exitCode === null)) return null;
+  async function lookForEarlierSubmit(input: IssuanceInput, earlier: ToolRun | null, abandonedElsewhere: boolean): Promise<{ id: string } | CaOutcome | null> {
+    // Also after another instance's submit that never recorded its outcome (it died while certreq ran).
+    if (!abandonedElsewhere && (!earlier || !(earlier.result.timedOut || earlier.result.exitCode === null))) return null;
     const disposition = o.issuesAtSubmit ? DISPOSITION.issued : DISPOSITION.pending;
     const found = await findSubmitted(tools, input.fingerprint, disposition);
     if (found.kind === 'unavailable') {
@@ -198,16 +203,22 @@ export function createAdcsBackend(o: AdcsBackendOptions): AdcsBackend {
       log.warn({ event: 'ca_submit_recovered', caRequestId: recovered.requestId, fingerprint: input.fingerprint }, `recovered RequestId ${recovered.requestId} from a submit interrupted by a restart; not submitting again`);
       run = earlier;
     } else {
-      const found = await lookForEarlierSubmit(input, earlier);
+      const abandoned = await abandonedElsewhere(o.submitJournal, input.fingerprint, o.clock ?? systemClock);
+      const found = await lookForEarlierSubmit(input, earlier, abandoned);
       if (found && 'kind' in found) return found;
       if (found) {
         await persistCaRequestId(found.id);
         return resume(input, found.id);
       }
       // Submitting again after a submit that ended without a RequestId: remember to look for a late duplicate.
-      if (earlier && (earlier.result.timedOut || earlier.result.exitCode === null)) await markSubmittedAfterTimeout(files);
+      if (abandoned || (earlier && (earlier.result.timedOut || earlier.result.exitCode === null))) await markSubmittedAfterTimeout(files);
       await clearCertFile(files);
-      run = await tools.submit(files.requestFile, files.certFile, journal, submitAttribute(input.fingerprint));
+      const shared = await submitOnce(o.submitJournal, input.fingerprint, { timeoutMs: o.timeoutMs, clock: o.clock ?? systemClock }, () =>
+        tools.submit(files.requestFile, files.certFile, journal, submitAttribute(input.fingerprint)),
+      );
+      if ('busy' in shared) return retry(null, shared.busy);
+      if (shared.recovered) log.warn({ event: 'ca_submit_recovered', fingerprint: input.fingerprint }, 'recovered the RequestId of a submit another instance made; not submitting again');
+      run = shared.run;
     }
     const parsed = parseCertreqSubmit(run.text);
     if (parsed.requestId !== null) {

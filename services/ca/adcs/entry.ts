@@ -22,6 +22,7 @@ export const adcsBackend = defineCaBackend({
       runner: deps.runner,
       log: deps.log,
       clock: deps.clock,
+      ...(deps.submitJournal ? { submitJournal: deps.submitJournal } : {}),
     });
   },
 });

@@ -4,6 +4,7 @@ import { createBuiltinBackend } from './builtin-backend.js';
 import { initBuiltinCa, loadBuiltinCa, loadBuiltinChain, caExists } from './ca-files.js';
 import { builtinKeyOperations } from './root-offline.js';
 import { BUILTIN_DEFAULTS, BuiltinSettingsSchema } from './settings.js';
+import { syncSharedBuiltinCa } from './shared-ca.js';
 
 export const builtinBackend = defineCaBackend({
   title: 'the built-in CA (node:crypto keys under <data>/ca)',
@@ -19,5 +20,6 @@ export const builtinBackend = defineCaBackend({
   },
   localChain: (_settings, common) => (caExists(common.dataDir) ? loadBuiltinChain(common.dataDir) : null),
   initialize: (settings, common, clock) => initBuiltinCa(common.dataDir, settings, clock),
+  shareThroughStore: (settings, common, state, deps) => syncSharedBuiltinCa(common.dataDir, settings, state, deps),
   keys: (settings, common) => (caExists(common.dataDir) ? builtinKeyOperations(common.dataDir, settings.passphrase) : null),
 });

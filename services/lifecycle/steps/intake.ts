@@ -113,6 +113,9 @@ export async function ingestFile(ctx: PipelineContext, file: string): Promise<In
     return { request: await recordTransition(tx, inserted.request, next), created: true, decided: next };
   });
   if (decided) announceTransition(ctx, { ...request, state: 'received' }, decided);
+  // Several instances watch one share: the one whose insert created the request owns the file (it holds the
+  // request's lease from that commit) and archives it; the others leave it alone.
+  if (!created && (await ctx.store.work.heldElsewhere(request.id))) return { kind: 'skipped', why: 'another instance owns it' };
   let current = request;
   if (created && rejection) {
     // Before the file is archived: a crash here leaves the file on the share, and the re-drop writes this again.

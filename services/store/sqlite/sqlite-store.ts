@@ -10,6 +10,7 @@ import { SqliteEvents } from './events.js';
 import { SqliteRequests } from './requests.js';
 import { SqliteState } from './state.js';
 import { SqliteViews } from './views.js';
+import { SoleInstance } from './work.js';
 
 export class SqliteStore implements Store {
   readonly requests: SqliteRequests;
@@ -17,6 +18,7 @@ export class SqliteStore implements Store {
   readonly events: SqliteEvents;
   readonly state: SqliteState;
   readonly views: SqliteViews;
+  readonly work: SoleInstance;
   readonly assignments: SqliteAssignments;
   private readonly s: SqliteDb;
 
@@ -27,6 +29,7 @@ export class SqliteStore implements Store {
     this.events = new SqliteEvents(this.s);
     this.state = new SqliteState(this.s);
     this.views = new SqliteViews(this.s);
+    this.work = new SoleInstance(this.requests);
     this.assignments = new SqliteAssignments(this.s);
   }
 

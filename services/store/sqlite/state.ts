@@ -2,14 +2,17 @@
  * The lifecycle's typed state, kept in the `meta` table under fixed keys (the key names are those earlier
  * versions wrote, so an existing store keeps its CRL number, digest day and notified windows).
  */
-import type { LifecycleStateStore } from '../../domain/index.js';
+import type { LifecycleStateStore, SubmitRecord } from '../../domain/index.js';
 import type { SqliteDb } from './database.js';
+import { decodeFiles, encodeFiles } from '../ca-files-codec.js';
 
 const KEYS = {
   crlNumber: 'crl.number',
   digestDay: 'digest:last',
   expiryNotified: (serial: string) => `expiry-notified:${serial}`,
   appliedResult: (fqdn: string) => `result:${fqdn}`,
+  caFiles: 'ca.files',
+  caSubmit: (fingerprint: string) => `ca-submit:${fingerprint}`,
   heartbeat: (by: string) => (by === 'doctor' ? 'doctor.checkedAt' : 'monitor.heartbeat'),
   renewalOverdue: (serial: string) => `renewal-overdue:${serial}`,
   renewalsWaiting: 'renewals.waiting',
@@ -69,6 +72,24 @@ export class SqliteState implements LifecycleStateStore {
 
   setAppliedResultHash(fqdn: string, hash: string): Promise<void> {
     return this.set(KEYS.appliedResult(fqdn), hash);
+  }
+
+  async caFiles(): Promise<Record<string, Buffer> | null> {
+    return decodeFiles(await this.get(KEYS.caFiles));
+  }
+
+  async offerCaFiles(files: Record<string, Buffer>): Promise<Record<string, Buffer>> {
+    await this.s.run(() => this.s.stmt(`INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO NOTHING`).run(KEYS.caFiles, encodeFiles(files)));
+    return (await this.caFiles())!;
+  }
+
+  async caSubmit(fingerprint: string): Promise<SubmitRecord | null> {
+    const v = await this.get(KEYS.caSubmit(fingerprint));
+    return v === null ? null : (JSON.parse(v) as SubmitRecord);
+  }
+
+  setCaSubmit(fingerprint: string, r: SubmitRecord): Promise<void> {
+    return this.set(KEYS.caSubmit(fingerprint), JSON.stringify(r));
   }
 
   heartbeat(at: string, by: 'monitor' | 'doctor'): Promise<void> {
