@@ -17,9 +17,10 @@ import { lifecycleCommands } from './lifecycle-commands.js';
 import { printTable } from './output.js';
 import { makeSampleRequest } from '../services/pki/index.js';
 
-export function configFrom(cmd: Command): Readonly<Config> {
+export function configFrom(cmd: Command, more: { port?: string; host?: string } = {}): Readonly<Config> {
   const g = cmd.optsWithGlobals() as { config?: string; share?: string; data?: string };
-  return loadConfig({ file: g.config ?? null, env: process.env, flags: { ...(g.share ? { share: g.share } : {}), ...(g.data ? { data: g.data } : {}) } });
+  const flags = { ...(g.share ? { share: g.share } : {}), ...(g.data ? { data: g.data } : {}), ...(more.port !== undefined ? { port: more.port } : {}), ...(more.host ? { host: more.host } : {}) };
+  return loadConfig({ file: g.config ?? null, env: process.env, flags });
 }
 
 const out = (s: string): void => void process.stdout.write(s.endsWith('\n') ? s : `${s}\n`);
@@ -33,8 +34,10 @@ export function registerCommands(program: Command): void {
     .command('serve')
     .description('run the service: watcher, pipeline, API')
     .option('--once', 'process everything waiting in the share and the store, then exit')
-    .action(async (opts: { once?: boolean }, cmd: Command) => {
-      const config = configFrom(cmd);
+    .option('--port <n>', 'API port (overrides api.port; also AGENTCERT_API_PORT)')
+    .option('--host <address>', 'API address to listen on (overrides api.host; also AGENTCERT_API_HOST)')
+    .action(async (opts: { once?: boolean; port?: string; host?: string }, cmd: Command) => {
+      const config = configFrom(cmd, opts);
       const log = createLogger(config.log.level);
       const code = await serve(config, { once: opts.once === true, log, say: out });
       process.exitCode = code;

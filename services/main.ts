@@ -3,6 +3,7 @@
  */
 import path from 'node:path';
 import { buildApi, resolveApiTokens } from './api/index.js';
+import { checkPortFree, portInUse } from './api/port-check.js';
 import type { Config } from './config/index.js';
 import { systemClock, type Clock, type Logger } from './domain/index.js';
 import { listRequestFiles, listResultFiles, startRequestWatcher, startResultsWatcher } from './intake/index.js';
@@ -21,6 +22,7 @@ export interface ServeOptions {
 }
 
 export async function serve(config: Readonly<Config>, o: ServeOptions): Promise<number> {
+  if (!o.once && config.api.enabled) await checkPortFree(config.api); // before anything is created
   mkdirSync(config.data.dir, { recursive: true, mode: 0o700 });
   const release = acquireDataLock(config.data.dir);
   const clock = o.clock ?? systemClock;
@@ -79,7 +81,7 @@ async function runForever(config: Readonly<Config>, app: Awaited<ReturnType<type
     ? buildApi({ ctx, watcherReady: () => watcherReady, watcherLastEventAt: () => watcher.lastEventAt(), startedAt: new Date(), pipeline, tokens: auth.tokens, refreshCrl: true })
     : null;
   let address = 'disabled';
-  if (api) address = await api.listen({ host: config.api.host, port: config.api.port });
+  if (api) address = await api.listen({ host: config.api.host, port: config.api.port }).catch((err: NodeJS.ErrnoException) => Promise.reject(err.code === 'EADDRINUSE' ? portInUse(config.api) : err));
   const sample = path.join(ctx.layout.requests, 'web01.contoso.local.req');
   o.say(
     [

@@ -139,6 +139,12 @@ export const ERRORS = {
     summary: 'The configured CA backend cannot revoke certificates from agentcert.',
     remediation: 'Revoke on the CA itself (`certutil -config <CA> -revoke <serial> <reason>`, then `certutil -crl`); agentcert records a revocation only when its backend performed it.',
   },
+  AC_PORT_IN_USE: {
+    status: 503,
+    exitCode: 2,
+    summary: 'The API port is already in use; nothing was created.',
+    remediation: 'Stop what holds the port (named in the message when it can be found), or choose another: `agentcert serve --port N`, AGENTCERT_API_PORT or api.port in the config file.',
+  },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

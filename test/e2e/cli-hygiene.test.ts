@@ -1,0 +1,112 @@
+/**
+ * The CLI as a shell user meets it, as real child processes: output piped into `head` or a reader that has gone,
+ * usage errors, subcommand help, and a start-up on an API port that is already taken.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cliPath } from '../helpers/paths.js';
+import { cliEnv, runCli, startService } from '../helpers/service.js';
+import { makeTempEnv, type TempEnv } from '../helpers/temp.js';
+
+let env: TempEnv;
+let config = '';
+const dirs = () => ['--config', config];
+
+/** `agentcert ARGS | READER` in bash with pipefail: the exit status is agentcert's unless the reader fails. */
+function piped(args: string[], reader: string): { code: number | null; stdout: string; stderr: string } {
+  const quoted = args.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+  const r = spawnSync('bash', ['-c', `set -o pipefail; "${process.execPath}" "${cliPath}" ${quoted} | ${reader}`], { env: cliEnv(), encoding: 'utf8', timeout: 60_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+beforeAll(() => {
+  env = makeTempEnv('agentcert-hygiene-');
+  config = path.join(env.dir, 'agentcert.json');
+  writeFileSync(config, JSON.stringify({ share: { root: env.share, stableMs: 0 }, data: { dir: env.data }, ca: { builtin: { keyBits: 2048 } }, packaging: { buildExe: false } }));
+  expect(runCli(['serve', '--once', ...dirs()]).code).toBe(0);
+  for (const n of ['web01', 'web02', 'web03']) runCli(['sample-request', `${n}.contoso.local`, '--out', path.join(env.share, 'requests', `${n}.contoso.local.req`)]);
+  const once = runCli(['serve', '--once', ...dirs()]);
+  expect(once.code, once.stderr).toBe(0);
+});
+afterAll(() => env.cleanup());
+
+describe('output into a pipe', () => {
+  it('show | head -1 prints the first line and ends with exit 0, no stack trace', () => {
+    const r = piped(['show', 'web01.contoso.local', ...dirs()], 'head -1');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^Request [0-9a-f]+ {2}web01\.contoso\.local/);
+    expect(r.stdout.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toBe('');
+  });
+
+  it('list, show and --json into a reader that has already gone end quietly with exit 0', () => {
+    for (const args of [['list'], ['show', 'web02.contoso.local'], ['list', '--json'], ['--help']]) {
+      const r = piped([...args, ...dirs()], 'true');
+      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0);
+      expect(r.stderr).toBe('');
+    }
+  });
+});
+
+describe('usage', () => {
+  it('answers an unknown command or option with AC_USAGE, a remediation and exit 2', () => {
+    for (const args of [['frobnicate'], ['list', '--bogus'], ['show']]) {
+      const r = runCli(args);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/^error AC_USAGE: /m);
+      expect(r.stderr).toContain('remediation: Run `agentcert --help`');
+      expect(r.stderr).not.toMatch(/^error: /m);
+    }
+    const bare = runCli([]);
+    expect(bare.code).toBe(2);
+    expect(bare.stderr).toContain('error AC_USAGE: a command is needed');
+  });
+
+  it('shows the global --config, --share and --data options in a subcommand help', () => {
+    for (const args of [['show', '--help'], ['serve', '--help'], ['ca', 'crl', '--help']]) {
+      const r = runCli(args);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain('Global Options:');
+      for (const o of ['--config <file>', '--share <dir>', '--data <dir>']) expect(r.stdout).toContain(o);
+    }
+    expect(runCli(['serve', '--help']).stdout).toMatch(/--port <n>[\s\S]*--host <address>/);
+  });
+});
+
+describe('start-up on a taken port', () => {
+  it('ends with AC_PORT_IN_USE naming the port and the process holding it, before creating anything', async () => {
+    const holder = net.createServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    const port = (holder.address() as net.AddressInfo).port;
+    const fresh = makeTempEnv('agentcert-port-');
+    try {
+      const r = runCli(['serve', '--port', String(port), '--share', fresh.share, '--data', fresh.data]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(`error AC_PORT_IN_USE: the API cannot listen on 127.0.0.1:${port}: the port is in use by pid ${process.pid}`);
+      expect(r.stderr).toContain('agentcert serve --port N, or AGENTCERT_API_PORT=N');
+      expect(existsSync(fresh.share) || existsSync(fresh.data)).toBe(false); // no CA, no token, no share layout
+    } finally {
+      holder.close();
+      fresh.cleanup();
+    }
+  });
+
+  it('listens where serve --host and --port say', async () => {
+    const probe = net.createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const port = (probe.address() as net.AddressInfo).port;
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    const svc = startService(['--host', '127.0.0.1', '--port', String(port), ...dirs()]);
+    try {
+      await svc.waitForOutput(new RegExp(`API: http://127\\.0\\.0\\.1:${port} `), 60_000);
+      const health = await fetch(`http://127.0.0.1:${port}/healthz`);
+      expect(health.status).toBe(200);
+    } finally {
+      await svc.stop();
+    }
+    expect(readdirSync(path.join(env.share, 'issued')).sort()).toEqual(['web01.contoso.local', 'web02.contoso.local', 'web03.contoso.local']);
+  });
+});
