@@ -8,7 +8,7 @@ import type { Config } from './config/index.js';
 import { systemClock, type Clock, type Logger } from './domain/index.js';
 import { listRequestFiles, listResultFiles, startRequestWatcher, startResultsWatcher } from './intake/index.js';
 import { chainForPackage, createApp, revokeSupersededAfterGrace, runExpiryWatch } from './lifecycle/index.js';
-import { cleanStaleStaging, publishTools } from './packaging/index.js';
+import { agentPaths, agentPathsWarning, cleanStaleStaging, publishTools } from './packaging/index.js';
 import { createExecaRunner } from './process/index.js';
 import { acquireDataLock } from './store/index.js';
 import { mkdirSync } from 'node:fs';
@@ -33,7 +33,7 @@ export async function serve(config: Readonly<Config>, o: ServeOptions): Promise<
   const { ctx, pipeline } = app;
   try {
     await cleanStaleStaging(ctx.layout.root);
-    await publishTools({ shareRoot: ctx.layout.root, chain: chainForPackage(await ctx.backend.chain()) });
+    await publishTools({ shareRoot: ctx.layout.root, chain: chainForPackage(await ctx.backend.chain()), agentPaths: agentPaths(config.packaging, config.share.root) });
   } catch (err) {
     o.log.error({ err }, 'could not publish tools/ on the share; requests are still processed');
   }
@@ -92,6 +92,7 @@ async function runForever(config: Readonly<Config>, app: Awaited<ReturnType<type
       `  CA backend         : ${ctx.backend.kind}    API: ${address} (GET /healthz)`,
       ...(api ? [`  Dashboard          : ${address}/    API docs: ${address}/docs`] : []),
       ...(auth?.adminTokenFile ? [`  Admin token        : ${auth.adminTokenFile}${auth.created ? ' (created now)' : ''} — sign in with its content`] : []),
+      ...[agentPathsWarning(agentPaths(config.packaging, config.share.root))].filter(Boolean).map((w) => `  WARNING            : ${w}`),
       `  Try it without Windows: npx agentcert sample-request web01.contoso.local --out "${sample}"`,
       'Stop with Ctrl+C.',
     ].join('\n'),

@@ -10,6 +10,7 @@ import { createBackend } from '../ca/index.js';
 import type { Config } from '../config/index.js';
 import { isAgentcertError, type CaBackend, type Clock, type ErrorCode, type Logger, type Runner } from '../domain/index.js';
 import { ensureShareLayout, SHARE_DIRS } from '../intake/index.js';
+import { agentPaths, agentPathsWarning } from '../packaging/index.js';
 import { parseCrl, describeCertificate } from '../pki/index.js';
 import { dataLockHolder, SqliteStore } from '../store/index.js';
 import { adminTokenMode, adminTokenPath } from './admin-token.js';
@@ -73,6 +74,13 @@ async function crlCheck(config: Readonly<Config>, backend: CaBackend | null, clo
   }
 }
 
+/** Packages report results and renew only when they know how agents reach the share (packaging/agent-paths.ts). */
+function agentPathsCheck(config: Readonly<Config>): DoctorCheck {
+  const p = agentPaths(config.packaging, config.share.root);
+  const problem = agentPathsWarning(p);
+  return problem ? warn('agent paths', problem) : ok('agent paths', `agents reach the share at ${p.share} (${p.from}); results go to ${p.results}`);
+}
+
 async function toolsCheck(config: Readonly<Config>): Promise<DoctorCheck> {
   const file = path.join(config.share.root, 'tools', 'request-certificate.ps1');
   const found = await access(file).then(() => true, () => false);
@@ -118,7 +126,7 @@ export async function runDoctor(config: Readonly<Config>, deps: { clock: Clock; 
   }
   checks.push(await caCheck(config, backend, backendError, deps.clock));
   checks.push(await crlCheck(config, backend, deps.clock));
-  checks.push(await toolsCheck(config));
+  checks.push(await toolsCheck(config), agentPathsCheck(config));
   checks.push(...serviceAndTokenChecks(config));
   checks.push(await optionalToolsCheck(config, deps.runner));
   if (store) {

@@ -1,7 +1,7 @@
 /**
  * Publishing a delivery package for a verified request (the packaging module renders and writes it atomically).
  */
-import { publishPackage, type DeliveryPackage } from '../packaging/index.js';
+import { agentPaths, publishPackage, type DeliveryPackage } from '../packaging/index.js';
 import { describeCertificate } from '../pki/index.js';
 import type { AgentRole } from '../domain/index.js';
 import type { StoredRequest } from '../store/index.js';
@@ -18,9 +18,7 @@ export async function publishRequestPackage(ctx: PipelineContext, r: StoredReque
   const cert = ctx.store.certificateForRequest(r.id);
   if (!cert) throw new Error(`request ${r.id} has no certificate`);
   const chain = await ctx.backend.chain();
-  const { resultsUncPath, shareUncPath } = ctx.config.packaging;
-  const share = shareUncPath?.replace(/[\\/]+$/, '') ?? null;
-  const results = resultsUncPath?.replace(/[\\/]+$/, '') ?? (share ? `${share}\\results` : null);
+  const { share, results } = agentPaths(ctx.config.packaging, ctx.config.share.root);
   const l = ctx.config.lifecycle;
   const pkg = await publishPackage(
     {

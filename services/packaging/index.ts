@@ -1,5 +1,6 @@
 export { publishPackage, cleanStaleStaging, type DeliveryInput, type DeliveryPackage } from './publish.js';
 export { publishTools } from './tools.js';
+export { agentPaths, agentPathsWarning, uncPath, type AgentPaths } from './agent-paths.js';
 export { writeFileAtomic } from './durable-write.js';
 export {
   buildManifest,

@@ -104,6 +104,8 @@ describe('start-up on a taken port', () => {
       await svc.waitForOutput(new RegExp(`API: http://127\\.0\\.0\\.1:${port} `), 60_000);
       const health = await fetch(`http://127.0.0.1:${port}/healthz`);
       expect(health.status).toBe(200);
+      // A local share root and no packaging.shareUncPath: the banner says packages will not report or renew.
+      expect(svc.stdout()).toContain('  WARNING            : packages carry no install results path and no renewal task: set packaging.shareUncPath');
     } finally {
       await svc.stop();
     }
