@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import type { Config } from '../services/config/index.js';
 import { caExists, initBuiltinCa, loadBuiltinChain } from '../services/ca/index.js';
-import { AgentcertError, systemClock } from '../services/domain/index.js';
+import { AgentcertError, systemClock, humanDate, humanDateAndRelative } from '../services/domain/index.js';
 import { describeCertificate } from '../services/pki/index.js';
 
 function chainView(config: Readonly<Config>) {
@@ -25,7 +25,7 @@ export function caCommand(program: Command, configFrom: (cmd: Command) => Readon
       const view = chainView(config);
       if (opts.json) return out(JSON.stringify({ created: !existed, chain: view }, null, 2));
       out(existed ? 'The built-in CA exists already (nothing changed):' : 'Created the built-in CA:');
-      for (const c of view) out(`  ${c.role.padEnd(7)} ${c.subject}  ${c.key}  thumbprint ${c.thumbprint}  valid until ${c.notAfter}`);
+      for (const c of view) out(`  ${c.role.padEnd(7)} ${c.subject}  ${c.key}  thumbprint ${c.thumbprint}  valid until ${humanDateAndRelative(c.notAfter)}`);
     });
   ca.command('show')
     .description('show the built-in CA certificates')
@@ -33,6 +33,6 @@ export function caCommand(program: Command, configFrom: (cmd: Command) => Readon
     .action((opts: { json?: boolean }, cmd: Command) => {
       const view = chainView(configFrom(cmd));
       if (opts.json) return out(JSON.stringify({ chain: view }, null, 2));
-      for (const c of view) out(`${c.role.padEnd(7)} ${c.subject}  ${c.key}  serial ${c.serialNumber}  thumbprint ${c.thumbprint}  ${c.notBefore} → ${c.notAfter}`);
+      for (const c of view) out(`${c.role.padEnd(7)} ${c.subject}  ${c.key}  serial ${c.serialNumber}  thumbprint ${c.thumbprint}  ${humanDate(c.notBefore)} → ${humanDateAndRelative(c.notAfter)}`);
     });
 }

@@ -5,7 +5,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig, type Config } from '../services/config/index.js';
-import { AgentcertError, systemClock, REQUEST_STATES, type RequestState } from '../services/domain/index.js';
+import { AgentcertError, humanDate, humanDateAndRelative, systemClock, REQUEST_STATES, type RequestState } from '../services/domain/index.js';
 import { allPages, CERTIFICATE_EXPORT_COLUMNS, inspectRequest, listCertificates, listRequests, renderInspect, renderVerify, REQUEST_EXPORT_COLUMNS, showRecord, storePath, toCsv, verifyCertificateFile } from '../services/lifecycle/index.js';
 import { caExists, loadBuiltinChain } from '../services/ca/index.js';
 import { createLogger } from '../services/log.js';
@@ -69,7 +69,7 @@ export function registerCommands(program: Command): void {
         const columns = expiring !== undefined ? CERTIFICATE_EXPORT_COLUMNS : REQUEST_EXPORT_COLUMNS;
         if (opts.json) out(JSON.stringify(rows, null, 2));
         else if (opts.csv) out(toCsv(rows, columns));
-        else printTable(out, rows as Record<string, unknown>[], expiring !== undefined ? ['serialNumber', 'fqdn', 'tenant', 'state', 'notAfter'] : ['id', 'fqdn', 'tenant', 'state', 'serialNumber', 'notAfter']);
+        else printTable(out, (rows as Record<string, unknown>[]).map((r) => ({ ...r, notAfter: humanDate(r['notAfter'] as string | null) })), expiring !== undefined ? ['serialNumber', 'fqdn', 'tenant', 'state', 'notAfter'] : ['id', 'fqdn', 'tenant', 'state', 'serialNumber', 'notAfter']);
       } finally {
         store.close();
       }
@@ -89,11 +89,11 @@ export function registerCommands(program: Command): void {
         out(`Request ${r.id}  ${r.fqdn}  tenant ${r.tenant}  state ${r.state}`);
         out(`  file ${r.sourceName}, fingerprint ${r.fingerprint}`);
         if (r.caRequestId) out(`  CA request id ${r.caRequestId}`);
-        if (r.nextAttemptAt) out(`  next attempt ${r.nextAttemptAt} (attempt ${r.attempts})`);
-        if (v.certificate) out(`Certificate serial ${v.certificate.serialNumber}  thumbprint ${v.certificate.thumbprint}  valid ${v.certificate.notBefore} → ${v.certificate.notAfter}  (${v.certificate.state}), renewal due ${v.certificate.renewalDueAt}`);
+        if (r.nextAttemptAt) out(`  next attempt ${humanDateAndRelative(r.nextAttemptAt)} (attempt ${r.attempts})`);
+        if (v.certificate) out(`Certificate serial ${v.certificate.serialNumber}  thumbprint ${v.certificate.thumbprint}  valid ${humanDate(v.certificate.notBefore)} → ${humanDateAndRelative(v.certificate.notAfter)}  (${v.certificate.state}), renewal due ${humanDateAndRelative(v.certificate.renewalDueAt)}`);
         for (const f of r.findings) out(`  [${f.severity}] ${f.rule}: ${f.message}`);
         out('Events:');
-        for (const e of v.events) out(`  ${e.at}  ${e.from ?? '-'} → ${e.to}  ${e.reason}  (${e.actor})  ${e.message}`);
+        for (const e of v.events) out(`  ${humanDate(e.at)}  ${e.from ?? '-'} → ${e.to}  ${e.reason}  (${e.actor})  ${e.message}`);
       } finally {
         store.close();
       }

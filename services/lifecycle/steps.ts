@@ -6,6 +6,7 @@ import { derToPem, describeCertificate, hasScomEkus, verifyChain, type Certifica
 import { parsedFor } from './parsed-cache.js';
 import { checkCertificate, checkIdentity, checkRequest, decideVerdict } from '../rules/index.js';
 import type { CaOutcome, Finding, IssuanceInput } from '../domain/index.js';
+import { humanDate } from '../domain/index.js';
 import type { StoredRequest, TransitionInput } from '../store/index.js';
 import { scheduleRetry, transition, transitions, type PipelineContext } from './context.js';
 import { removePending, writePending, writeRejection } from './owner-files.js';
@@ -111,7 +112,7 @@ async function applyOutcome(ctx: PipelineContext, r: StoredRequest, o: CaOutcome
           from,
           to: 'issued',
           reason: 'ISSUED',
-          message: `${o.message}; serial ${info.serialNumber}, valid until ${info.notAfter.toISOString()}`,
+          message: `${o.message}${o.message.includes(info.serialNumber) ? '' : `; serial ${info.serialNumber}`}, valid until ${humanDate(info.notAfter)}`,
           caRequestId: o.caRequestId,
           certificate: { serialNumber: info.serialNumber, requestId: r.id, fqdn: r.fqdn, tenant: r.tenant, thumbprint: info.thumbprint, sha256: info.sha256, notBefore: info.notBefore.toISOString(), notAfter: info.notAfter.toISOString(), subject: info.subject, issuer: info.issuer, der: o.certificateDer },
         },

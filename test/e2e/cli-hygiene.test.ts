@@ -51,6 +51,22 @@ describe('output into a pipe', () => {
   });
 });
 
+describe('dates and the event history', () => {
+  it('show prints dates as people read them and the serial once in ISSUED; --json keeps ISO', () => {
+    const human = runCli(['show', 'web03.contoso.local', ...dirs()]).stdout;
+    const doc = JSON.parse(runCli(['show', 'web03.contoso.local', '--json', ...dirs()]).stdout) as { certificate: { serialNumber: string; notAfter: string }; events: { at: string; reason: string; message: string }[] };
+    const { serialNumber, notAfter } = doc.certificate;
+    expect(notAfter).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    expect(doc.events[0]!.at).toMatch(/T.*Z$/);
+    const day = `${notAfter.slice(0, 10)} ${notAfter.slice(11, 16)} UTC`;
+    expect(human).toMatch(new RegExp(`→ ${day} \\(in 729 days\\) {2}\\(active\\), renewal due \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC \\(in \\d+ days\\)`));
+    expect(human).not.toMatch(/\dT\d\d:\d\d/);
+    const issued = doc.events.find((e) => e.reason === 'ISSUED')!.message;
+    expect(issued.split(serialNumber)).toHaveLength(2); // the serial once
+    expect(issued).toContain(`valid until ${day}`);
+  });
+});
+
 describe('usage', () => {
   it('answers an unknown command or option with AC_USAGE, a remediation and exit 2', () => {
     for (const args of [['frobnicate'], ['list', '--bogus'], ['show']]) {
