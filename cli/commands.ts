@@ -34,12 +34,14 @@ export function registerCommands(program: Command): void {
     .command('serve')
     .description('run the service: watcher, pipeline, API')
     .option('--once', 'process everything waiting in the share and the store, then exit')
+    .option('--dry-run', 'with --once: print what would be issued, held and rejected; issue, write and move nothing')
     .option('--port <n>', 'API port (overrides api.port; also AGENTCERT_API_PORT)')
     .option('--host <address>', 'API address to listen on (overrides api.host; also AGENTCERT_API_HOST)')
-    .action(async (opts: { once?: boolean; port?: string; host?: string }, cmd: Command) => {
+    .action(async (opts: { once?: boolean; dryRun?: boolean; port?: string; host?: string }, cmd: Command) => {
+      if (opts.dryRun && !opts.once) throw new AgentcertError('AC_USAGE', '--dry-run goes with --once (serve --once --dry-run)');
       const config = configFrom(cmd, opts);
       const log = createLogger(config.log.level);
-      const code = await serve(config, { once: opts.once === true, log, say: out });
+      const code = await serve(config, { once: opts.once === true, dryRun: opts.dryRun === true, log, say: out });
       process.exitCode = code;
     });
 

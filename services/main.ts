@@ -9,12 +9,16 @@ import { systemClock, type Clock, type Logger } from './domain/index.js';
 import { listRequestFiles, listResultFiles, startRequestWatcher, startResultsWatcher } from './intake/index.js';
 import { chainForPackage, createApp, revokeSupersededAfterGrace, runExpiryWatch } from './lifecycle/index.js';
 import { agentPaths, agentPathsWarning, cleanStaleStaging, publishTools } from './packaging/index.js';
+import { dryRunBacklog, renderDryRun } from './app/dry-run.js';
+import { trackBacklog } from './app/backlog-progress.js';
 import { createExecaRunner } from './process/index.js';
 import { acquireDataLock } from './store/index.js';
 import { mkdirSync } from 'node:fs';
 
 export interface ServeOptions {
   once: boolean;
+  /** With once: report what the backlog would do; issue, write and move nothing (app/dry-run.ts). */
+  dryRun?: boolean;
   log: Logger;
   clock?: Clock;
   /** Where human messages go (stdout). */
@@ -22,6 +26,10 @@ export interface ServeOptions {
 }
 
 export async function serve(config: Readonly<Config>, o: ServeOptions): Promise<number> {
+  if (o.dryRun) {
+    for (const line of renderDryRun(await dryRunBacklog(config, o.clock ?? systemClock))) o.say(line);
+    return 0;
+  }
   if (!o.once && config.api.enabled) await checkPortFree(config.api); // before anything is created
   mkdirSync(config.data.dir, { recursive: true, mode: 0o700 });
   const release = acquireDataLock(config.data.dir);
@@ -40,8 +48,11 @@ export async function serve(config: Readonly<Config>, o: ServeOptions): Promise<
   if (o.once) {
     try {
       for (const f of await listResultFiles(ctx.layout.results)) pipeline.offerResult(f);
-      for (const f of await listRequestFiles(ctx.layout.requests)) pipeline.offerFile(f);
+      const files = await listRequestFiles(ctx.layout.requests);
+      const progress = trackBacklog(pipeline, ctx.store, { total: files.length + ctx.store.dueRequests(clock.now(), 1_000_000).length, clock });
+      for (const f of files) pipeline.offerFile(f);
       await pipeline.idle();
+      progress.finish();
       runExpiryWatch(ctx, app.notifier);
       await revokeSupersededAfterGrace(ctx);
       o.say(`processed the share: ${JSON.stringify(ctx.store.countByState())}`);

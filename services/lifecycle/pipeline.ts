@@ -44,6 +44,8 @@ export class Pipeline {
   private idleWaiters: (() => void)[] = [];
   private stopped = false;
   private results: Promise<void> = Promise.resolve();
+  /** Told when a request file has been taken in (with its request id) or a stored request advanced (serve --once progress). */
+  onWorkDone: ((requestId: string | null) => void) | null = null;
 
   constructor(private readonly ctx: PipelineContext) {}
 
@@ -84,7 +86,7 @@ export class Pipeline {
       for (const r of due) {
         if (this.running >= limit) break;
         this.requestsInFlight.add(r.id);
-        this.spawn(() => this.advance(r.id), () => this.requestsInFlight.delete(r.id));
+        this.spawn(() => this.advance(r.id).then(() => this.onWorkDone?.(r.id)), () => this.requestsInFlight.delete(r.id));
       }
     }
     if (this.running === 0) this.notifyIdle();
@@ -107,6 +109,7 @@ export class Pipeline {
       if (res.kind === 'stored') await this.advance(res.request.id, true);
       // Not complete yet: look again soon (a change event or the scan may also offer it first).
       else if (res.retryInMs !== undefined) setTimeout(() => this.offerFile(file), res.retryInMs).unref();
+      if (res.kind === 'stored' || res.retryInMs === undefined) this.onWorkDone?.(res.kind === 'stored' ? res.request.id : null);
     } catch (err) {
       this.ctx.log.error({ err, file, event: 'intake_error' }, `could not take in ${file}; it stays on the share and is tried again`);
     }

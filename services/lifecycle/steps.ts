@@ -21,7 +21,7 @@ function parsedRequest(r: StoredRequest): ParsedRequest {
 const IN_FLIGHT_STATES = new Set<string>(['checked', 'submitted', 'awaiting_ca', 'issued', 'verified']);
 
 /** The request checks' verdict and the transition it leads to from `received` (reads the store, writes nothing). */
-export function assessRequest(ctx: PipelineContext, r: StoredRequest): { outcome: 'accept' | 'reject' | 'hold'; findings: Finding[]; transition: TransitionInput } {
+export function assessRequest(ctx: Pick<PipelineContext, 'config' | 'store' | 'clock'>, r: StoredRequest): { outcome: 'accept' | 'reject' | 'hold'; findings: Finding[]; transition: TransitionInput } {
   const parsed = parsedRequest(r);
   const tenant = r.tenant === ctx.config.policy.defaultTenant.name ? ctx.config.policy.defaultTenant : ctx.config.policy.tenants.find((t) => t.name === r.tenant);
   const now = ctx.clock.now();
