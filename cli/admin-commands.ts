@@ -1,5 +1,5 @@
 /**
- * Admin commands: approve, deny, revoke, ca crl, doctor. They call the same lifecycle functions as the API, on
+ * Admin commands: approve, deny, revoke, ca crl, doctor. They call the same application functions as the API, on
  * the store directly, so they work whether the service runs or not: a running service picks an approved request
  * up on its next tick (pipeline.tickMs), a stopped one when it starts. The actor recorded is `cli:<os user>`.
  */
@@ -7,10 +7,11 @@ import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import type { Command } from 'commander';
 import type { Config } from '../services/config/index.js';
-import { AgentcertError, ERRORS, systemClock } from '../services/domain/index.js';
-import { approveRequest, createApp, denyRequest, publishCrl, REVOCATION_REASONS, revokeCertificate, runDoctor, type App } from '../services/lifecycle/index.js';
+import { ERRORS, systemClock } from '../services/domain/index.js';
+import { approveRequest, createApp, crlSummary, denyRequest, REVOCATION_REASONS, revokeCertificate, runDoctor, signCrlNow, type App } from '../services/app/index.js';
 import { createLogger } from '../services/log.js';
 import { createExecaRunner } from '../services/process/index.js';
+import { AgentcertError } from '../services/domain/index.js';
 
 function cliActor(): string {
   let user = 'unknown';
@@ -66,22 +67,21 @@ export function adminCommands(program: Command, configFrom: (cmd: Command) => Re
     .action(async (key: string, opts: { reason: string; comment?: string; json?: boolean }, cmd: Command) => {
       const actor = cliActor();
       const r = await withApp(configFrom(cmd), (app) => revokeCertificate(app.ctx, key, { actor, reason: opts.reason, ...(opts.comment ? { comment: opts.comment } : {}) }));
-      const crl = r.crl ? { crlNumber: r.crl.crlNumber, thisUpdate: r.crl.thisUpdate, nextUpdate: r.crl.nextUpdate, entries: r.crl.entries, file: r.crl.file } : null;
+      const crl = r.crl ? crlSummary(r.crl) : null;
       if (opts.json) return out(JSON.stringify({ ...r, actor, crl }, null, 2));
       out(`revoked ${r.serialNumber} (${r.fqdn}, reason ${r.reason}) as ${actor}.`);
       out(crl ? `CRL ${crl.crlNumber} published to ${crl.file} (${crl.entries} revoked, next update ${crl.nextUpdate}).` : `The CA publishes its own CRL: ${r.caMessage}`);
     });
 
   const ca = program.commands.find((c) => c.name() === 'ca');
-  if (!ca) throw new Error('the ca command must be registered before the admin commands');
+  if (!ca) throw new AgentcertError('AC_INTERNAL', 'the ca command must be registered before the admin commands');
   ca.command('crl')
     .description('sign and publish a new CRL of the built-in CA to <share>/tools/agentcert.crl')
     .option('--out <file>', 'also write the DER CRL here')
     .option('--json', 'print JSON')
     .action(async (opts: { out?: string; json?: boolean }, cmd: Command) => {
       const config = configFrom(cmd);
-      if (config.ca.backend !== 'builtin') throw new AgentcertError('AC_USAGE', 'ca crl is for the built-in CA; the AD CS CA publishes its own CRL (certutil -crl)');
-      const { der, ...crl } = await withApp(config, (app) => publishCrl(app.ctx));
+      const { der, ...crl } = await withApp(config, (app) => signCrlNow(app.ctx));
       if (opts.out) writeFileSync(opts.out, der);
       if (opts.json) return out(JSON.stringify(crl, null, 2));
       out(`CRL ${crl.crlNumber}: ${crl.entries} revoked certificate(s), this update ${crl.thisUpdate}, next update ${crl.nextUpdate}`);

@@ -1,15 +1,13 @@
-/** `agentcert ca init|show`: the built-in CA. */
+/** `agentcert ca init|show`: a CA that agentcert keeps itself (the built-in CA). */
 import type { Command } from 'commander';
 import type { Config } from '../services/config/index.js';
-import { caExists, initBuiltinCa, loadBuiltinChain } from '../services/ca/index.js';
-import { AgentcertError, systemClock, humanDate, humanDateAndRelative } from '../services/domain/index.js';
-import { describeCertificate } from '../services/pki/index.js';
+import { caChainView, initializeLocalCa, localChain } from '../services/app/index.js';
+import { AgentcertError, humanDate, humanDateAndRelative, systemClock } from '../services/domain/index.js';
 
 function chainView(config: Readonly<Config>) {
-  return loadBuiltinChain(config.data.dir).map((der, i, all) => {
-    const c = describeCertificate(der);
-    return { role: i === all.length - 1 ? 'root' : 'issuing', subject: c.subject, serialNumber: c.serialNumber, thumbprint: c.thumbprint, notBefore: c.notBefore.toISOString(), notAfter: c.notAfter.toISOString(), key: `${c.key.algorithm}-${c.key.bits}` };
-  });
+  const chain = localChain(config);
+  if (!chain) throw new AgentcertError('AC_CA_NOT_INITIALIZED', `no CA certificates in ${config.data.dir} for ca.backend "${config.ca.backend}"`);
+  return caChainView(chain).map(({ pem: _pem, ...c }) => c);
 }
 
 export function caCommand(program: Command, configFrom: (cmd: Command) => Readonly<Config>, out: (s: string) => void): void {
@@ -19,12 +17,11 @@ export function caCommand(program: Command, configFrom: (cmd: Command) => Readon
     .option('--json', 'print JSON')
     .action((opts: { json?: boolean }, cmd: Command) => {
       const config = configFrom(cmd);
-      if (config.ca.backend !== 'builtin') throw new AgentcertError('AC_USAGE', 'ca init is for the built-in CA; ca.backend is "adcs"');
-      const existed = caExists(config.data.dir);
-      initBuiltinCa(config.data.dir, config.ca.builtin, systemClock);
+      const made = initializeLocalCa(config, systemClock);
+      if (!made) throw new AgentcertError('AC_USAGE', `ca init is for a CA agentcert keeps itself; ca.backend is "${config.ca.backend}", whose CA lives elsewhere`);
       const view = chainView(config);
-      if (opts.json) return out(JSON.stringify({ created: !existed, chain: view }, null, 2));
-      out(existed ? 'The built-in CA exists already (nothing changed):' : 'Created the built-in CA:');
+      if (opts.json) return out(JSON.stringify({ created: made.created, chain: view }, null, 2));
+      out(made.created ? 'Created the built-in CA:' : 'The built-in CA exists already (nothing changed):');
       for (const c of view) out(`  ${c.role.padEnd(7)} ${c.subject}  ${c.key}  thumbprint ${c.thumbprint}  valid until ${humanDateAndRelative(c.notAfter)}`);
     });
   ca.command('show')

@@ -5,17 +5,18 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig, type Config } from '../services/config/index.js';
-import { AgentcertError, humanDate, humanDateAndRelative, systemClock, REQUEST_STATES, type RequestState } from '../services/domain/index.js';
-import { allPages, CERTIFICATE_EXPORT_COLUMNS, inspectRequest, listCertificates, listRequests, renderInspect, renderVerify, REQUEST_EXPORT_COLUMNS, showRecord, storePath, toCsv, verifyCertificateFile } from '../services/lifecycle/index.js';
-import { caExists, loadBuiltinChain } from '../services/ca/index.js';
+import { AgentcertError, humanDate, humanDateAndRelative, REQUEST_STATES, systemClock, type RequestState, type Store } from '../services/domain/index.js';
+import {
+  allPages, CERTIFICATE_EXPORT_COLUMNS, inspectRequest, listCertificates, listRequests, localChain, openAppStore, renderInspect, renderVerify, renewalTiming, REQUEST_EXPORT_COLUMNS,
+  makeSampleRequest, showRecord, storeExists, toCsv, verifyCertificateFile,
+} from '../services/app/index.js';
 import { createLogger } from '../services/log.js';
 import { serve } from '../services/main.js';
-import { SqliteStore } from '../services/store/index.js';
 import { caCommand } from './ca-command.js';
 import { adminCommands } from './admin-commands.js';
 import { lifecycleCommands } from './lifecycle-commands.js';
 import { printTable } from './output.js';
-import { makeSampleRequest } from '../services/pki/index.js';
+
 
 export function configFrom(cmd: Command, more: { port?: string; host?: string } = {}): Readonly<Config> {
   const g = cmd.optsWithGlobals() as { config?: string; share?: string; data?: string };
@@ -25,8 +26,8 @@ export function configFrom(cmd: Command, more: { port?: string; host?: string } 
 
 const out = (s: string): void => void process.stdout.write(s.endsWith('\n') ? s : `${s}\n`);
 
-export function openStore(config: Readonly<Config>): SqliteStore {
-  return new SqliteStore(storePath(config), systemClock);
+export function openStore(config: Readonly<Config>): Store {
+  return openAppStore(config);
 }
 
 export function registerCommands(program: Command): void {
@@ -56,24 +57,24 @@ export function registerCommands(program: Command): void {
     .option('--expiring <days>', 'only active certificates expiring within DAYS days')
     .option('--json', 'print JSON')
     .option('--csv', 'print CSV')
-    .action((opts: { state?: string; expiring?: string; json?: boolean; csv?: boolean }, cmd: Command) => {
+    .action(async (opts: { state?: string; expiring?: string; json?: boolean; csv?: boolean }, cmd: Command) => {
       if (opts.state && !REQUEST_STATES.includes(opts.state as RequestState)) throw new AgentcertError('AC_USAGE', `unknown state "${opts.state}"`, [`states: ${REQUEST_STATES.join(', ')}`]);
       if (opts.expiring !== undefined && !/^\d+$/.test(opts.expiring)) throw new AgentcertError('AC_USAGE', `--expiring takes a number of days, not "${opts.expiring}"`);
       const store = openStore(configFrom(cmd));
       try {
         // The same paged, index-backed queries as the API, a page at a time (100,000 rows stay cheap).
         const expiring = opts.expiring !== undefined ? Number(opts.expiring) : undefined;
-        const now = new Date();
+        const now = systemClock.now();
         const rows: object[] =
           expiring !== undefined
-            ? [...allPages((limit, offset) => listCertificates(store, { state: 'active', expiringWithinDays: expiring, limit, offset }, now))]
-            : [...allPages((limit, offset) => listRequests(store, { ...(opts.state ? { state: opts.state } : {}), limit, offset }))];
+            ? await allPages((limit, offset) => listCertificates(store, { state: 'active', expiringWithinDays: expiring, limit, offset }, now))
+            : await allPages((limit, offset) => listRequests(store, { ...(opts.state ? { state: opts.state } : {}), limit, offset }));
         const columns = expiring !== undefined ? CERTIFICATE_EXPORT_COLUMNS : REQUEST_EXPORT_COLUMNS;
         if (opts.json) out(JSON.stringify(rows, null, 2));
         else if (opts.csv) out(toCsv(rows, columns));
         else printTable(out, (rows as Record<string, unknown>[]).map((r) => ({ ...r, notAfter: humanDate(r['notAfter'] as string | null) })), expiring !== undefined ? ['serialNumber', 'fqdn', 'tenant', 'state', 'notAfter'] : ['id', 'fqdn', 'tenant', 'state', 'serialNumber', 'notAfter']);
       } finally {
-        store.close();
+        await store.close();
       }
     });
 
@@ -81,11 +82,11 @@ export function registerCommands(program: Command): void {
     .command('show <key>')
     .description('one request/certificate (id, FQDN, serial or thumbprint) with its whole event history')
     .option('--json', 'print JSON')
-    .action((key: string, opts: { json?: boolean }, cmd: Command) => {
+    .action(async (key: string, opts: { json?: boolean }, cmd: Command) => {
       const config = configFrom(cmd);
       const store = openStore(config);
       try {
-        const v = showRecord(store, key, { percent: config.lifecycle.renewAtPercent, daysBefore: config.lifecycle.renewDaysBefore });
+        const v = await showRecord(store, key, renewalTiming(config));
         if (opts.json) return out(JSON.stringify(v, null, 2));
         const r = v.request;
         out(`Request ${r.id}  ${r.fqdn}  tenant ${r.tenant}  state ${r.state}`);
@@ -97,7 +98,7 @@ export function registerCommands(program: Command): void {
         out('Events:');
         for (const e of v.events) out(`  ${humanDate(e.at)}  ${e.from ?? '-'} → ${e.to}  ${e.reason}  (${e.actor})  ${e.message}`);
       } finally {
-        store.close();
+        await store.close();
       }
     });
 
@@ -106,7 +107,7 @@ export function registerCommands(program: Command): void {
     .description('show everything in one request file and the policy verdict (exit 0 accept/hold, 3 reject, 2 not a request)')
     .option('--fqdn <name>', 'the FQDN the request must be for (default: from the file name, else the request)')
     .option('--json', 'print JSON')
-    .action((file: string, opts: { fqdn?: string; json?: boolean }, cmd: Command) => {
+    .action(async (file: string, opts: { fqdn?: string; json?: boolean }, cmd: Command) => {
       const config = configFrom(cmd);
       let bytes: Buffer;
       try {
@@ -114,7 +115,9 @@ export function registerCommands(program: Command): void {
       } catch (err) {
         throw new AgentcertError('AC_USAGE', `cannot read ${file}: ${(err as NodeJS.ErrnoException).code}`);
       }
-      const doc = inspectRequest(bytes, { fileName: path.basename(file), ...(opts.fqdn ? { fqdn: opts.fqdn } : {}), config });
+      // With a store at hand the verdict takes the same facts as the pipeline (other keys, renewal signers).
+      const store = storeExists(config) ? openStore(config) : null;
+      const doc = await inspectRequest(bytes, { fileName: path.basename(file), ...(opts.fqdn ? { fqdn: opts.fqdn } : {}), config, store, now: systemClock.now() }).finally(() => store?.close());
       out(opts.json ? JSON.stringify(doc, null, 2) : renderInspect(doc));
       if (doc.verdict.outcome === 'reject') process.exitCode = 3;
     });
@@ -138,9 +141,9 @@ export function registerCommands(program: Command): void {
         file: read(file),
         chainFiles: (opts.chain ?? []).map(read),
         fqdn: opts.fqdn ?? null,
-        configuredRoots: config.ca.backend === 'builtin' && caExists(config.data.dir) ? loadBuiltinChain(config.data.dir).slice(-1) : [],
+        configuredRoots: localChain(config)?.slice(-1) ?? [],
         minKeyBits: config.policy.minKeyBits,
-        at: new Date(),
+        at: systemClock.now(),
       });
       out(opts.json ? JSON.stringify(doc, null, 2) : renderVerify(doc));
       if (!doc.passed) process.exitCode = 5;

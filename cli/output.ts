@@ -1,4 +1,4 @@
-/** Table output for the CLI (CSV: services/lifecycle/inventory.ts, shared with the API), and a closed stdout. */
+/** Table output for the CLI (CSV: services/app/inventory.ts, shared with the API), and a closed stdout. */
 
 export function printTable(out: (s: string) => void, rows: Record<string, unknown>[], columns: string[]): void {
   if (rows.length === 0) return out('(nothing)');

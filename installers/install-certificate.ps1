@@ -3,10 +3,11 @@
     Installs this package's certificate for the SCOM (Operations Manager) agent, binds it, and proves it works.
 
 .DESCRIPTION
-    Driven by manifest.json next to this script (the agentcert delivery package). Steps, each citing the fact in
-    SCOM-FACTS.md it follows: preflight, trust, accept, verify, bind, restart + event check, store-copy check,
-    self-heal (once), result, and the daily renewal task (renew-certificate.ps1, issue 6). See README.md ("What the
-    installer does") for what each step does and the troubleshooting table.
+    Driven by manifest.json next to this script (the agentcert delivery package). Steps: preflight, trust, accept,
+    verify, bind, restart + event check, store-copy check, self-heal (once), result, and the daily renewal task
+    (renew-certificate.ps1). Each step cites the section of agentcert's docs/scom-facts.md it follows (the SCOM
+    certificate facts with their public sources, in the agentcert repository). agentcert's README.md ("What the
+    installer does") says what each step does and has the troubleshooting table.
     Windows PowerShell 5.1; run elevated (install.cmd and the .exe elevate for you).
 
     Exit codes (status in result.json):
@@ -65,7 +66,7 @@ $ErrorActionPreference = 'Stop'
 $Package = $null
 #endregion rendered
 
-# --- constants (SCOM-FACTS §2, §3) ---------------------------------------------------------------------------
+# --- constants (docs/scom-facts.md §2, §3) -------------------------------------------------------------------
 $ScomMachineSettings = 'HKLM:\SOFTWARE\Microsoft\Microsoft Operations Manager\3.0\Machine Settings'
 $ScomSetupKey = 'HKLM:\SOFTWARE\Microsoft\Microsoft Operations Manager\3.0\Setup'
 $AgentStores = @('Operations Manager', 'Microsoft Monitoring Agent')
@@ -138,7 +139,7 @@ function ConvertTo-ArgumentString([string[]]$Arguments) {
 }
 
 function Invoke-Native {
-    # certreq/certutil can hang or wait on hidden UI (SCOM-FACTS §6, §8.8): always a timeout, never a window.
+    # certreq/certutil can hang or wait on hidden UI (docs/scom-facts.md §6, §8.8): always a timeout, never a window.
     param([string]$FilePath, [string[]]$Arguments, [int]$TimeoutSeconds = 120)
     $psi = New-Object System.Diagnostics.ProcessStartInfo
     $psi.FileName = $FilePath
@@ -159,7 +160,7 @@ function Invoke-Native {
 }
 
 function Test-StoreHasThumbprint([string]$Store, [string]$Thumbprint) {
-    # SCOM-FACTS §6/§8.7: `certutil -store <store> <thumbprint>` exits 0 when present, 17 (NTE_NOT_FOUND) when
+    # docs/scom-facts.md §6/§8.7: `certutil -store <store> <thumbprint>` exits 0 when present, 17 (NTE_NOT_FOUND) when
     # absent; certutil's success text is not evidence (-delstore/-verify print it in failure cases too).
     $r = Invoke-Native 'certutil.exe' @('-store', $Store, $Thumbprint) 60
     return ($r.ExitCode -eq 0)
@@ -170,7 +171,7 @@ function Get-CommonName($Certificate) {
 }
 
 function Test-MachineChain($Certificate) {
-    # Chain in machine context, no revocation check (as Test-SCOMCertificate.ps1 does, SCOM-FACTS §4.1 step 12).
+    # Chain in machine context, no revocation check (as Test-SCOMCertificate.ps1 does, docs/scom-facts.md §4.1 step 12).
     $chain = New-Object System.Security.Cryptography.X509Certificates.X509Chain($true)
     $chain.ChainPolicy.RevocationMode = [System.Security.Cryptography.X509Certificates.X509RevocationMode]::NoCheck
     $ok = $chain.Build($Certificate)
@@ -185,7 +186,7 @@ function ConvertFrom-HexString([string]$Hex) {
 }
 
 function Get-ReversedSerial([string]$SerialHex) {
-    # SCOM-FACTS §2: all bytes reversed, nibbles kept, a leading 00 byte included.
+    # docs/scom-facts.md §2: all bytes reversed, nibbles kept, a leading 00 byte included.
     $pairs = @(for ($i = 0; $i -lt $SerialHex.Length; $i += 2) { $SerialHex.Substring($i, 2) })
     [array]::Reverse($pairs)
     return ($pairs -join '').ToUpperInvariant()
@@ -193,7 +194,7 @@ function Get-ReversedSerial([string]$SerialHex) {
 
 function Get-LocalFqdnCandidates {
     # Domain member: DNS host name + domain; workgroup: primary DNS suffix if any, the resolver's name, the
-    # computer name (SCOM-FACTS §1.1 "Subject", §1.4).
+    # computer name (docs/scom-facts.md §1.1 "Subject", §1.4).
     $names = New-Object System.Collections.ArrayList
     $cs = Get-CimInstance -ClassName Win32_ComputerSystem
     if ($cs.PartOfDomain) { [void]$names.Add($cs.DNSHostName + '.' + $cs.Domain) }
@@ -206,7 +207,7 @@ function Get-LocalFqdnCandidates {
     return @($names | ForEach-Object { $_.ToLowerInvariant().TrimEnd('.') } | Select-Object -Unique)
 }
 
-# --- 1. preflight (SCOM-FACTS §6: MachineKeySet needs elevation; §1.1 Subject = this host's FQDN) -------------
+# --- 1. preflight (docs/scom-facts.md §6: MachineKeySet needs elevation; §1.1 Subject = this host's FQDN) -----
 function Read-PackageManifest {
     $path = Join-Path $PSScriptRoot 'manifest.json'
     if (-not (Test-Path -LiteralPath $path)) { Stop-Install 'package-damaged' ('manifest.json not found next to the script: ' + $path) }
@@ -251,7 +252,7 @@ function Test-Preflight($m) {
     return ('package checked (' + @($m.files).Count + ' files); computer ' + $names[0])
 }
 
-# --- 2. trust (SCOM-FACTS §1.1 "Chain", §8.7: LocalMachine Root/CA, confirmed by thumbprint exit codes) -----
+# --- 2. trust (docs/scom-facts.md §1.1 "Chain", §8.7: LocalMachine Root/CA, confirmed by thumbprint exit codes) --
 function Install-Trust($m) {
     $added = 0
     foreach ($c in $m.chain) {
@@ -268,7 +269,7 @@ function Install-Trust($m) {
     return ('CA certificates: ' + @($m.chain).Count + ' present, ' + $added + ' added')
 }
 
-# --- 3. accept (SCOM-FACTS §6, §8.5: certreq -accept -q -machine; 0x80092004 = the request's key is gone) ----
+# --- 3. accept (docs/scom-facts.md §6, §8.5: certreq -accept -q -machine; 0x80092004 = the request's key is gone) --
 function Get-InstalledCertificate($m) {
     $path = 'Cert:\LocalMachine\My\' + $m.certificate.thumbprint
     if (Test-Path -LiteralPath $path) { return (Get-Item -LiteralPath $path) }
@@ -276,7 +277,7 @@ function Get-InstalledCertificate($m) {
 }
 
 function Import-AdminPfx($m) {
-    # An administrator-supplied PFX (certificate with key): machine key set, persisted (SCOM-FACTS §1.1 "Private key").
+    # An administrator-supplied PFX (certificate with key): machine key set, persisted (docs/scom-facts.md §1.1 "Private key").
     $flags = [System.Security.Cryptography.X509Certificates.X509KeyStorageFlags]'MachineKeySet, PersistKeySet'
     $password = $PfxPassword
     if (-not $password) { $password = Read-Host -AsSecureString -Prompt ('Password of ' + $PfxPath) }
@@ -296,7 +297,7 @@ function Install-Certificate($m) {
         return 'imported from the PFX'
     }
     if ($existing) {
-        # In My but the key link is lost: certutil -repairstore restores it (SCOM-FACTS §2, last row).
+        # In My but the key link is lost: certutil -repairstore restores it (docs/scom-facts.md §2, last row).
         $r = Invoke-Change ('certutil -repairstore My ' + $m.certificate.thumbprint) { Invoke-Native 'certutil.exe' @('-repairstore', 'My', $m.certificate.thumbprint) }
         if ($script:WhatIfMode -or ((Get-InstalledCertificate $m).HasPrivateKey)) { return 'private key re-linked (certutil -repairstore)' }
         Write-Warning ('certutil -repairstore did not re-link the key: ' + $r.Output)
@@ -314,7 +315,7 @@ function Install-Certificate($m) {
     Stop-Install 'accept-failed' ('certreq -accept failed (exit ' + $r.ExitCode + '): ' + $r.Output.Trim())
 }
 
-# --- 4. verify in LocalMachine\My (SCOM-FACTS §1.1, the checks of §4.1 steps 4-12) ---------------------------
+# --- 4. verify in LocalMachine\My (docs/scom-facts.md §1.1, the checks of §4.1 steps 4-12) -------------------
 function Test-InstalledCertificate($m) {
     $cert = Get-InstalledCertificate $m
     if (-not $cert) {
@@ -345,7 +346,7 @@ function Test-InstalledCertificate($m) {
     return 'private key (machine, KeyNumber Exchange), chain, EKU and KU are good'
 }
 
-# --- 5. bind (SCOM-FACTS §2: MOMCertImport, then ChannelCertificateSerialNumber by serial + ChannelCertificateHash)
+# --- 5. bind (docs/scom-facts.md §2: MOMCertImport, then ChannelCertificateSerialNumber by serial + ChannelCertificateHash)
 function Get-AgentInfo {
     $service = Get-Service -Name 'HealthService' -ErrorAction SilentlyContinue
     $dir = $null
@@ -364,7 +365,7 @@ function Set-Binding($m, $agent) {
         $r = Invoke-Change ('MOMCertImport.exe /SubjectName ' + $m.fqdn) { Invoke-Native $tool @('/SubjectName', $m.fqdn) 120 }
         if ($r) { [void]$notes.Add('MOMCertImport exit ' + $r.ExitCode) }
     } else { [void]$notes.Add('MOMCertImport not used') }
-    # Always by serial: /SubjectName could pick an older certificate with the same subject (SCOM-FACTS §2, §8.6).
+    # Always by serial: /SubjectName could pick an older certificate with the same subject (docs/scom-facts.md §2, §8.6).
     $want = ConvertFrom-HexString $m.certificate.serialNumberReversed
     $current = Get-ItemProperty -Path $ScomMachineSettings -ErrorAction SilentlyContinue
     $haveSerial = $null; $haveHash = $null
@@ -388,7 +389,7 @@ function Set-Binding($m, $agent) {
     return ($notes -join '; ')
 }
 
-# --- 6. restart and read the agent's verdict (SCOM-FACTS §2 "Caching", §3 events) ----------------------------
+# --- 6. restart and read the agent's verdict (docs/scom-facts.md §2 "Caching", §3 events) --------------------
 function Restart-Agent {
     $since = Get-Date
     Invoke-Change 'Restart-Service HealthService' { Restart-Service -Name 'HealthService' -Force } | Out-Null
@@ -418,7 +419,7 @@ function Add-Diagnosis($events) {
     }
 }
 
-# --- 7. copies in the agent's own stores (SCOM-FACTS §2 "Operations Manager" store, §3.1 cause 4) -------------
+# --- 7. copies in the agent's own stores (docs/scom-facts.md §2 "Operations Manager" store, §3.1 cause 4) -----
 function Get-StaleCopies($m) {
     $stale = New-Object System.Collections.ArrayList
     foreach ($storeName in $AgentStores) {
@@ -433,7 +434,7 @@ function Get-StaleCopies($m) {
     return ,$stale
 }
 
-# --- 8. self-heal, once (SCOM-FACTS §3.1 cause 4 and the manual fix of that incident) ------------------------
+# --- 8. self-heal, once (docs/scom-facts.md §3.1 cause 4 and the manual fix of that incident) ----------------
 function Remove-StoreCopy([string]$Store, [string]$Thumbprint) {
     Invoke-Change ('certutil -delstore "' + $Store + '" ' + $Thumbprint) { Invoke-Native 'certutil.exe' @('-delstore', $Store, $Thumbprint) 60 } | Out-Null
 }
@@ -470,7 +471,7 @@ function Invoke-SelfHeal($m, $agent) {
     $cert = Get-InstalledCertificate $m
     if ($PfxPath -or -not $cert -or -not $cert.HasPrivateKey) { Install-Certificate $m | Out-Null }
     else {
-        # Re-link the key and its KeySpec to the certificate (SCOM-FACTS §2: certutil -repairstore my <serial>).
+        # Re-link the key and its KeySpec to the certificate (docs/scom-facts.md §2: certutil -repairstore my <serial>).
         Invoke-Change ('certutil -repairstore My ' + $m.certificate.thumbprint) { Invoke-Native 'certutil.exe' @('-repairstore', 'My', $m.certificate.thumbprint) } | Out-Null
     }
     Test-InstalledCertificate $m | Out-Null
@@ -514,7 +515,7 @@ function Write-Result($m, [string]$Status, [string]$Message) {
     }
 }
 
-# --- 10. renewal task (issue 6: renew-certificate.ps1 daily as SYSTEM, which MachineKeySet needs, SCOM-FACTS §6) --
+# --- 10. renewal task (renew-certificate.ps1 daily as SYSTEM, which MachineKeySet needs, docs/scom-facts.md §6) ---
 function Get-RenewalTaskDefinition($m) {
     # Name and arguments come from the rendered block (services/packaging/renewal.ts); the same defaults otherwise.
     $name = 'agentcert renewal ' + $m.fqdn
@@ -522,7 +523,7 @@ function Get-RenewalTaskDefinition($m) {
     if ($null -ne $Package) { $name = $Package.RenewalTaskName; $arguments = $Package.RenewalTaskArguments }
     $renewScript = Join-Path $script:LogDir 'renew-certificate.ps1'
     # The task is started by the 64-bit Task Scheduler service: System32 is the 64-bit PowerShell there, whose
-    # HKLM\SOFTWARE is the one the agent reads (SCOM-FACTS §2). Sysnative exists only for 32-bit processes.
+    # HKLM\SOFTWARE is the one the agent reads (docs/scom-facts.md §2). Sysnative exists only for 32-bit processes.
     $exe = Join-Path $env:SystemRoot 'System32\WindowsPowerShell\v1.0\powershell.exe'
     return [pscustomobject]@{
         Name = $name
@@ -619,7 +620,7 @@ try {
     Invoke-Step 'verify' { Test-InstalledCertificate $manifest }
     $agent = Get-AgentInfo
     if (-not $agent.Present) {
-        # Before the agent install (issue 8 point 5): trust + certificate are in place; binding waits for the agent.
+        # Installed before the SCOM agent: trust + certificate are in place; binding waits for the agent.
         Invoke-Step 'bind' { 'skipped: no SCOM agent (HealthService) on this computer yet. Install the agent, then run this package again (or with -BindOnly) to bind the certificate.' }
         $status = 'installed-unbound'
         $message = 'certificate installed; bind it after the agent is installed (run again or -BindOnly)'

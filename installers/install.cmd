@@ -1,13 +1,13 @@
 @echo off
 rem agentcert: installs this package's certificate for the SCOM agent. Runs install-certificate.ps1 elevated,
-rem with the execution policy bypassed for this one run only, and returns its exit code (README-installer.md).
+rem with the execution policy bypassed for this one run only, and returns its exit code (agentcert's README.md, "Exit codes").
 rem Arguments are passed on: install.cmd -WhatIf | -Force | -BindOnly | -PfxPath <file> ...
 setlocal
 set "AGENTCERT_PS1=%~dp0install-certificate.ps1"
 set "AGENTCERT_ARGS=%*"
 set "AGENTCERT_PS=%SystemRoot%\System32\WindowsPowerShell\v1.0\powershell.exe"
 rem A 32-bit cmd.exe on 64-bit Windows sees SysWOW64 as System32; Sysnative reaches the 64-bit PowerShell,
-rem whose HKLM\SOFTWARE is the one the SCOM agent reads (SCOM-FACTS 2).
+rem whose HKLM\SOFTWARE is the one the SCOM agent reads (agentcert's docs/scom-facts.md §2).
 if exist "%SystemRoot%\Sysnative\WindowsPowerShell\v1.0\powershell.exe" set "AGENTCERT_PS=%SystemRoot%\Sysnative\WindowsPowerShell\v1.0\powershell.exe"
 
 rem Elevated already? fltmc (and net session) succeed only for administrators.

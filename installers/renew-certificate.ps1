@@ -9,7 +9,7 @@
       1. reads manifest.json and checks renewal.inf against the SHA-256 the manifest lists;
       2. finds the certificate the agent is bound to: ChannelCertificateSerialNumber (byte-reversed serial), then
          ChannelCertificateHash (thumbprint) under HKLM\SOFTWARE\Microsoft\Microsoft Operations Manager\3.0\Machine
-         Settings (SCOM-FACTS §2), else the manifest's certificate. Bound to another certificate: nothing to do (idle);
+         Settings (agentcert's docs/scom-facts.md §2), else the manifest's certificate. Bound to another certificate: nothing to do (idle);
       3. before renewal.dueAt (2/3 of the lifetime when the manifest has none): nothing to do (not-due);
       4. once due: a newer package in renewal.issuedPath (other thumbprint, later notBefore, same FQDN and CA) is
          copied here, checked against its manifest's SHA-256s and its install-certificate.ps1 is run: it accepts,
@@ -121,7 +121,7 @@ function ConvertTo-ArgumentString([string[]]$Arguments) {
 }
 
 function Invoke-Native {
-    # certreq can hang or wait on hidden UI (SCOM-FACTS §6, §8.8): always a timeout, never a window.
+    # certreq can hang or wait on hidden UI (docs/scom-facts.md §6, §8.8): always a timeout, never a window.
     param([string]$FilePath, [string[]]$Arguments, [int]$TimeoutSeconds)
     $psi = New-Object System.Diagnostics.ProcessStartInfo
     $psi.FileName = $FilePath
@@ -177,7 +177,7 @@ function ConvertTo-UtcDate($Value) {
 }
 
 function Get-ReversedSerial([string]$SerialHex) {
-    # SCOM-FACTS §2: all bytes reversed, nibbles kept, a leading 00 byte included.
+    # docs/scom-facts.md §2: all bytes reversed, nibbles kept, a leading 00 byte included.
     $pairs = @(for ($i = 0; $i -lt $SerialHex.Length; $i += 2) { $SerialHex.Substring($i, 2) })
     [array]::Reverse($pairs)
     return ($pairs -join '').ToUpperInvariant()
@@ -196,7 +196,7 @@ function Test-Elevated {
     $principal = New-Object System.Security.Principal.WindowsPrincipal([System.Security.Principal.WindowsIdentity]::GetCurrent())
     if ($principal.IsInRole([System.Security.Principal.WindowsBuiltInRole]::Administrator)) { return }
     if ($script:WhatIfMode) { Write-Info 'not elevated (fine for -WhatIf; the task runs as SYSTEM)'; return }
-    # SCOM-FACTS §6: MachineKeySet (the key of the new request, the registry binding) needs an elevated process.
+    # docs/scom-facts.md §6: MachineKeySet (the key of the new request, the registry binding) needs an elevated process.
     Stop-Renewal 'not-elevated' 'Run as SYSTEM (the scheduled task) or from an elevated prompt.'
 }
 
@@ -208,7 +208,7 @@ function Read-LocalManifest {
 }
 
 function Get-RenewalSettings($m) {
-    # Manifests from before issue 6 have no "renewal": treat every field as not configured.
+    # Manifests written before the service supported renewal have no "renewal": treat every field as not configured.
     $r = [pscustomobject]@{ DueAt = $null; RequestsPath = $null; IssuedPath = $null; ResultsDir = $null }
     if ($m.PSObject.Properties.Name -contains 'renewal' -and $null -ne $m.renewal) {
         if ($m.renewal.dueAt) { $r.DueAt = ConvertTo-UtcDate $m.renewal.dueAt }
@@ -216,7 +216,7 @@ function Get-RenewalSettings($m) {
         if ($m.renewal.issuedPath) { $r.IssuedPath = [string]$m.renewal.issuedPath }
     }
     if (-not $r.DueAt) {
-        # The service's default (issue 6): renew at 2/3 of the lifetime.
+        # The service's default (lifecycle.renewAtPercent): renew at 2/3 of the lifetime.
         $nb = ConvertTo-UtcDate $m.certificate.notBefore
         $na = ConvertTo-UtcDate $m.certificate.notAfter
         $r.DueAt = $nb.AddTicks([long](($na - $nb).Ticks * 2 / 3))
@@ -234,7 +234,7 @@ function Test-LocalFiles($m) {
     if ($hash -ne $entry[0].sha256) { Stop-Renewal 'manifest-damaged' ('renewal.inf does not match manifest.json (SHA-256 ' + $hash + '): run the package again') }
 }
 
-# --- 2. the certificate the agent is bound to (SCOM-FACTS §2: the serial is what the agent reads) --------------
+# --- 2. the certificate the agent is bound to (docs/scom-facts.md §2: the serial is what the agent reads) ------
 function Get-BoundCertificate($m) {
     $settings = Get-ItemProperty -Path $ScomMachineSettings -ErrorAction SilentlyContinue
     $names = @()
@@ -378,7 +378,7 @@ function New-RenewalRequest($m, [string]$Thumbprint) {
     Test-RenewalInf $inf $Thumbprint
     $work = Join-Path $script:Dir 'renewal'
     $req = Join-Path $work ($m.fqdn + '.req')
-    # SCOM-FACTS §6/§8.8: -q (no UI), every file named, -f overwrites; -machine matches MachineKeySet (certreq_1.md).
+    # docs/scom-facts.md §6/§8.8: -q (no UI), every file named, -f overwrites; -machine matches MachineKeySet (certreq_1.md).
     $r = Invoke-Change ('certreq -new -q -f -machine "' + $inf + '" "' + $req + '" (timeout ' + $CertreqTimeoutSeconds + ' s)') {
         New-Item -ItemType Directory -Path $work -Force | Out-Null
         if (Test-Path -LiteralPath $req) { Remove-Item -LiteralPath $req -Force }

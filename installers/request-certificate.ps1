@@ -16,7 +16,7 @@
 .PARAMETER Fqdn
     The name to request for. Default: DNS host name + domain on a domain member; on a workgroup server the
     primary DNS suffix name if set, else the computer name. Use the name the management server resolves for
-    this server (SCOM-FACTS §1.4).
+    this server (agentcert's docs/scom-facts.md §1.4).
 .PARAMETER Role
     agent (default), gateway or management-server: picks the INF template.
 .PARAMETER KeyLength
@@ -74,7 +74,7 @@ OID = 1.3.6.1.5.5.7.3.2
 '@
 
 function Get-ThisFqdn {
-    # SCOM-FACTS §1.1 "Subject" / "Workgroup subject": domain member -> DNS host name + domain; workgroup ->
+    # docs/scom-facts.md §1.1 "Subject" / "Workgroup subject": domain member -> DNS host name + domain; workgroup ->
     # primary DNS suffix name if configured, else the computer name (pass -Fqdn when DNS knows it otherwise).
     $cs = Get-CimInstance -ClassName Win32_ComputerSystem
     if ($cs.PartOfDomain) { return ($cs.DNSHostName + '.' + $cs.Domain).ToLowerInvariant() }
@@ -104,7 +104,7 @@ function Get-InfTemplate {
 
 $principal = New-Object System.Security.Principal.WindowsPrincipal([System.Security.Principal.WindowsIdentity]::GetCurrent())
 if (-not $principal.IsInRole([System.Security.Principal.WindowsBuiltInRole]::Administrator)) {
-    # SCOM-FACTS §6: MachineKeySet=TRUE needs an elevated prompt.
+    # docs/scom-facts.md §6: MachineKeySet=TRUE needs an elevated prompt.
     Write-Host 'Run this from an elevated PowerShell ("Run as administrator"): the key goes into the machine key set.' -ForegroundColor Red
     exit 2
 }
@@ -138,7 +138,7 @@ $reqPath = Join-Path $OutputDirectory ($Fqdn + '.req')
 # certreq reads INF files as ANSI or UTF-16; the names here are ASCII (Test-DnsName), so ASCII is exact.
 [System.IO.File]::WriteAllText($infPath, $inf, [System.Text.Encoding]::ASCII)
 
-# SCOM-FACTS §6/§8.8: -q (no UI) and every file name given; -f overwrites an older .req of the same name.
+# docs/scom-facts.md §6/§8.8: -q (no UI) and every file name given; -f overwrites an older .req of the same name.
 if ($Renew) { & certreq.exe -new -q -f -machine $infPath $reqPath } else { & certreq.exe -new -q -f $infPath $reqPath }
 $certreqExit = $LASTEXITCODE
 if ($certreqExit -ne 0 -or -not (Test-Path -LiteralPath $reqPath)) {

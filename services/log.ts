@@ -12,8 +12,19 @@ export function createLogger(level: string, o: { pretty?: boolean } = {}): Logge
     base: { service: 'agentcert' },
     redact: { paths: ['passphrase', '*.passphrase', 'token', '*.token', 'authorization', '*.authorization'], censor: '[redacted]' },
   };
-  if (pretty) {
-    return pino({ ...options, transport: { target: 'pino-pretty', options: { destination: 2, colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service' } } }) as unknown as Logger;
-  }
-  return pino(options, pino.destination({ fd: 2, sync: false })) as unknown as Logger;
+  const logger = pretty
+    ? pino({ ...options, transport: { target: 'pino-pretty', options: { destination: 2, colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service' } } })
+    : pino(options, pino.destination({ fd: 2, sync: false }));
+  return asLogger(logger);
+}
+
+/** pino's logger as the port the code uses (domain/ports.ts), children included. */
+function asLogger(p: pino.Logger): Logger {
+  return {
+    info: (obj, msg) => p.info(obj, msg),
+    warn: (obj, msg) => p.warn(obj, msg),
+    error: (obj, msg) => p.error(obj, msg),
+    debug: (obj, msg) => p.debug(obj, msg),
+    child: (bindings) => asLogger(p.child(bindings)),
+  };
 }

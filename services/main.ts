@@ -1,5 +1,5 @@
 /**
- * Composition root: config → adapters → lifecycle → watcher + API (ARCHITECTURE.md).
+ * Composition root: config → adapters → lifecycle + app → watcher + API (docs/architecture.md).
  */
 import path from 'node:path';
 import { buildApi, resolveApiTokens } from './api/index.js';
@@ -7,7 +7,7 @@ import { checkPortFree, portInUse } from './api/port-check.js';
 import type { Config } from './config/index.js';
 import { systemClock, type Clock, type Logger } from './domain/index.js';
 import { listRequestFiles, listResultFiles, startRequestWatcher, startResultsWatcher } from './intake/index.js';
-import { chainForPackage, createApp, revokeSupersededAfterGrace, runExpiryWatch } from './lifecycle/index.js';
+import { chainForPackage, createApp, requestCounts, revokeSupersededAfterGrace, runExpiryWatch, type App } from './app/index.js';
 import { agentPaths, agentPathsWarning, cleanStaleStaging, publishTools } from './packaging/index.js';
 import { dryRunBacklog, renderDryRun } from './app/dry-run.js';
 import { trackBacklog } from './app/backlog-progress.js';
@@ -49,13 +49,13 @@ export async function serve(config: Readonly<Config>, o: ServeOptions): Promise<
     try {
       for (const f of await listResultFiles(ctx.layout.results)) pipeline.offerResult(f);
       const files = await listRequestFiles(ctx.layout.requests);
-      const progress = trackBacklog(pipeline, ctx.store, { total: files.length + ctx.store.dueRequests(clock.now(), 1_000_000).length, clock });
+      const progress = trackBacklog(pipeline, ctx.store, { total: files.length + (await ctx.store.requests.due(clock.now(), 1_000_000)).length, clock });
       for (const f of files) pipeline.offerFile(f);
       await pipeline.idle();
-      progress.finish();
-      runExpiryWatch(ctx, app.notifier);
+      await progress.finish();
+      await runExpiryWatch(ctx, app.notifier);
       await revokeSupersededAfterGrace(ctx);
-      o.say(`processed the share: ${JSON.stringify(ctx.store.countByState())}`);
+      o.say(`processed the share: ${JSON.stringify(await requestCounts(ctx.store))}`);
       return 0;
     } finally {
       await app.close();
@@ -65,7 +65,7 @@ export async function serve(config: Readonly<Config>, o: ServeOptions): Promise<
   return runForever(config, app, o, release);
 }
 
-async function runForever(config: Readonly<Config>, app: Awaited<ReturnType<typeof createApp>>, o: ServeOptions, release: () => void): Promise<number> {
+async function runForever(config: Readonly<Config>, app: App, o: ServeOptions, release: () => void): Promise<number> {
   const { ctx, pipeline } = app;
   const share = { polling: config.share.polling, pollIntervalMs: config.share.pollIntervalMs, reconcileIntervalMs: config.share.reconcileIntervalMs, log: o.log };
   const watcher = startRequestWatcher({ ...share, requestsDir: ctx.layout.requests, onCandidate: (f) => pipeline.offerFile(f) });
@@ -78,12 +78,10 @@ async function runForever(config: Readonly<Config>, app: Awaited<ReturnType<type
   pipeline.kick();
   const tick = setInterval(() => pipeline.kick(), config.pipeline.tickMs);
   const watchExpiry = (): void => {
-    try {
-      runExpiryWatch(ctx, app.notifier);
-    } catch (err) {
-      o.log.error({ err }, 'expiry watch failed');
-    }
-    revokeSupersededAfterGrace(ctx).catch((err) => o.log.error({ err }, 'revoking superseded certificates failed'));
+    runExpiryWatch(ctx, app.notifier)
+      .catch((err: unknown) => o.log.error({ err }, 'expiry watch failed'))
+      .then(() => revokeSupersededAfterGrace(ctx))
+      .catch((err: unknown) => o.log.error({ err }, 'revoking superseded certificates failed'));
   };
   watchExpiry();
   const expiryTimer = setInterval(watchExpiry, config.lifecycle.checkIntervalMs);

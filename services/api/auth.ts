@@ -6,7 +6,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Config } from '../config/index.js';
 import type { Clock } from '../domain/index.js';
-import { ensureAdminToken } from '../lifecycle/index.js';
+import { ensureAdminToken } from '../app/index.js';
 
 export type Role = 'reader' | 'admin';
 

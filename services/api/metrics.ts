@@ -5,9 +5,9 @@
  */
 import { stat } from 'node:fs/promises';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { REQUEST_STATES } from '../domain/index.js';
+import { CERTIFICATE_STATES, REQUEST_STATES } from '../domain/index.js';
 import { listRequestFiles } from '../intake/index.js';
-import { MONITORS, PIPELINE_WAIT_STATES, monitorStateValue, type HealthReport, type PipelineContext } from '../lifecycle/index.js';
+import { MONITORS, monitorStateValue, type AppContext, type HealthReport } from '../app/index.js';
 
 export interface ApiMetrics {
   registry: Registry;
@@ -15,7 +15,7 @@ export interface ApiMetrics {
   render(health: HealthReport): Promise<string>;
 }
 
-export function createMetrics(ctx: PipelineContext): ApiMetrics {
+export function createMetrics(ctx: AppContext): ApiMetrics {
   const registry = new Registry();
   const requests = new Gauge({ name: 'agentcert_requests', help: 'Requests by state', labelNames: ['state'], registers: [registry] });
   const latency = new Histogram({
@@ -31,9 +31,10 @@ export function createMetrics(ctx: PipelineContext): ApiMetrics {
   const oldestWaiting = new Gauge({ name: 'agentcert_oldest_waiting_request_age_seconds', help: 'Time the longest-waiting request (pipeline states or awaiting approval) has been in its state', registers: [registry] });
   const monitor = new Gauge({ name: 'agentcert_monitor_state', help: 'Monitor state: 0 healthy, 1 warning, 2 critical', labelNames: ['monitor', 'event_id'], registers: [registry] });
 
-  const start = ctx.store.lastEvent()?.id ?? 0;
-  let latencyCursor = start;
-  let caCursor = start;
+  // The cursors start at the newest event when the API was built: the counters count what happened while this process ran.
+  const started = ctx.store.views.lastEvent().then((e) => e?.id ?? 0, () => 0);
+  let latencyCursor: number | null = null;
+  let caCursor: number | null = null;
 
   async function oldestRequestFileAge(now: number): Promise<number> {
     let oldest = now;
@@ -48,21 +49,24 @@ export function createMetrics(ctx: PipelineContext): ApiMetrics {
     registry,
     async render(health) {
       const now = ctx.clock.now();
-      const counts = ctx.store.countByState();
+      const v = ctx.store.views;
+      latencyCursor ??= await started;
+      caCursor ??= await started;
+      const counts = await v.requestsByState();
       for (const s of REQUEST_STATES) requests.set({ state: s }, counts[s] ?? 0);
-      const certCounts = ctx.store.countCertificatesByState();
-      for (const s of ['active', 'revoked', 'superseded', 'expired']) certificates.set({ state: s }, certCounts[s] ?? 0);
-      for (const days of [30, 7]) expiring.set({ within_days: String(days) }, ctx.store.countActiveExpiring(now, new Date(now.getTime() + days * 86_400_000)));
-      for (const p of ctx.store.packagedSince(latencyCursor)) {
+      const certCounts = await v.certificatesByState();
+      for (const s of CERTIFICATE_STATES) certificates.set({ state: s }, certCounts[s] ?? 0);
+      for (const days of [30, 7]) expiring.set({ within_days: String(days) }, await v.countActiveExpiring(now, new Date(now.getTime() + days * 86_400_000)));
+      for (const p of await v.packagedSince(latencyCursor)) {
         latency.observe(Math.max(0, p.seconds));
         latencyCursor = p.eventId;
       }
-      for (const e of ctx.store.caErrorsSince(caCursor)) {
+      for (const e of await v.caErrorsSince(caCursor)) {
         caErrors.inc({ code: e.reason });
         caCursor = e.eventId;
       }
-      const oldest = ctx.store.oldestIn([...PIPELINE_WAIT_STATES, 'awaiting_approval']);
-      oldestWaiting.set(oldest ? Math.max(0, (now.getTime() - new Date(oldest.since).getTime()) / 1000) : 0);
+      const ages = [await v.oldestIn('pipeline'), await v.oldestIn('awaitingPerson')].map((o) => (o ? now.getTime() - new Date(o.since).getTime() : 0));
+      oldestWaiting.set(Math.max(0, ...ages) / 1000);
       watcherLag.set(await oldestRequestFileAge(now.getTime()));
       for (const m of MONITORS) {
         const r = health.monitors.find((x) => x.id === m.id);

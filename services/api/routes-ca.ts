@@ -5,9 +5,8 @@ import type { Static } from '@sinclair/typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import {
-  allPages, CERTIFICATE_EXPORT_COLUMNS, currentCrl, listCertificates, listRequests, publishCrl, REQUEST_EXPORT_COLUMNS, toCsv, type PipelineContext,
-} from '../lifecycle/index.js';
-import { derToPem, describeCertificate } from '../pki/index.js';
+  allPages, caCertificates, CERTIFICATE_EXPORT_COLUMNS, crlSummary, latestCrl, listCertificates, listRequests, REQUEST_EXPORT_COLUMNS, signCrlNow, toCsv, type AppContext,
+} from '../app/index.js';
 import * as S from './schemas.js';
 
 const security = [{ bearer: [] as string[] }];
@@ -17,20 +16,11 @@ function attachment(reply: FastifyReply, name: string, type: string): FastifyRep
   return reply.header('Content-Disposition', `attachment; filename="${name}"`).type(type);
 }
 
-export function registerCaRoutes(app: FastifyInstance, ctx: PipelineContext): void {
+export function registerCaRoutes(app: FastifyInstance, ctx: AppContext): void {
   app.get(
     '/api/v1/ca/certificates',
     { config: { auth: 'reader' }, schema: { tags: ['ca'], summary: 'The CA certificates of the chain, issuing CA first, root last (PEM)', security, response: { 200: S.CaChain, ...S.errorResponses } } },
-    async () => {
-      const chain = await ctx.backend.chain();
-      return {
-        backend: ctx.backend.kind,
-        chain: chain.map((der, i) => {
-          const c = describeCertificate(der);
-          return { role: i === chain.length - 1 ? 'root' : 'issuing', subject: c.subject, serialNumber: c.serialNumber, thumbprint: c.thumbprint, notBefore: c.notBefore.toISOString(), notAfter: c.notAfter.toISOString(), pem: derToPem(der, 'CERTIFICATE') };
-        }),
-      };
-    },
+    async () => caCertificates(ctx.backend),
   );
 
   app.get(
@@ -40,7 +30,7 @@ export function registerCaRoutes(app: FastifyInstance, ctx: PipelineContext): vo
       schema: { tags: ['ca'], summary: 'The built-in CA\'s current CRL (DER, application/pkix-crl); also at <share>/tools/agentcert.crl', security, produces: ['application/pkix-crl'], response: { 200: Type.Unknown({ description: 'DER CRL' }), ...S.errorResponses } },
     },
     async (_req, reply) => {
-      const crl = await currentCrl(ctx);
+      const crl = await latestCrl(ctx);
       return attachment(reply, 'agentcert.crl', 'application/pkix-crl').header('X-CRL-Number', crl.crlNumber).header('X-CRL-Next-Update', crl.nextUpdate).send(crl.der);
     },
   );
@@ -48,10 +38,7 @@ export function registerCaRoutes(app: FastifyInstance, ctx: PipelineContext): vo
   app.post(
     '/api/v1/ca/crl',
     { config: { auth: 'admin' }, schema: { tags: ['ca'], summary: 'Sign and publish a new CRL now', security, response: { 200: S.CrlSummary, ...S.errorResponses } } },
-    async () => {
-      const { der: _der, ...summary } = await publishCrl(ctx);
-      return summary;
-    },
+    async () => crlSummary(await signCrlNow(ctx)),
   );
 
   app.get<{ Params: Static<typeof ExportFormat>; Querystring: Static<typeof S.CertificateListQuery> }>(
@@ -59,9 +46,9 @@ export function registerCaRoutes(app: FastifyInstance, ctx: PipelineContext): vo
     { config: { auth: 'reader' }, schema: { tags: ['exports'], summary: 'Every certificate matching the filters, as CSV (RFC 4180) or JSON', security, params: ExportFormat, querystring: Type.Omit(S.CertificateListQuery, ['limit', 'offset']), produces: ['text/csv', 'application/json'] } },
     async (req, reply) => {
       const now = ctx.clock.now();
-      const rows = allPages((limit, offset) => listCertificates(ctx.store, { ...req.query, limit, offset }, now));
+      const rows = await allPages((limit, offset) => listCertificates(ctx.store, { ...req.query, limit, offset }, now));
       if (req.params.format === 'csv') return attachment(reply, 'certificates.csv', 'text/csv; charset=utf-8').send(toCsv(rows, CERTIFICATE_EXPORT_COLUMNS));
-      return attachment(reply, 'certificates.json', 'application/json; charset=utf-8').send(JSON.stringify([...rows]));
+      return attachment(reply, 'certificates.json', 'application/json; charset=utf-8').send(JSON.stringify(rows));
     },
   );
 
@@ -69,9 +56,9 @@ export function registerCaRoutes(app: FastifyInstance, ctx: PipelineContext): vo
     '/api/v1/exports/requests.:format',
     { config: { auth: 'reader' }, schema: { tags: ['exports'], summary: 'Every request matching the filters, as CSV (RFC 4180) or JSON', security, params: ExportFormat, querystring: Type.Omit(S.RequestListQuery, ['limit', 'offset']), produces: ['text/csv', 'application/json'] } },
     async (req, reply) => {
-      const rows = allPages((limit, offset) => listRequests(ctx.store, { ...req.query, limit, offset }));
+      const rows = await allPages((limit, offset) => listRequests(ctx.store, { ...req.query, limit, offset }));
       if (req.params.format === 'csv') return attachment(reply, 'requests.csv', 'text/csv; charset=utf-8').send(toCsv(rows, REQUEST_EXPORT_COLUMNS));
-      return attachment(reply, 'requests.json', 'application/json; charset=utf-8').send(JSON.stringify([...rows]));
+      return attachment(reply, 'requests.json', 'application/json; charset=utf-8').send(JSON.stringify(rows));
     },
   );
 }

@@ -3,22 +3,18 @@
  * /healthz answers 200 while the rolled-up state is healthy or warning, 503 when it is critical.
  */
 import type { FastifyInstance } from 'fastify';
-import type { Monitors, PipelineContext } from '../lifecycle/index.js';
+import { requestCounts, type AppContext, type Monitors } from '../app/index.js';
 import type { ApiMetrics } from './metrics.js';
 import * as S from './schemas.js';
 
-export function registerHealthRoutes(app: FastifyInstance, d: { ctx: PipelineContext; monitors: Monitors; metrics: ApiMetrics; startedAt: Date }): void {
+export function registerHealthRoutes(app: FastifyInstance, d: { ctx: AppContext; monitors: Monitors; metrics: ApiMetrics; startedAt: Date }): void {
   app.get(
     '/healthz',
     { config: { auth: 'public' }, schema: { tags: ['health'], summary: 'Rolled-up service state and the monitor table (200 healthy/warning, 503 critical)', response: { 200: S.HealthDocument, 503: S.HealthDocument } } },
     async (_req, reply) => {
       const report = await d.monitors.evaluate();
-      let requests: Record<string, number> = {};
-      try {
-        requests = d.ctx.store.countByState();
-      } catch {
-        // the store monitor already says why
-      }
+      // When the store cannot be read, the store monitor already says why.
+      const requests = await requestCounts(d.ctx.store).catch(() => ({}));
       return reply.code(report.state === 'critical' ? 503 : 200).send({
         status: report.state,
         checkedAt: report.checkedAt,

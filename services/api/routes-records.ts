@@ -1,17 +1,15 @@
 /**
  * /api/v1 requests, certificates, events and the overview; approve, deny and revoke for admins.
- * Each handler calls one application function from services/lifecycle (the CLI calls the same ones).
+ * Each handler calls one application function from services/app (the CLI calls the same ones).
  */
 import type { Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { AgentcertError } from '../domain/index.js';
-import { approveRequest, denyRequest, listCertificates, listRequests, overview, revokeCertificate, showRecord, type PipelineContext } from '../lifecycle/index.js';
-import { derToPem } from '../pki/index.js';
+import { approveRequest, certificateDetail, crlSummary, denyRequest, listCertificates, listEvents, listRequests, overview, renewalTiming, revokeCertificate, showRecord, type AppContext } from '../app/index.js';
 import { actorOf } from './auth.js';
 import * as S from './schemas.js';
 
 export interface RecordRouteDeps {
-  ctx: PipelineContext;
+  ctx: AppContext;
   /** Wake the pipeline (an approved request is worked on at once instead of at the next tick). */
   kick: () => void;
 }
@@ -32,7 +30,7 @@ export function registerRecordRoutes(app: FastifyInstance, d: RecordRouteDeps): 
   app.get<{ Params: Static<typeof S.KeyParam> }>(
     '/api/v1/requests/:id',
     { config: reader, schema: { tags: ['requests'], summary: 'One request (id, fingerprint, FQDN, serial or thumbprint) with its certificate, findings and every event', security, params: S.KeyParam, response: { 200: S.RequestDetail, ...S.errorResponses } } },
-    async (req) => showRecord(ctx.store, req.params.id, { percent: ctx.config.lifecycle.renewAtPercent, daysBefore: ctx.config.lifecycle.renewDaysBefore }),
+    async (req) => showRecord(ctx.store, req.params.id, renewalTiming(ctx.config)),
   );
 
   app.post<{ Params: Static<typeof S.KeyParam>; Body: Static<typeof S.ApproveBody> | undefined }>(
@@ -65,12 +63,7 @@ export function registerRecordRoutes(app: FastifyInstance, d: RecordRouteDeps): 
   app.get<{ Params: Static<typeof S.SerialParam> }>(
     '/api/v1/certificates/:serial',
     { config: reader, schema: { tags: ['certificates'], summary: 'One certificate by serial (either byte order) or thumbprint', security, params: S.SerialParam, response: { 200: S.CertificateDetail, ...S.errorResponses } } },
-    async (req) => {
-      const c = ctx.store.findCertificate(req.params.serial);
-      if (!c) throw new AgentcertError('AC_NOT_FOUND', `no certificate with serial or thumbprint ${req.params.serial}`);
-      const { der, ...rest } = c;
-      return { ...rest, pem: derToPem(der, 'CERTIFICATE'), requestState: ctx.store.getRequest(c.requestId)?.state ?? 'unknown' };
-    },
+    async (req) => certificateDetail(ctx.store, req.params.serial),
   );
 
   app.post<{ Params: Static<typeof S.SerialParam>; Body: Static<typeof S.RevokeBody> }>(
@@ -79,22 +72,14 @@ export function registerRecordRoutes(app: FastifyInstance, d: RecordRouteDeps): 
     async (req) => {
       const actor = actorOf(req.principal!);
       const r = await revokeCertificate(ctx, req.params.serial, { actor, reason: req.body.reason, ...(req.body.comment ? { comment: req.body.comment } : {}) });
-      const crl = r.crl ? { crlNumber: r.crl.crlNumber, thisUpdate: r.crl.thisUpdate, nextUpdate: r.crl.nextUpdate, entries: r.crl.entries, file: r.crl.file } : null;
-      return { ...r, actor, crl };
+      return { ...r, actor, crl: r.crl ? crlSummary(r.crl) : null };
     },
   );
 
   app.get<{ Querystring: Static<typeof S.EventListQuery> }>(
     '/api/v1/events',
     { config: reader, schema: { tags: ['audit'], summary: 'The audit trail across requests, newest first (filter by request, actor, reason)', security, querystring: S.EventListQuery, response: { 200: S.EventPage, ...S.errorResponses } } },
-    async (req) => {
-      const q = req.query;
-      // The schema's coercion lets "Infinity" through as an integer; SQLite then fails (torture API fuzz found the 500).
-      for (const [k, v] of [['limit', q.limit], ['offset', q.offset]] as const) {
-        if (v !== undefined && !Number.isSafeInteger(v)) throw new AgentcertError('AC_USAGE', `${k} must be a whole number, not ${v}`);
-      }
-      return ctx.store.pageEvents({ ...(q.requestId ? { requestId: q.requestId } : {}), ...(q.actor ? { actor: q.actor } : {}), ...(q.reason ? { reason: q.reason } : {}), limit: q.limit ?? 100, offset: q.offset ?? 0 });
-    },
+    async (req) => listEvents(ctx.store, req.query),
   );
 
   app.get(

@@ -3,7 +3,7 @@
  */
 import { Type, type TSchema } from '@sinclair/typebox';
 import { REQUEST_STATES } from '../domain/index.js';
-import { CERTIFICATE_STATES, MAX_PAGE, REVOCATION_REASONS } from '../lifecycle/index.js';
+import { CERTIFICATE_STATES, MAX_PAGE, REVOCATION_REASONS } from '../app/index.js';
 
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 const literals = (xs: readonly string[]) => Type.Union(xs.map((x) => Type.Literal(x)));

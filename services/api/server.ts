@@ -1,14 +1,14 @@
 /**
  * The HTTP side (fastify): the REST API under /api/v1 with OpenAPI at /docs, /healthz (monitors), /metrics
- * (Prometheus), and the dashboard under /. This folder is the only one that imports fastify (ARCHITECTURE.md
- * house rule 1); every handler calls an application function from services/lifecycle.
+ * (Prometheus), and the dashboard under /. This folder is the only one that imports fastify (docs/architecture.md
+ * "House rules" 1); every handler calls an application function from services/app.
  */
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { createMonitors, currentCrl, type MonitorState, type PipelineContext } from '../lifecycle/index.js';
+import { createMonitors, latestCrl, signsCrl, type AppContext, type MonitorState } from '../app/index.js';
 import { createSessions, createThrottle, createTokenVerifier, resolveApiTokens, type ApiToken } from './auth.js';
 import { createAuthHook } from './auth-hook.js';
 import { registerDashboard } from './dashboard/routes.js';
@@ -20,7 +20,7 @@ import { registerRecordRoutes } from './routes-records.js';
 import { ErrorBody } from './schemas.js';
 
 export interface ApiOptions {
-  ctx: PipelineContext;
+  ctx: AppContext;
   /** Whether the share watcher runs (monitor 7001). */
   watcherReady: () => boolean;
   /** When the watcher last reported a file event (epoch ms), for the monitor's message. */
@@ -78,9 +78,9 @@ export function buildApi(o: ApiOptions): FastifyInstance {
     if (route.url.startsWith('/docs')) route.config = { ...(route.config ?? {}), auth: 'reader' };
   });
 
-  if (o.refreshCrl && ctx.backend.kind === 'builtin') {
+  if (o.refreshCrl && signsCrl(ctx.backend)) {
     let timer: NodeJS.Timeout | null = null;
-    const refresh = () => void currentCrl(ctx).catch((err: unknown) => ctx.log.error({ err, event: 'crl_refresh_failed' }, 'could not sign the CRL'));
+    const refresh = () => void latestCrl(ctx).catch((err: unknown) => ctx.log.error({ err, event: 'crl_refresh_failed' }, 'could not sign the CRL'));
     app.addHook('onReady', async () => {
       refresh();
       timer = setInterval(refresh, 15 * 60_000);

@@ -114,16 +114,24 @@ export function startBacklogProgress(o: { total: number; sink: ProgressSink; clo
  */
 export function trackBacklog(
   pipeline: { onWorkDone: ((requestId: string | null) => void) | null },
-  store: { getRequest(id: string): { state: string } | null },
+  store: { requests: { get(id: string): Promise<{ state: string } | null> } },
   o: { total: number; clock: Clock; sink?: ProgressSink },
-): BacklogProgress {
+): { finish(): Promise<void> } {
   const sink = o.sink ?? { isTTY: process.stderr.isTTY === true, write: (s: string) => void process.stderr.write(s) };
   const progress = startBacklogProgress({ total: o.total, sink, clock: o.clock });
-  pipeline.onWorkDone = (id) => progress.done(id ? store.getRequest(id)?.state : null, id);
+  const lookups = new Set<Promise<void>>();
+  pipeline.onWorkDone = (id) => {
+    if (!id) return progress.done(null, null);
+    const p: Promise<void> = store.requests.get(id).then(
+      (r) => progress.done(r?.state, id),
+      () => progress.done(null, id),
+    ).finally(() => lookups.delete(p));
+    lookups.add(p);
+  };
   return {
-    done: progress.done,
-    finish() {
+    async finish() {
       pipeline.onWorkDone = null;
+      await Promise.all(lookups);
       progress.finish();
     },
   };

@@ -10,12 +10,13 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { Config } from '../config/index.js';
-import { isAgentcertError, type Clock } from '../domain/index.js';
-import { fqdnFromFileName, listRequestFiles, safeReadRequest, shareLayout, type ShareLayout } from '../intake/index.js';
-import { storePath, tenantForFile } from '../lifecycle/index.js';
-import { assessRequest } from '../lifecycle/steps.js';
+import { isAgentcertError, type Clock, type Store } from '../domain/index.js';
+import { safeReadRequest } from '../files/index.js';
+import { fqdnFromFileName, listRequestFiles, shareLayout, type ShareLayout } from '../intake/index.js';
+import { ParsedRequests, requestFacts, tenantForFile } from '../lifecycle/index.js';
 import { parseRequest } from '../pki/index.js';
-import { SqliteStore } from '../store/index.js';
+import { assess } from '../rules/index.js';
+import { SqliteStore, storeFile } from '../store/index.js';
 
 export type DryRunOutcome = 'issue' | 'hold' | 'reject' | 'known' | 'wait';
 
@@ -33,14 +34,14 @@ export interface DryRunReport {
   dueInStore: number;
 }
 
-type Ctx = { config: Readonly<Config>; store: SqliteStore; clock: Clock; layout: ShareLayout };
+type Ctx = { config: Readonly<Config>; store: Store; clock: Clock; layout: ShareLayout; parsed: ParsedRequests };
 
 /** A throwaway copy of the store (or an empty one when there is none yet), removed by the returned function. */
-async function throwawayStore(config: Readonly<Config>, clock: Clock): Promise<{ store: SqliteStore; drop: () => void }> {
+async function throwawayStore(config: Readonly<Config>, clock: Clock): Promise<{ store: Store; drop: () => Promise<void> }> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'agentcert-dry-run-'));
   const copy = path.join(dir, 'agentcert.db');
   try {
-    const file = storePath(config);
+    const file = storeFile(config.data.dir);
     if (existsSync(`${file}-wal`)) {
       // A service has the store open (or stopped without closing it): SQLite's online backup reads a
       // consistent copy, committed WAL content included (https://www.sqlite.org/backup.html).
@@ -54,7 +55,11 @@ async function throwawayStore(config: Readonly<Config>, clock: Clock): Promise<{
       copyFileSync(file, copy); // closed cleanly: the file is the whole store, and opening it would leave -wal/-shm beside it
     }
     const store = new SqliteStore(copy, clock);
-    return { store, drop: () => (store.close(), rmSync(dir, { recursive: true, force: true })) };
+    const drop = async (): Promise<void> => {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    };
+    return { store, drop };
   } catch (err) {
     rmSync(dir, { recursive: true, force: true });
     throw err;
@@ -70,7 +75,7 @@ async function assessFile(ctx: Ctx, file: string): Promise<DryRunLine | null> {
   if (read.kind === 'too-large') return { outcome: 'reject', file: rel, why: `FILE_TOO_LARGE: ${read.size} bytes (limit ${ctx.config.share.maxRequestBytes})` };
   let parsed;
   try {
-    parsed = parseRequest(read.bytes);
+    parsed = ctx.parsed.remember(parseRequest(read.bytes));
   } catch (err) {
     if (!isAgentcertError(err)) throw err;
     const young = ctx.clock.now().getTime() - read.mtimeMs < (err.code === 'AC_REQUEST_INCOMPLETE' ? ctx.config.share.incompleteGraceMs : ctx.config.share.stableMs);
@@ -80,13 +85,17 @@ async function assessFile(ctx: Ctx, file: string): Promise<DryRunLine | null> {
   if (!fqdn) return { outcome: 'reject', file: rel, why: `FILE_NAME: the file name is not <FQDN>.req` };
   const tenant = tenantForFile(ctx, file);
   if (!tenant) return { outcome: 'reject', file: rel, why: `FILE_TENANT_FOLDER: the folder "${path.dirname(rel)}" is not a configured tenant` };
-  const { request, created } = ctx.store.insertRequest(
+  const { request, created } = await ctx.store.requests.insert(
     { fingerprint: parsed.fingerprint, fqdn, tenant: tenant.name, csrDer: parsed.csrDer, originalBytes: read.bytes, sourceName: rel },
     `${rel} received (dry run)`,
   );
   if (!created) return { outcome: 'known', file: rel, why: `the same request as ${request.id} (${request.state}): archived as a re-drop` };
-  const a = assessRequest(ctx, request);
-  ctx.store.transition(request.id, a.transition); // later files of this backlog see it, as in a real run
+  // The check step's assessment (lifecycle/steps/check.ts) with the same facts from the store copy.
+  const facts = await requestFacts(ctx.store, (o) => ctx.parsed.of(o), parsed, fqdn, ctx.clock.now(), request.id);
+  const a = assess({ parsed, fqdn, minKeyBits: ctx.config.policy.minKeyBits, tenant, protectedNames: ctx.config.policy.protectedNames, ...facts });
+  const to = a.outcome === 'reject' ? 'rejected' : a.outcome === 'hold' ? 'awaiting_approval' : 'checked';
+  // Recorded in the copy, so later files of this backlog see it, as in a real run.
+  await ctx.store.requests.transition(request.id, { from: ['received'], to, reason: a.reason, message: a.message, actor: 'dry-run', data: null, findings: a.findings });
   const deciding = a.outcome === 'reject' ? a.findings.find((f) => f.severity === 'error') : a.outcome === 'hold' ? a.findings.find((f) => f.holds) : null;
   return { outcome: a.outcome === 'accept' ? 'issue' : a.outcome, file: rel, why: deciding ? `${deciding.rule}: ${deciding.message}` : fqdn };
 }
@@ -95,8 +104,8 @@ export async function dryRunBacklog(config: Readonly<Config>, clock: Clock): Pro
   const layout = shareLayout(config.share.root);
   const { store, drop } = await throwawayStore(config, clock);
   try {
-    const ctx: Ctx = { config, store, clock, layout };
-    const dueInStore = store.dueRequests(clock.now(), 1_000_000).length;
+    const ctx: Ctx = { config, store, clock, layout, parsed: new ParsedRequests() };
+    const dueInStore = (await store.requests.due(clock.now(), 1_000_000)).length;
     const lines: DryRunLine[] = [];
     for (const file of (await listRequestFiles(layout.requests)).sort()) {
       const line = await assessFile(ctx, file);
@@ -104,7 +113,7 @@ export async function dryRunBacklog(config: Readonly<Config>, clock: Clock): Pro
     }
     return { lines, dueInStore };
   } finally {
-    drop();
+    await drop();
   }
 }
 

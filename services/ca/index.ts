@@ -1,29 +1,40 @@
 /**
- * The CA backends behind one interface (domain/ports.ts CaBackend), chosen by `ca.backend`.
+ * The CA backends behind one interface (domain/ca-port.ts), chosen by `ca.backend` from the registry.
  */
-import type { Config } from '../config/index.js';
-import type { CaBackend, Clock, Logger, Runner } from '../domain/index.js';
-import { createBuiltinBackend, initBuiltinCa, loadBuiltinCa } from './builtin/index.js';
+import type { CaBackend, Clock } from '../domain/index.js';
+import type { CaBackendDeps, CaBackendEntry, CaCommonSettings } from './backend-entry.js';
+import { CA_BACKENDS, type CaKind, type CaSettings } from './registry.js';
 
 export * from './builtin/index.js';
+export * from './registry.js';
+export type { CaBackendDeps, CaBackendEntry, CaCommonSettings } from './backend-entry.js';
 
-export interface BackendDeps {
-  clock: Clock;
-  log: Logger;
-  runner: Runner;
-  /** Create the built-in CA when it does not exist yet (serve does; read-only commands do not). */
-  initIfMissing: boolean;
+/** The `ca` section of the configuration as this folder reads it. */
+export type CaSection = { backend: CaKind; leafValidityDays: number; crlDistributionPoint: string | null } & CaSettings;
+
+function entryOf(ca: CaSection): CaBackendEntry {
+  return CA_BACKENDS[ca.backend];
 }
 
-export async function createBackend(config: Readonly<Config>, deps: BackendDeps): Promise<CaBackend> {
-  if (config.ca.backend === 'adcs') {
-    const { createAdcsBackendFromConfig } = await import('./adcs-from-config.js');
-    return createAdcsBackendFromConfig(config, deps);
-  }
-  if (deps.initIfMissing) {
-    const { created } = initBuiltinCa(config.data.dir, config.ca.builtin, deps.clock);
-    if (created) deps.log.info({ event: 'ca_created', twoTier: config.ca.builtin.twoTier, keyBits: config.ca.builtin.keyBits }, 'built-in CA created');
-  }
-  const ca = loadBuiltinCa(config.data.dir, config.ca.builtin.passphrase);
-  return createBuiltinBackend({ ca, leafValidityDays: config.ca.leafValidityDays, crlDistributionPoint: config.ca.crlDistributionPoint, clock: deps.clock });
+function common(ca: CaSection, dataDir: string): CaCommonSettings {
+  return { dataDir, leafValidityDays: ca.leafValidityDays, crlDistributionPoint: ca.crlDistributionPoint };
+}
+
+export async function createBackend(ca: CaSection, dataDir: string, deps: CaBackendDeps): Promise<CaBackend> {
+  return entryOf(ca).create(ca[ca.backend], common(ca, dataDir), deps);
+}
+
+/** The configured CA's certificates where they can be read without keys or network (offline verify), or null. */
+export function localCaChain(ca: CaSection, dataDir: string): Buffer[] | null {
+  return entryOf(ca).localChain?.(ca[ca.backend], common(ca, dataDir)) ?? null;
+}
+
+/** Create the configured CA (`agentcert ca init`); null when the backend's CA lives elsewhere. */
+export function initializeCa(ca: CaSection, dataDir: string, clock: Clock): { created: boolean } | null {
+  return entryOf(ca).initialize?.(ca[ca.backend], common(ca, dataDir), clock) ?? null;
+}
+
+/** Problems of the configured backend's settings that the schema cannot express. */
+export function caSettingsProblems(ca: CaSection): string[] {
+  return entryOf(ca).validate?.(ca[ca.backend]) ?? [];
 }

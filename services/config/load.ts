@@ -10,6 +10,7 @@ import YAML from 'yaml';
 import { AgentcertError } from '../domain/index.js';
 import { describeSchemaError, originOf, recordOrigins, type Origins } from './problems.js';
 import { ConfigSchema, DEFAULT_CONFIG, type Config } from './schema.js';
+import { caSettingsProblems } from '../ca/index.js';
 
 export interface ConfigFlags {
   share?: string;
@@ -131,9 +132,7 @@ function flagOverrides(flags: ConfigFlags, problems: string[]): Tree {
 /** Checks the schema cannot express. */
 function semanticProblems(c: Config, origins: Origins): string[] {
   const problems: string[] = [];
-  if (c.ca.backend === 'adcs' && !/^[^\\]+\\.+$/.test(c.ca.adcs.config)) {
-    problems.push(`ca.adcs.config: ${JSON.stringify(c.ca.adcs.config)} is not allowed (${originOf(origins, 'ca.adcs.config')}); with ca.backend "adcs" this must be the CA as certreq -config takes it, "HOST\\CA Name"`);
-  }
+  problems.push(...caSettingsProblems(c.ca));
   if (c.pipeline.retryMaxMs < c.pipeline.retryBaseMs) problems.push(`pipeline.retryMaxMs: ${c.pipeline.retryMaxMs} (${originOf(origins, 'pipeline.retryMaxMs')}) must not be smaller than pipeline.retryBaseMs (${c.pipeline.retryBaseMs})`);
   const seenNames = new Set<string>([c.policy.defaultTenant.name.toLowerCase()]);
   const seenFolders = new Set<string>();

@@ -3,6 +3,11 @@
  * embedded defaults: built-in CA, ./var/share, ./var/data, API on 127.0.0.1.
  */
 import { Type, type Static } from '@sinclair/typebox';
+import { CA_BACKENDS, CA_KINDS, type CaSettings, type CaSettingsSchemas } from '../ca/registry.js';
+
+/** The settings schema and defaults of every CA backend, from the registry (services/ca/registry.ts). */
+const CA_SETTINGS_SCHEMAS = Object.fromEntries(CA_KINDS.map((k) => [k, CA_BACKENDS[k].settings])) as CaSettingsSchemas;
+const CA_DEFAULTS = Object.fromEntries(CA_KINDS.map((k) => [k, CA_BACKENDS[k].defaults])) as CaSettings;
 
 const Approval = Type.Union([Type.Literal('auto'), Type.Literal('manual')]);
 
@@ -57,39 +62,15 @@ export const ConfigSchema = Type.Object(
     ),
     ca: Type.Object(
       {
-        backend: Type.Union([Type.Literal('builtin'), Type.Literal('adcs')]),
+        backend: Type.KeyOf(Type.Object(CA_SETTINGS_SCHEMAS)),
         /** Leaf validity; never past the issuing CA's notAfter. */
         leafValidityDays: Type.Integer({ minimum: 1, maximum: 36500 }),
         /** URL put into issued certificates' CRL distribution point extension (RFC 5280 §4.2.1.13), or null. */
         crlDistributionPoint: Type.Union([Type.String({ minLength: 1 }), Type.Null()]),
-        /** nextUpdate of the built-in CA's CRL (RFC 5280 §5.1.2.5); it is signed again at half this age. */
+        /** nextUpdate of the CRL agentcert signs (RFC 5280 §5.1.2.5); it is signed again at half this age. */
         crlValidityHours: Type.Integer({ minimum: 1, maximum: 8760 }),
-        builtin: Type.Object(
-          {
-            twoTier: Type.Boolean(),
-            keyBits: Type.Union([Type.Literal(2048), Type.Literal(3072), Type.Literal(4096)]),
-            rootCommonName: Type.String({ minLength: 1 }),
-            issuingCommonName: Type.String({ minLength: 1 }),
-            organization: Type.String(),
-            rootValidityYears: Type.Integer({ minimum: 1, maximum: 50 }),
-            issuingValidityYears: Type.Integer({ minimum: 1, maximum: 50 }),
-            /** Encrypts the CA keys at rest (also AGENTCERT_CA_PASSPHRASE). */
-            passphrase: Type.Union([Type.String({ minLength: 8 }), Type.Null()]),
-          },
-          { additionalProperties: false },
-        ),
-        adcs: Type.Object(
-          {
-            /** `HOST\CA Name`, as certreq -config takes it. */
-            config: Type.String(),
-            certreqPath: Type.String({ minLength: 1 }),
-            certutilPath: Type.String({ minLength: 1 }),
-            timeoutMs: Type.Integer({ minimum: 1000 }),
-            /** How often a request the CA keeps pending is asked about again. */
-            pendingPollMs: Type.Integer({ minimum: 1000 }),
-          },
-          { additionalProperties: false },
-        ),
+        // One section per CA backend (`ca.builtin`, `ca.adcs`, …), each declared in its folder under services/ca/.
+        ...CA_SETTINGS_SCHEMAS,
       },
       { additionalProperties: false },
     ),
@@ -141,7 +122,7 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false },
     ),
-    /** Renewal and expiry (issue 6). */
+    /** Renewal and expiry (README "Renewal, install results and expiry"). */
     lifecycle: Type.Object(
       {
         /** Renew at this share of a certificate's lifetime (2/3 by default)… */
@@ -194,23 +175,7 @@ export const DEFAULT_CONFIG: Config = {
     leafValidityDays: 730,
     crlDistributionPoint: null,
     crlValidityHours: 168,
-    builtin: {
-      twoTier: false,
-      keyBits: 3072,
-      rootCommonName: 'agentcert Root CA',
-      issuingCommonName: 'agentcert Issuing CA',
-      organization: 'agentcert',
-      rootValidityYears: 20,
-      issuingValidityYears: 10,
-      passphrase: null,
-    },
-    adcs: {
-      config: '',
-      certreqPath: 'certreq.exe',
-      certutilPath: 'certutil.exe',
-      timeoutMs: 60_000,
-      pendingPollMs: 300_000,
-    },
+    ...CA_DEFAULTS,
   },
   policy: {
     minKeyBits: 2048,

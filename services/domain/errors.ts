@@ -1,6 +1,6 @@
 /**
  * The one registry of error codes (the fastify `lib/errors.js` shape, with a "how to solve" column).
- * Each code has an HTTP status, a CLI exit code (CONTRACT.md: 0 ok, 1 internal, 2 usage/config, 3 rejected,
+ * Each code has an HTTP status, a CLI exit code (docs/contract.md: 0 ok, 1 internal, 2 usage/config, 3 rejected,
  * 4 CA failure, 5 verification failed), a one-line summary and a remediation a person can act on.
  * README.md's error-code table is checked against this list by test/unit/errors.test.ts.
  */
@@ -145,6 +145,24 @@ export const ERRORS = {
     summary: 'The API port is already in use; nothing was created.',
     remediation: 'Stop what holds the port (named in the message when it can be found), or choose another: `agentcert serve --port N`, AGENTCERT_API_PORT or api.port in the config file.',
   },
+  AC_DER_MALFORMED: {
+    status: 400,
+    exitCode: 2,
+    summary: 'Bytes that should be DER (a certificate, a request, a CMS message) are not well-formed ASN.1.',
+    remediation: 'Use the file exactly as the CA or certreq wrote it (PEM or DER); a copy that was cut short or re-encoded cannot be read.',
+  },
+  AC_CA_NO_CRL: {
+    status: 501,
+    exitCode: 4,
+    summary: 'The configured CA publishes its own CRL; agentcert signs none for it.',
+    remediation: 'Publish the CRL on the CA (`certutil -crl` for AD CS) and fetch it from the CA\'s CRL distribution point.',
+  },
+  AC_CA_EXPIRED: {
+    status: 503,
+    exitCode: 4,
+    summary: 'The issuing CA certificate has expired: nothing can be issued.',
+    remediation: 'Renew the CA certificate (for the built-in CA: create a new CA and re-issue), then drop the requests again.',
+  },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;
@@ -165,4 +183,12 @@ export class AgentcertError extends Error {
 
 export function isAgentcertError(err: unknown): err is AgentcertError {
   return err instanceof AgentcertError;
+}
+
+/** A request moved while a step (or an admin) worked on it: the caller reads it afresh and decides again. */
+export class StateConflictError extends AgentcertError {
+  constructor(readonly requestId: string, readonly expected: string, readonly actual: string) {
+    super('AC_STATE_CONFLICT', `request ${requestId} is ${actual}, expected ${expected}`);
+    this.name = 'StateConflictError';
+  }
 }

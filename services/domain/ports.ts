@@ -1,6 +1,8 @@
 /**
- * Ports: the interfaces through which steps touch the outside world (ARCHITECTURE.md house rule 1).
+ * Ports: the interfaces through which steps touch the outside world (docs/architecture.md "House rules" 1).
  */
+import type { ReasonCode } from './reasons.js';
+import type { RequestState } from './states.js';
 
 export interface Clock {
   now(): Date;
@@ -45,52 +47,20 @@ export interface Runner {
   recoverJournaled?(journalDir: string): Promise<RunResult | null>;
 }
 
-/** What a CA backend needs to issue one certificate. */
-export interface IssuanceInput {
-  /** Request fingerprint (SHA-256 hex of the PKCS#10 DER). */
-  fingerprint: string;
+/** A committed state change, as the outside world is told of it (logs, the Windows Event Log, …). */
+export interface CommittedTransition {
+  requestId: string;
   fqdn: string;
-  /** The PKCS#10 DER. */
-  csrDer: Buffer;
-  /** The request's SubjectPublicKeyInfo DER (the key the certificate is for). */
-  publicKeyDer: Buffer;
-  /** The PKCS#10 as it was requested, re-encoded as PEM (`NEW CERTIFICATE REQUEST`), for certreq. */
-  csrPem: string;
-  /** True when the request itself asks for both serverAuth and clientAuth EKUs. */
-  requestHasScomEkus: boolean;
-}
-
-/**
- * What a CA answered. `retry` is a transport failure (RPC unavailable, timeout, hung process): the request is
- * safe and will be tried again with backoff. `failed` is permanent.
- */
-export type CaOutcome =
-  | { kind: 'issued'; caRequestId: string; certificateDer: Buffer; message: string }
-  | { kind: 'pending'; caRequestId: string; message: string }
-  | { kind: 'denied'; caRequestId: string | null; message: string }
-  | { kind: 'retry'; caRequestId: string | null; code: string; message: string }
-  | { kind: 'failed'; caRequestId: string | null; code: string; message: string; raw?: string };
-
-export interface CaPing {
-  ok: boolean;
+  tenant: string;
+  from: RequestState;
+  to: RequestState;
+  reason: ReasonCode;
   message: string;
+  actor: string;
+  data: Record<string, unknown> | null;
 }
 
-/**
- * One small CA-backend interface (the step-ca `cas/apiv1` shape): the built-in CA is just another backend,
- * and the records are kept outside the backend, in the store.
- */
-export interface CaBackend {
-  readonly kind: 'builtin' | 'adcs';
-  /**
-   * Submit a request. Before anything irreversible happens at the CA the backend calls `persistCaRequestId`
-   * with an id from which `resume` can continue without submitting again (the AD CS RequestId; the built-in
-   * CA's issuance intent). The callback writes the id durably before returning.
-   */
-  submit(input: IssuanceInput, persistCaRequestId: (id: string) => void): Promise<CaOutcome>;
-  /** Continue a request that already has a CA request id: retrieve, resubmit, or re-derive. Never submits again. */
-  resume(input: IssuanceInput, caRequestId: string): Promise<CaOutcome>;
-  /** The CA certificates of the chain, DER, issuing CA first and the root last. */
-  chain(): Promise<Buffer[]>;
-  ping(): Promise<CaPing>;
+/** Told of every committed transition, after the commit (never inside a transaction). Must not throw or block. */
+export interface TransitionListener {
+  onTransition(t: CommittedTransition): void;
 }

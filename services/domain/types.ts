@@ -1,40 +1,9 @@
 /**
- * The vocabulary of agentcert. Node built-ins only (ARCHITECTURE.md: domain depends on nothing).
+ * The vocabulary of agentcert. Node built-ins only (docs/architecture.md "Where things live": domain depends on nothing).
  */
 
-/** Request states (ARCHITECTURE.md "State machine"). */
-export const REQUEST_STATES = [
-  'received',
-  'checked',
-  'awaiting_approval',
-  'submitted',
-  'awaiting_ca',
-  'issued',
-  'verified',
-  'packaged',
-  'installed',
-  'install_failed',
-  'rejected',
-  'denied',
-  'failed',
-  'superseded',
-  'revoked',
-  'expired',
-] as const;
-export type RequestState = (typeof REQUEST_STATES)[number];
-
-/** States in which the pipeline has nothing more to do for a request (until a result or admin acts). */
-export const TERMINAL_STATES: ReadonlySet<RequestState> = new Set<RequestState>([
-  'packaged',
-  'installed',
-  'install_failed',
-  'rejected',
-  'denied',
-  'failed',
-  'superseded',
-  'revoked',
-  'expired',
-]);
+import type { RequestState } from './states.js';
+import type { ReasonCode } from './reasons.js';
 
 export type Severity = 'error' | 'warning' | 'info';
 
@@ -83,7 +52,13 @@ export interface CertRequest {
   findings: Finding[];
   createdAt: string;
   updatedAt: string;
+  role: AgentRole;
+  /** The owner re-dropped a request whose result (package or rejection) is published again. */
+  republish: boolean;
 }
+
+/** A request as the store returns it (the same shape: kept as a name for readability at call sites). */
+export type StoredRequest = CertRequest;
 
 /** One state transition: the audit trail is the list of these. */
 export interface AuditEvent {
@@ -93,8 +68,8 @@ export interface AuditEvent {
   at: string;
   from: RequestState | null;
   to: RequestState;
-  /** Stable reason code (services/domain/errors.ts or a rule id). */
-  reason: string;
+  /** Stable reason code (reasons.ts: a lifecycle reason, an error code or a rule id). */
+  reason: ReasonCode;
   message: string;
   actor: string;
   data: Record<string, unknown> | null;
@@ -112,8 +87,11 @@ export interface IssuedCertificate {
   subject: string;
   issuer: string;
   der: Buffer;
-  state: 'active' | 'revoked' | 'superseded' | 'expired';
+  state: CertificateState;
   revokedAt: string | null;
   revocationReason: string | null;
   createdAt: string;
 }
+
+export const CERTIFICATE_STATES = ['active', 'revoked', 'superseded', 'expired'] as const;
+export type CertificateState = (typeof CERTIFICATE_STATES)[number];

@@ -1,4 +1,4 @@
 export * from './layout.js';
 export * from './share-files.js';
-export * from './safe-read.js';
 export * from './watcher.js';
+export * from './owner-files.js';

@@ -1,5 +1,5 @@
 /**
- * The share layout of CONTRACT.md and the rules for names on it.
+ * The share layout of docs/contract.md ("Share layout") and the rules for names on it.
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';

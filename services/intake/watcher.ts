@@ -3,12 +3,12 @@
  * periodic full scan so nothing is missed when an event is lost (SMB change notifications are unreliable) or the
  * service was down. With `share.polling` (SMB/UNC shares) the scan itself is the watcher, every pollIntervalMs.
  *
- * Why not chokidar (ARCHITECTURE.md names it): chokidar answers every change in a folder by listing the whole
+ * Why not chokidar (the usual choice): chokidar answers every change in a folder by listing the whole
  * folder again and lstat-ing every entry (readdirp), and awaitWriteFinish polls each new file. In a burst of
  * 10,000 requests that made intake quadratic: a 2,000-request bulk bench spent 20 s of its 75 s CPU in lstat from
  * readdirp. Here an event only names a file; the scan reads names (readdir, no lstat); and "a file must be stable
  * before it is read" is decided at intake from the file's mtime (services/lifecycle/ingest.ts), one stat per look.
- * This is the only module that watches the file system (ARCHITECTURE.md house rule 1).
+ * This is the only module that watches the file system (docs/architecture.md "House rules" 1).
  */
 import { watch, type FSWatcher } from 'node:fs';
 import { readdir } from 'node:fs/promises';

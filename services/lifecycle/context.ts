@@ -1,69 +1,103 @@
 /**
- * What every lifecycle step receives (ARCHITECTURE.md house rule 2: clock, log, store, runner as arguments).
+ * What every lifecycle step receives (docs/architecture.md "House rules" 2: clock, log, store, runner as arguments),
+ * and the one way a request changes state.
  */
 import type { Config } from '../config/index.js';
-import type { CaBackend, Clock, Logger, Runner } from '../domain/index.js';
-import type { ShareLayout } from '../intake/index.js';
-import type { SqliteStore, StoredRequest, TransitionInput } from '../store/index.js';
+import {
+  assertTransition, type CaBackend, type Clock, type IssuedCertificate, type Logger, type ReasonCode, type RequestState, type Runner, type Store,
+  type StoredRequest, type StoreTx, type TransitionListener, type TransitionRecord, type Finding,
+} from '../domain/index.js';
+import type { ShareArchive, ShareLayout } from '../intake/index.js';
+import type { SharedDirSync } from '../files/index.js';
+import type { Stager } from '../packaging/index.js';
+import type { ParsedRequests } from './parsed-cache.js';
 
 export interface PipelineContext {
   config: Readonly<Config>;
-  store: SqliteStore;
+  store: Store;
   backend: CaBackend;
   clock: Clock;
   log: Logger;
   runner: Runner;
   layout: ShareLayout;
+  /** Requests parsed in this process, by fingerprint (parsing verifies a signature: done once a run). */
+  parsed: ParsedRequests;
+  /** Told of every committed transition (the outside world's adapters: services/notify). */
+  listeners: TransitionListener[];
+  /** The share's long-lived helpers, owned by the application: archive/, the staging thread, issued/'s group fsync. */
+  share: ShareIo;
 }
 
-export function requestLog(ctx: PipelineContext, r: { id: string; fqdn: string }): Logger {
+export interface ShareIo {
+  archive: ShareArchive;
+  staging: Stager;
+  issuedSync: SharedDirSync;
+}
+
+export interface TransitionInput {
+  from: RequestState | readonly RequestState[];
+  to: RequestState;
+  reason: ReasonCode;
+  message: string;
+  actor?: string;
+  data?: Record<string, unknown> | null;
+  caRequestId?: string | null;
+  findings?: Finding[];
+  attempts?: number;
+  nextAttemptAt?: string | null;
+  republish?: boolean;
+  certificate?: Omit<IssuedCertificate, 'createdAt' | 'state' | 'revokedAt' | 'revocationReason'>;
+}
+
+/** What recording a transition needs of the context. */
+export type TransitionDeps = Pick<PipelineContext, 'store' | 'log' | 'listeners'>;
+
+export function requestLog(ctx: Pick<PipelineContext, 'log'>, r: { id: string; fqdn: string }): Logger {
   return ctx.log.child({ requestId: r.id, fqdn: r.fqdn });
 }
 
-/** Every state change goes through here: one store transaction and one log line (CONTRACT.md "Logs"). */
-export function transition(ctx: PipelineContext, r: StoredRequest, t: TransitionInput): StoredRequest {
+function toRecord(t: TransitionInput): TransitionRecord {
+  return { ...t, from: typeof t.from === 'string' ? [t.from] : t.from, actor: t.actor ?? 'service', data: t.data ?? null };
+}
+
+/** Every state change goes through here: checked against the state table, stored with its event, logged, announced. */
+export function transition(ctx: TransitionDeps, r: StoredRequest, t: TransitionInput): Promise<StoredRequest> {
   return transitions(ctx, r, [t]);
 }
 
-/** Several state changes in one store transaction (all or none), then one log line each. */
-export function transitions(ctx: PipelineContext, r: StoredRequest, ts: TransitionInput[]): StoredRequest {
-  const rows = ts.length === 1 ? [ctx.store.transition(r.id, ts[0]!)] : ctx.store.atomic(() => ts.map((t) => ctx.store.transition(r.id, t)));
-  const log = requestLog(ctx, r);
-  ts.forEach((t, i) => logTransition(ctx, { ...r, state: i === 0 ? r.state : ts[i - 1]!.to }, t, log));
-  return rows.at(-1)!;
+/**
+ * A state change inside a transaction the caller holds, checked against the state table; the caller announces it
+ * (`announceTransition`) once the transaction has committed.
+ */
+export function recordTransition(tx: StoreTx, r: StoredRequest, t: TransitionInput): Promise<StoredRequest> {
+  assertTransition(r.state, t.to);
+  return tx.requests.transition(r.id, toRecord(t));
 }
 
-/** The log line of a committed transition (CONTRACT.md "Logs"). */
-export function logTransition(ctx: PipelineContext, r: StoredRequest, t: TransitionInput, log: Logger = requestLog(ctx, r)): void {
-  const line = { event: `${r.state}->${t.to}`, reason: t.reason, message: t.message, actor: t.actor ?? 'service' };
-  if (t.to === 'failed' || t.to === 'rejected' || t.to === 'denied') log.warn(line, t.message);
-  else log.info(line, t.message);
-}
-
-/** Exponential backoff with full jitter, capped (ARCHITECTURE.md: retries use backoff with jitter). */
-export function backoffDelayMs(attempt: number, baseMs: number, maxMs: number, random: () => number = Math.random): number {
-  const cap = Math.min(maxMs, baseMs * 2 ** Math.min(attempt, 30));
-  return Math.round(cap / 2 + (random() * cap) / 2);
+/** Several state changes of one request in one store transaction (all or none), then one log line each. */
+export async function transitions(ctx: TransitionDeps, r: StoredRequest, ts: TransitionInput[]): Promise<StoredRequest> {
+  const row =
+    ts.length === 1
+      ? await recordTransition(ctx.store, r, ts[0]!)
+      : await ctx.store.withTransaction(async (tx) => {
+          let last = r;
+          for (const t of ts) last = await recordTransition(tx, last, t);
+          return last;
+        });
+  ts.forEach((t, i) => announceTransition(ctx, { ...r, state: i === 0 ? r.state : ts[i - 1]!.to }, t));
+  return row;
 }
 
 /**
- * The longest wait between retries for this request: the configured maximum, but shorter as the FQDN's current
- * certificate nears its notAfter (at most 1/100 of its remaining life), so a renewal that keeps failing at the CA
- * is tried more often the closer the agent is to going offline (issue 6: back off less as expiry approaches).
+ * The log line (docs/contract.md "Logs") and the listeners of a committed transition. The request's id and FQDN
+ * go into the line itself rather than a child logger made for each transition.
  */
-export function retryCapMs(ctx: PipelineContext, r: StoredRequest): number {
-  const { retryBaseMs, retryMaxMs } = ctx.config.pipeline;
-  const now = ctx.clock.now().getTime();
-  const current = ctx.store.findCertificates({ fqdn: r.fqdn, state: 'active' }).filter((c) => c.requestId !== r.id);
-  if (current.length === 0) return retryMaxMs;
-  const left = Math.min(...current.map((c) => new Date(c.notAfter).getTime() - now));
-  return Math.max(retryBaseMs, Math.min(retryMaxMs, Math.floor(left / 100)));
-}
-
-export function scheduleRetry(ctx: PipelineContext, r: StoredRequest, reason: string, message: string, data?: Record<string, unknown>): StoredRequest {
-  const attempts = r.attempts + 1;
-  const delay = backoffDelayMs(attempts - 1, ctx.config.pipeline.retryBaseMs, retryCapMs(ctx, r));
-  const nextAttemptAt = new Date(ctx.clock.now().getTime() + delay).toISOString();
-  requestLog(ctx, r).warn({ event: 'retry', reason, attempts, nextAttemptAt }, message);
-  return ctx.store.note(r.id, { reason, message: `${message} (attempt ${attempts}; next at ${nextAttemptAt})`, attempts, nextAttemptAt, data: data ?? null });
+export function announceTransition(ctx: Pick<PipelineContext, 'log' | 'listeners'>, r: StoredRequest, t: TransitionInput): void {
+  const actor = t.actor ?? 'service';
+  const line = { requestId: r.id, fqdn: r.fqdn, event: `${r.state}->${t.to}`, reason: t.reason, message: t.message, actor };
+  if (t.to === 'failed' || t.to === 'rejected' || t.to === 'denied') ctx.log.warn(line, t.message);
+  else ctx.log.info(line, t.message);
+  for (const l of ctx.listeners) {
+    l.onTransition({ requestId: r.id, fqdn: r.fqdn, tenant: r.tenant, from: r.state, to: t.to, reason: t.reason, message: t.message, actor, data: t.data ?? null });
+  }
 }

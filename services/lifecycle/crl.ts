@@ -1,14 +1,14 @@
 /**
- * The built-in CA's CRL (RFC 5280 §5): every revoked certificate with its reason, a cRLNumber that only grows
- * (kept in the store's meta table, so the CLI and a running service never reuse one), and a nextUpdate
- * `ca.crlValidityHours` ahead. Published to <share>/tools/agentcert.crl (DER) and served by GET /api/v1/ca/crl.
+ * The CRL agentcert publishes for a backend that signs CRLs from agentcert's records (the built-in CA): every
+ * revoked certificate with its reason, a cRLNumber that only grows (the store's typed state, so the CLI and a
+ * running service never reuse one), and a nextUpdate `ca.crlValidityHours` ahead. Published to
+ * <share>/tools/agentcert.crl (DER) and served by GET /api/v1/ca/crl.
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { loadBuiltinCa } from '../ca/index.js';
-import { AgentcertError } from '../domain/index.js';
-import { writeFileAtomic } from '../packaging/index.js';
-import { parseCrl, signCrl, type RevocationReason } from '../pki/index.js';
+import { AgentcertError, isCrlSigner, isRevocationReason, type CaBackend, type CrlSigner } from '../domain/index.js';
+import { writeFileAtomic } from '../files/index.js';
+import { parseCrl } from '../pki/index.js';
 import type { PipelineContext } from './context.js';
 
 export const CRL_FILE_NAME = 'agentcert.crl';
@@ -26,25 +26,25 @@ export function crlPath(ctx: PipelineContext): string {
   return path.join(ctx.layout.tools, CRL_FILE_NAME);
 }
 
-function requireBuiltin(ctx: PipelineContext): void {
-  if (ctx.backend.kind !== 'builtin') {
-    throw new AgentcertError('AC_NOT_FOUND', `the ${ctx.backend.kind} CA publishes its own CRL (at its CRL distribution point); agentcert signs CRLs only for the built-in CA`);
+function crlSigner(ctx: PipelineContext): CaBackend & CrlSigner {
+  if (!isCrlSigner(ctx.backend)) {
+    throw new AgentcertError('AC_CA_NO_CRL', `the ${ctx.backend.kind} CA publishes its own CRL (at its CRL distribution point); agentcert signs CRLs only for a CA whose records it keeps`);
   }
+  return ctx.backend;
 }
 
 /** Sign and publish a new CRL now. */
 export async function publishCrl(ctx: PipelineContext): Promise<CrlPublication> {
-  requireBuiltin(ctx);
-  const ca = loadBuiltinCa(ctx.config.data.dir, ctx.config.ca.builtin.passphrase);
+  const signer = crlSigner(ctx);
   const thisUpdate = ctx.clock.now();
   const nextUpdate = new Date(thisUpdate.getTime() + ctx.config.ca.crlValidityHours * 3_600_000);
-  const entries = ctx.store.revokedCertificates().map((c) => ({
+  const entries = (await ctx.store.certificates.revoked()).map((c) => ({
     serialHex: c.serialNumber,
     revokedAt: new Date(c.revokedAt),
-    reason: (c.reason ?? 'unspecified') as RevocationReason,
+    reason: c.reason && isRevocationReason(c.reason) ? c.reason : ('unspecified' as const),
   }));
-  const crlNumber = ctx.store.nextCrlNumber();
-  const der = signCrl({ issuer: ca.signer, entries, thisUpdate, nextUpdate, crlNumber });
+  const crlNumber = await ctx.store.state.nextCrlNumber();
+  const der = await signer.signCrl({ entries, thisUpdate, nextUpdate, crlNumber });
   const file = crlPath(ctx);
   await writeFileAtomic(file, der);
   ctx.log.info({ event: 'crl_published', crlNumber: crlNumber.toString(), entries: entries.length, nextUpdate: nextUpdate.toISOString() }, `CRL ${crlNumber} published to ${file}`);
@@ -56,7 +56,7 @@ export async function publishCrl(ctx: PipelineContext): Promise<CrlPublication> 
  * that cache it until nextUpdate always find a fresh one first).
  */
 export async function currentCrl(ctx: PipelineContext): Promise<CrlPublication> {
-  requireBuiltin(ctx);
+  crlSigner(ctx);
   const file = crlPath(ctx);
   const der = await readFile(file).catch(() => null);
   if (der) {
@@ -64,7 +64,7 @@ export async function currentCrl(ctx: PipelineContext): Promise<CrlPublication> 
       const p = parseCrl(der);
       const now = ctx.clock.now().getTime();
       const half = p.thisUpdate.getTime() + (ctx.config.ca.crlValidityHours * 3_600_000) / 2;
-      const revoked = ctx.store.revokedCertificates().length;
+      const revoked = (await ctx.store.certificates.revoked()).length;
       if (p.nextUpdate && now < half && now >= p.thisUpdate.getTime() - 60_000 && p.entries.length === revoked) {
         return { crlNumber: String(p.crlNumber ?? ''), thisUpdate: p.thisUpdate.toISOString(), nextUpdate: p.nextUpdate.toISOString(), entries: p.entries.length, file, der };
       }

@@ -2,13 +2,15 @@
  * The pipeline: intake of candidate files and advancing stored requests, with bounded concurrency. All state is
  * in the store, so a restart simply picks up whatever is due (every state resumes at start-up).
  */
-import { isAgentcertError } from '../domain/index.js';
-import type { StoredRequest } from '../store/index.js';
-import { StateConflictError } from '../store/index.js';
-import { requestLog, scheduleRetry, type PipelineContext } from './context.js';
-import { ingestFile } from './ingest.js';
-import { ingestResultFile } from './results.js';
-import { checkStep, packageStep, republishRejectionStep, resumeStep, submitStep, verifyStep } from './steps.js';
+import { isAgentcertError, StateConflictError, type StoredRequest } from '../domain/index.js';
+import { requestLog, type PipelineContext } from './context.js';
+import { scheduleRetry } from './retry.js';
+import { checkStep } from './steps/check.js';
+import { ingestFile } from './steps/intake.js';
+import { ingestResultFile } from './steps/install-result.js';
+import { resumeStep, submitStep } from './steps/issue.js';
+import { packageStep, republishRejectionStep } from './steps/package.js';
+import { verifyStep } from './steps/verify-gate.js';
 
 type Step = (ctx: PipelineContext, r: StoredRequest) => Promise<StoredRequest>;
 
@@ -72,8 +74,29 @@ export class Pipeline {
     this.pump();
   }
 
+  private pumping = false;
+  private pumpAgain = false;
+
+  /** Start work up to the concurrency limit: queued files first, then due requests from the store. */
   private pump(): void {
     if (this.stopped) return;
+    if (this.pumping) {
+      this.pumpAgain = true;
+      return;
+    }
+    this.pumping = true;
+    this.fill()
+      .catch((err) => this.ctx.log.error({ err, event: 'pipeline_error' }, 'could not read the due requests from the store'))
+      .finally(() => {
+        this.pumping = false;
+        if (this.pumpAgain) {
+          this.pumpAgain = false;
+          this.pump();
+        } else if (this.running === 0) this.notifyIdle();
+      });
+  }
+
+  private async fill(): Promise<void> {
     const limit = this.ctx.config.pipeline.concurrency;
     while (this.running < limit && this.files.size > 0) {
       const file = this.files.values().next().value as string;
@@ -81,15 +104,13 @@ export class Pipeline {
       this.filesInFlight.add(file);
       this.spawn(() => this.ingest(file), () => this.filesInFlight.delete(file));
     }
-    if (this.running < limit) {
-      const due = this.ctx.store.dueRequests(this.ctx.clock.now(), limit * 4).filter((r) => !this.requestsInFlight.has(r.id));
-      for (const r of due) {
-        if (this.running >= limit) break;
-        this.requestsInFlight.add(r.id);
-        this.spawn(() => this.advance(r.id).then(() => this.onWorkDone?.(r.id)), () => this.requestsInFlight.delete(r.id));
-      }
+    if (this.running >= limit) return;
+    const due = (await this.ctx.store.requests.due(this.ctx.clock.now(), limit * 4)).filter((r) => !this.requestsInFlight.has(r.id));
+    for (const r of due) {
+      if (this.running >= limit || this.stopped) break;
+      this.requestsInFlight.add(r.id);
+      this.spawn(() => this.advance(r.id).then(() => this.onWorkDone?.(r.id)), () => this.requestsInFlight.delete(r.id));
     }
-    if (this.running === 0) this.notifyIdle();
   }
 
   private spawn(work: () => Promise<void>, done: () => void): void {
@@ -124,7 +145,7 @@ export class Pipeline {
     try {
       // Each step returns the row as it left it, so the next step starts from that instead of reading it again;
       // after a conflict the row is read afresh.
-      let r = this.ctx.store.getRequest(id);
+      let r = await this.ctx.store.requests.get(id);
       for (let i = 0; i < 16 && !this.stopped && r; i++) {
         const step = stepFor(r, this.ctx.clock.now());
         if (!step) return;
@@ -132,12 +153,12 @@ export class Pipeline {
           r = await step(this.ctx, r);
         } catch (err) {
           if (err instanceof StateConflictError) {
-            r = this.ctx.store.getRequest(id); // someone else (an admin) moved it: re-read
+            r = await this.ctx.store.requests.get(id); // someone else (an admin) moved it: re-read
             continue;
           }
           const code = isAgentcertError(err) ? err.code : 'AC_INTERNAL';
           requestLog(this.ctx, r).error({ err, state: r.state }, `step for ${r.state} failed`);
-          scheduleRetry(this.ctx, r, code, `${r.state} step failed: ${(err as Error).message}`);
+          await scheduleRetry(this.ctx, r, code, `${r.state} step failed: ${(err as Error).message}`);
           return;
         }
       }
@@ -150,7 +171,7 @@ export class Pipeline {
   async idle(): Promise<void> {
     await this.results;
     for (;;) {
-      if (this.running === 0 && this.files.size === 0 && this.ctx.store.dueRequests(this.ctx.clock.now(), 1).length === 0) return;
+      if (this.running === 0 && this.files.size === 0 && !this.pumping && (await this.ctx.store.requests.due(this.ctx.clock.now(), 1)).length === 0) return;
       await new Promise<void>((resolve) => {
         this.idleWaiters.push(resolve);
         this.pump();

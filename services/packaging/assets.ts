@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { toCrlf, withUtf8Bom } from './render.js';
+import { AgentcertError } from '../domain/index.js';
 
 let root: string | null = null;
 
@@ -20,7 +21,7 @@ export function assetRoot(): string {
     }
     dir = path.dirname(dir);
   }
-  throw new Error('installers/install-certificate.ps1 not found above services/packaging');
+  throw new AgentcertError('AC_INTERNAL', 'installers/install-certificate.ps1 not found above services/packaging');
 }
 
 export function installerPath(name: string): string {

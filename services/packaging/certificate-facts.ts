@@ -5,11 +5,12 @@
 import { X509Certificate, createHash } from 'node:crypto';
 import forge from 'node-forge';
 import { reverseSerialHex } from '../pki/serial.js';
+import { AgentcertError } from '../domain/index.js';
 
 export interface CertificateFacts {
   /** Hex of the DER INTEGER content bytes, upper case, as Windows shows it (a leading 00 byte is kept). */
   serialNumber: string;
-  /** The same bytes reversed: the ChannelCertificateSerialNumber REG_BINARY order (SCOM-FACTS §2). */
+  /** The same bytes reversed: the ChannelCertificateSerialNumber REG_BINARY order (docs/scom-facts.md §2). */
   serialNumberReversed: string;
   /** SHA-1 of the DER, upper-case hex: what Windows calls the thumbprint. */
   thumbprint: string;
@@ -27,7 +28,7 @@ export interface CertificateFacts {
 
 /**
  * The serial's DER INTEGER content bytes. X509Certificate.serialNumber drops a leading 00 sign byte, but Windows
- * (.NET SerialNumber, certutil) shows it and MOMCertImport reverses all bytes (SCOM-FACTS §2), so read the DER.
+ * (.NET SerialNumber, certutil) shows it and MOMCertImport reverses all bytes (docs/scom-facts.md §2), so read the DER.
  */
 export function serialHexFromDer(der: Buffer): string {
   const cert = forge.asn1.fromDer(forge.util.createBuffer(der.toString('binary')));
@@ -37,15 +38,15 @@ export function serialHexFromDer(der: Buffer): string {
   const first = fields[0];
   const serial = first && first.tagClass === forge.asn1.Class.CONTEXT_SPECIFIC ? fields[1] : first;
   if (!serial || serial.tagClass !== forge.asn1.Class.UNIVERSAL || serial.type !== forge.asn1.Type.INTEGER || typeof serial.value !== 'string') {
-    throw new Error('certificate DER has no serial number INTEGER');
+    throw new AgentcertError('AC_DER_MALFORMED', 'certificate DER has no serial number INTEGER');
   }
   const hex = Buffer.from(serial.value, 'binary').toString('hex').toUpperCase();
-  if (hex.length === 0) throw new Error('certificate serial number is empty');
+  if (hex.length === 0) throw new AgentcertError('AC_DER_MALFORMED', 'certificate serial number is empty');
   return hex;
 }
 
 function asSequence(node: forge.asn1.Asn1 | undefined): forge.asn1.Asn1[] {
-  if (!node || !Array.isArray(node.value)) throw new Error('certificate DER is not a SEQUENCE where one is expected');
+  if (!node || !Array.isArray(node.value)) throw new AgentcertError('AC_DER_MALFORMED', 'certificate DER is not a SEQUENCE where one is expected');
   return node.value;
 }
 

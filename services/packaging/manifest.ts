@@ -1,8 +1,9 @@
 /**
- * manifest.json: what the installer checks and installs (CONTRACT.md "Delivery package").
+ * manifest.json: what the installer checks and installs (docs/contract.md "Delivery package").
  */
 import type { AgentRole } from '../domain/index.js';
 import { describeForPackage, sanitizeName, type CertificateFacts } from './certificate-facts.js';
+import { AgentcertError } from '../domain/index.js';
 
 export const MANIFEST_SCHEMA_VERSION = 1;
 
@@ -95,7 +96,7 @@ export function buildManifest(input: ManifestInput): Manifest {
 function normalizeDueAt(dueAt: string | null): string | null {
   if (dueAt === null) return null;
   const t = Date.parse(dueAt);
-  if (Number.isNaN(t)) throw new Error(`renewalDueAt is not a date: ${JSON.stringify(dueAt)}`);
+  if (Number.isNaN(t)) throw new AgentcertError('AC_INTERNAL', `renewalDueAt is not a date: ${JSON.stringify(dueAt)}`);
   return new Date(t).toISOString();
 }
 

@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Logger, Runner } from '../domain/index.js';
 import { installerPath } from './assets.js';
+import { AgentcertError } from '../domain/index.js';
 
 export interface SigningConfig {
   osslsigncodePath: string;
@@ -20,7 +21,7 @@ const MAKENSIS_TIMEOUT_MS = 180_000;
 
 /** An NSIS string literal: `$` doubled, `"` escaped as `$\"` (NSIS manual §4.1 "Script file format"). */
 export function quoteNsis(value: string): string {
-  if (/[\r\n\0]/.test(value)) throw new Error('line breaks cannot be rendered into an NSIS string');
+  if (/[\r\n\0]/.test(value)) throw new AgentcertError('AC_PUBLISH_FAILED', 'line breaks cannot be rendered into an NSIS string');
   return `"${value.replace(/\$/g, '$$$$').replace(/"/g, '$\\"')}"`;
 }
 
@@ -58,7 +59,7 @@ export async function buildInstallerExe(o: {
       cwd: work,
     });
     if (r.spawnError || r.exitCode !== 0 || r.timedOut) {
-      throw new Error(`makensis failed (exit ${r.exitCode ?? 'none'}): ${(r.spawnError ?? r.stderr ?? r.stdout).slice(0, 2000)}`);
+      throw new AgentcertError('AC_PUBLISH_FAILED', `makensis failed (exit ${r.exitCode ?? 'none'}): ${(r.spawnError ?? r.stderr ?? r.stdout).slice(0, 2000)}`);
     }
     let exe = path.join(work, 'unsigned.exe');
     if (o.signing) exe = await signExe(o.runner, work, exe, o.signing, o.displayName);
@@ -82,7 +83,7 @@ async function signExe(runner: Runner, work: string, exe: string, s: SigningConf
   args.push('-in', exe, '-out', out);
   const r = await runner.run(s.osslsigncodePath, args, { timeoutMs: 120_000, cwd: work });
   if (r.spawnError || r.exitCode !== 0 || r.timedOut) {
-    throw new Error(`osslsigncode failed (exit ${r.exitCode ?? 'none'}): ${(r.spawnError ?? r.stderr ?? r.stdout).slice(0, 2000)}`);
+    throw new AgentcertError('AC_PUBLISH_FAILED', `osslsigncode failed (exit ${r.exitCode ?? 'none'}): ${(r.spawnError ?? r.stderr ?? r.stdout).slice(0, 2000)}`);
   }
   return out;
 }

@@ -1,17 +1,17 @@
 /**
  * publishPackage: render the delivery package into issued/.tmp-<random>/ and move it into issued/<fqdn>/ by
- * rename, so the folder appears complete or not at all (CONTRACT.md "Share layout").
+ * rename, so the folder appears complete or not at all (docs/contract.md "Share layout").
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger, Runner } from '../domain/index.js';
 import { AgentcertError } from '../domain/index.js';
-import { fsyncDirShared, fsyncPath, writeFileSynced } from './durable-write.js';
+import { fsyncPath, SharedDirSync, writeFileSynced } from '../files/index.js';
 import type { Manifest, ManifestInput } from './manifest.js';
 import { buildInstallerExe, findMakensis, type SigningConfig } from './nsis.js';
 import { sha256Hex, stagePayloadInput } from './stage.js';
-import { stagePayloadOffThread } from './stage-pool.js';
+import { stageInProcess, type Stager } from './stage-pool.js';
 
 /** What the manifest needs (manifest.ts), plus where to publish and how to build the .exe. */
 export interface DeliveryInput extends Omit<ManifestInput, 'files'> {
@@ -20,6 +20,16 @@ export interface DeliveryInput extends Omit<ManifestInput, 'files'> {
   /** false: never build the .exe (packaging.buildExe); the .zip and the scripts are always there. */
   buildExe?: boolean;
   signing?: SigningConfig | null;
+}
+
+/** What publishing uses besides the input: the process runner, the log, and the share's long-lived helpers. */
+export interface PublishDeps {
+  runner: Runner;
+  log: Logger;
+  /** Where the payload is rendered and written (the application's staging thread); in this thread by default. */
+  staging?: Stager;
+  /** The group fsync of issued/ shared by concurrent publishes; each publish syncs on its own by default. */
+  issuedSync?: SharedDirSync;
 }
 
 export interface DeliveryPackage {
@@ -36,10 +46,10 @@ function assertFqdn(fqdn: string): void {
 }
 
 /** Write every file of the package into the staging folder; returns each published file with its SHA-256. */
-async function stage(input: DeliveryInput, tmp: string, deps: { runner: Runner; log: Logger }): Promise<{ manifest: Manifest; published: { name: string; sha256: string }[] }> {
+async function stage(input: DeliveryInput, tmp: string, deps: PublishDeps): Promise<{ manifest: Manifest; published: { name: string; sha256: string }[] }> {
   // Rendering, the zip and the writes run in the staging thread (stage-pool.ts): they were a third of the main
   // thread's time per request in the bulk bench.
-  const { manifest, published, payloadNames: all } = await stagePayloadOffThread(stagePayloadInput(input), tmp);
+  const { manifest, published, payloadNames: all } = await (deps.staging ?? stageInProcess).stage(stagePayloadInput(input), tmp);
   const makensis = input.buildExe === false ? null : await findMakensis(deps.runner, deps.log, input.makensisPath);
   if (makensis) {
     const exeName = `${input.fqdn}-install.exe`;
@@ -66,7 +76,7 @@ async function exists(p: string): Promise<boolean> {
   return stat(p).then(() => true, () => false);
 }
 
-export async function publishPackage(input: DeliveryInput, deps: { runner: Runner; log: Logger }): Promise<DeliveryPackage> {
+export async function publishPackage(input: DeliveryInput, deps: PublishDeps): Promise<DeliveryPackage> {
   assertFqdn(input.fqdn);
   const issued = path.join(path.resolve(input.shareRoot), 'issued');
   const final = path.join(issued, input.fqdn);
@@ -81,7 +91,7 @@ export async function publishPackage(input: DeliveryInput, deps: { runner: Runne
       await mkdir(tmp);
     });
     ({ manifest, published: files } = await stage(input, tmp, deps));
-    await swapIn(tmp, final, issued, input.fqdn);
+    await swapIn(tmp, final, issued, input.fqdn, deps.issuedSync ?? new SharedDirSync(issued));
   } catch (err) {
     await rm(tmp, { recursive: true, force: true }).catch(() => undefined);
     if (err instanceof AgentcertError) throw err;
@@ -92,7 +102,7 @@ export async function publishPackage(input: DeliveryInput, deps: { runner: Runne
 }
 
 /** Old package aside, new one in, old one deleted; if the second rename fails, the old one goes back. */
-async function swapIn(tmp: string, final: string, issued: string, fqdn: string): Promise<void> {
+async function swapIn(tmp: string, final: string, issued: string, fqdn: string, issuedSync: SharedDirSync): Promise<void> {
   // Usually there is no package yet: rename straight away (a non-empty folder or a file in the way refuses it).
   const renamed = await rename(tmp, final).then(
     () => true,
@@ -102,7 +112,7 @@ async function swapIn(tmp: string, final: string, issued: string, fqdn: string):
     },
   );
   if (renamed) {
-    await fsyncDirShared(issued);
+    await issuedSync.sync();
     return;
   }
   const old = path.join(issued, `.old-${fqdn}-${randomBytes(6).toString('hex')}`);

@@ -7,6 +7,7 @@
 import type { Manifest } from './manifest.js';
 import { quotePowerShell } from './powershell-quote.js';
 import { RENEWAL_TASK_ARGUMENTS, renewalTaskName } from './renewal.js';
+import { AgentcertError } from '../domain/index.js';
 
 const BEGIN = '#region rendered';
 const END = '#endregion rendered';
@@ -56,7 +57,7 @@ function templateParts(template: string): { head: string; tail: string } {
   if (!parts) {
     const start = template.indexOf(BEGIN);
     const end = template.indexOf(END, start);
-    if (start < 0 || end < 0) throw new Error('install-certificate.ps1 has no "#region rendered" block');
+    if (start < 0 || end < 0) throw new AgentcertError('AC_INTERNAL', 'install-certificate.ps1 has no "#region rendered" block');
     parts = { head: toCrlf(template.slice(0, start)), tail: toCrlf(template.slice(end + END.length)) };
     if (partsCache.size >= 8) partsCache.clear();
     partsCache.set(template, parts);

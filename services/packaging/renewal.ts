@@ -1,9 +1,10 @@
 /**
- * The agent side of renewal (issue 6), as far as it is decided at publish time: the renewal INF of this package
+ * The agent side of renewal, as far as it is decided at publish time: the renewal INF of this package
  * (inf-templates/renewal.inf with this certificate's thumbprint as `RenewalCert`), and the name and command line
  * of the scheduled task install-certificate.ps1 registers to run renew-certificate.ps1.
  */
 import { describeForPackage } from './certificate-facts.js';
+import { AgentcertError } from '../domain/index.js';
 
 /** Files the package carries for the renewal task; the installer copies them to %ProgramData%\agentcert\<FQDN>\. */
 export const RENEW_SCRIPT = 'renew-certificate.ps1';
@@ -23,7 +24,7 @@ export function renewalTaskName(fqdn: string): string {
   return `agentcert renewal ${fqdn}`;
 }
 
-/** The RSA key length of the certificate being renewed, at least 2048 (SCOM-FACTS §1.1 "Key length"). */
+/** The RSA key length of the certificate being renewed, at least 2048 (docs/scom-facts.md §1.1 "Key length"). */
 export function renewalKeyLength(certificateDer: Buffer): number {
   const bits = describeForPackage(certificateDer).keyBits ?? 2048;
   return bits >= 4096 ? 4096 : bits >= 3072 ? 3072 : 2048;
@@ -34,10 +35,10 @@ export function renewalKeyLength(certificateDer: Buffer): number {
  * INF as ANSI or UTF-16, so anything else is refused rather than written.
  */
 export function renderRenewalInf(template: string, v: { fqdn: string; thumbprint: string; keyLength: number }): string {
-  if (!/^[0-9A-F]{40}$/.test(v.thumbprint)) throw new Error(`not an upper-case SHA-1 thumbprint: ${JSON.stringify(v.thumbprint)}`);
-  if (!/^[a-z0-9.-]+$/.test(v.fqdn)) throw new Error(`not a DNS name: ${JSON.stringify(v.fqdn)}`);
+  if (!/^[0-9A-F]{40}$/.test(v.thumbprint)) throw new AgentcertError('AC_INTERNAL', `not an upper-case SHA-1 thumbprint: ${JSON.stringify(v.thumbprint)}`);
+  if (!/^[a-z0-9.-]+$/.test(v.fqdn)) throw new AgentcertError('AC_INTERNAL', `not a DNS name: ${JSON.stringify(v.fqdn)}`);
   for (const key of ['{{FQDN}}', '{{KEY_LENGTH}}', '{{EXPORTABLE}}', '{{RENEWAL_CERT}}']) {
-    if (!template.includes(key)) throw new Error(`renewal.inf has no ${key}`);
+    if (!template.includes(key)) throw new AgentcertError('AC_INTERNAL', `renewal.inf has no ${key}`);
   }
   const inf = template
     .replaceAll('{{FQDN}}', v.fqdn)
@@ -46,7 +47,7 @@ export function renderRenewalInf(template: string, v: { fqdn: string; thumbprint
     .replaceAll('{{EXPORTABLE}}', 'FALSE')
     .replaceAll('{{RENEWAL_CERT}}', v.thumbprint)
     .replace(/\r?\n/g, '\r\n');
-  if (/\{\{[A-Z_]+\}\}/.test(inf)) throw new Error('renewal.inf has a placeholder that is not filled in');
-  if (/[^\x09\x0a\x0d\x20-\x7e]/.test(inf)) throw new Error('renewal.inf must be ASCII (certreq reads INF files as ANSI)');
+  if (/\{\{[A-Z_]+\}\}/.test(inf)) throw new AgentcertError('AC_INTERNAL', 'renewal.inf has a placeholder that is not filled in');
+  if (/[^\x09\x0a\x0d\x20-\x7e]/.test(inf)) throw new AgentcertError('AC_INTERNAL', 'renewal.inf must be ASCII (certreq reads INF files as ANSI)');
   return inf;
 }

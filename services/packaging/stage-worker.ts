@@ -1,6 +1,6 @@
 /**
  * The staging thread: renders and writes delivery packages (stage.ts) off the main thread, which keeps intake,
- * the store and the CA calls (issue 7: a worker pool for CPU work). Several jobs run at once: their writes and
+ * the store and the CA calls (a worker pool for CPU work). Several jobs run at once: their writes and
  * fsyncs wait in libuv's thread pool, not here.
  */
 import { parentPort } from 'node:worker_threads';

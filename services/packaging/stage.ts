@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { packagedInstaller, readInfTemplate, readInstaller } from './assets.js';
 import { describeForPackage } from './certificate-facts.js';
-import { fsyncPath, writeFilesSynced } from './durable-write.js';
+import { fsyncPath, writeFilesSynced } from '../files/index.js';
 import { buildManifest, certificateFileName, chainFileNames, type Manifest, type ManifestInput } from './manifest.js';
 import { renderInstallScript, withUtf8Bom } from './render.js';
 import { RENEW_SCRIPT, RENEWAL_INF, renderRenewalInf, renewalKeyLength } from './renewal.js';

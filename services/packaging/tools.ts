@@ -1,5 +1,5 @@
 /**
- * <share>/tools/: what a server owner needs to make a request (CONTRACT.md "Share layout"): request-certificate.ps1,
+ * <share>/tools/: what a server owner needs to make a request (docs/contract.md "Share layout"): request-certificate.ps1,
  * the INF templates, the CA certificates and a README.txt. Each file is replaced atomically and only when its
  * content changed, so publishing on every start is cheap and never leaves a half-written file.
  */
@@ -7,7 +7,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { AgentPaths } from './agent-paths.js';
 import { INF_TEMPLATES, packagedInstaller, readInfTemplate } from './assets.js';
-import { writeFileAtomic } from './durable-write.js';
+import { writeFileAtomic } from '../files/index.js';
 import { chainFileNames } from './manifest.js';
 import { toCrlf } from './render.js';
 

@@ -5,6 +5,7 @@
  * a key must stay bytes, not be guessed at as nested ASN.1.
  */
 import forge from 'node-forge';
+import { AgentcertError } from '../domain/index.js';
 
 export type Asn1 = forge.asn1.Asn1;
 const { Class, Type } = forge.asn1;
@@ -16,7 +17,8 @@ export { Type };
 /** Parse DER into forge's tree; strict lengths, trailing bytes allowed only when asked. */
 export function parseDer(der: Buffer, parseAllBytes = true): Asn1 {
   const options = { strict: true, parseAllBytes, decodeBitStrings: false };
-  return (forge.asn1.fromDer as unknown as (b: string, o: object) => Asn1)(der.toString('binary'), options);
+  // forge's typings declare fromDer(bytes, strict?: boolean); the implementation also takes an options object.
+  return Reflect.apply(forge.asn1.fromDer, forge.asn1, [der.toString('binary'), options]) as Asn1;
 }
 
 export function toDer(node: Asn1): Buffer {
@@ -24,40 +26,40 @@ export function toDer(node: Asn1): Buffer {
 }
 
 export function children(node: Asn1 | undefined, what = 'a constructed value'): Asn1[] {
-  if (!node || !Array.isArray(node.value)) throw new Error(`expected ${what}`);
+  if (!node || !Array.isArray(node.value)) throw new AgentcertError('AC_DER_MALFORMED', `expected ${what}`);
   return node.value;
 }
 
 /** The n-th child, with the universal type (or context tag) checked when given. */
 export function child(node: Asn1 | undefined, index: number, type?: number, tagClass = UNIVERSAL): Asn1 {
   const c = children(node)[index];
-  if (!c) throw new Error(`missing element ${index}`);
+  if (!c) throw new AgentcertError('AC_DER_MALFORMED', `missing element ${index}`);
   if (type !== undefined && (c.type !== type || c.tagClass !== tagClass)) {
-    throw new Error(`element ${index}: expected tag ${type}, found ${c.type}`);
+    throw new AgentcertError('AC_DER_MALFORMED', `element ${index}: expected tag ${type}, found ${c.type}`);
   }
   return c;
 }
 
 export function bytesOf(node: Asn1 | undefined): Buffer {
-  if (!node || typeof node.value !== 'string') throw new Error('expected a primitive value');
+  if (!node || typeof node.value !== 'string') throw new AgentcertError('AC_DER_MALFORMED', 'expected a primitive value');
   return Buffer.from(node.value, 'binary');
 }
 
 export function oidOf(node: Asn1 | undefined): string {
-  if (!node || node.type !== Type.OID || node.tagClass !== UNIVERSAL) throw new Error('expected an OBJECT IDENTIFIER');
+  if (!node || node.type !== Type.OID || node.tagClass !== UNIVERSAL) throw new AgentcertError('AC_DER_MALFORMED', 'expected an OBJECT IDENTIFIER');
   return forge.asn1.derToOid(node.value as string);
 }
 
 /** INTEGER as a JS number (small values only: client ids, keySpec, versions). */
 export function smallIntOf(node: Asn1 | undefined): number {
   const b = bytesOf(node);
-  if (b.length === 0 || b.length > 6) throw new Error('INTEGER out of range');
+  if (b.length === 0 || b.length > 6) throw new AgentcertError('AC_DER_MALFORMED', 'INTEGER out of range');
   return b.readIntBE(0, b.length);
 }
 
 export function bigIntOf(node: Asn1 | undefined): bigint {
   const b = bytesOf(node);
-  if (b.length === 0) throw new Error('empty INTEGER');
+  if (b.length === 0) throw new AgentcertError('AC_DER_MALFORMED', 'empty INTEGER');
   let v = BigInt(`0x${b.toString('hex')}`);
   if (b[0]! & 0x80) v -= 1n << BigInt(b.length * 8);
   return v;
@@ -76,18 +78,18 @@ export function textOf(node: Asn1 | undefined): string {
 
 /** BIT STRING content without the unused-bits octet. */
 export function bitStringBytes(node: Asn1 | undefined): { unused: number; bytes: Buffer } {
-  if (!node || node.type !== Type.BITSTRING) throw new Error('expected a BIT STRING');
+  if (!node || node.type !== Type.BITSTRING) throw new AgentcertError('AC_DER_MALFORMED', 'expected a BIT STRING');
   const b = bytesOf(node);
-  if (b.length === 0) throw new Error('empty BIT STRING');
+  if (b.length === 0) throw new AgentcertError('AC_DER_MALFORMED', 'empty BIT STRING');
   return { unused: b[0]!, bytes: b.subarray(1) };
 }
 
 /** UTCTime / GeneralizedTime → Date (RFC 5280 §4.1.2.5). */
 export function timeOf(node: Asn1 | undefined): Date {
-  if (!node) throw new Error('missing time');
+  if (!node) throw new AgentcertError('AC_DER_MALFORMED', 'missing time');
   const s = bytesOf(node).toString('latin1');
   const d = node.type === Type.UTCTIME ? forge.asn1.utcTimeToDate(s) : forge.asn1.generalizedTimeToDate(s);
-  if (Number.isNaN(d.getTime())) throw new Error(`bad time ${s}`);
+  if (Number.isNaN(d.getTime())) throw new AgentcertError('AC_DER_MALFORMED', `bad time ${s}`);
   return d;
 }
 

@@ -2,7 +2,7 @@
  * Build and sign X.509 v3 certificates (RFC 5280 §4.1). forge lays out the TBSCertificate, node:crypto signs.
  * RSA PKCS#1 v1.5 signatures are deterministic, and nothing here reads a clock or a random source, so the same
  * inputs give byte-identical DER: the service relies on that to re-create a certificate after a crash and get
- * exactly the one it recorded (ARCHITECTURE.md, crash-safe exactly-once issuance).
+ * exactly the one it recorded (docs/architecture.md "The flow of one request": crash-safe, exactly-once issuance).
  */
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { type Asn1, parseDer, seqOf, intNode, intNodeFromBytes, contextNode, timeNode, bitStringNode, toDer, children } from './asn1-read.js';
@@ -76,7 +76,7 @@ export function signLeafCertificate(o: {
   extendedKeyUsage?: string[];
 }): Buffer {
   const issuer = issuerParts(o.issuer.certDer);
-  // SCOM-FACTS §1.1: both EKUs, KU ⊇ 0xA0, the FQDN as the single CN and as the first DNS SAN.
+  // docs/scom-facts.md §1.1: both EKUs, KU ⊇ 0xA0, the FQDN as the single CN and as the first DNS SAN.
   const extensions = [
     basicConstraintsExtension(false),
     keyUsageExtension(['digitalSignature', 'keyEncipherment']),

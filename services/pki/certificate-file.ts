@@ -16,9 +16,9 @@ const OID_SIGNED_DATA = Buffer.from('2a864886f70d010702', 'hex'); // 1.2.840.113
 export function certificatesFromPkcs7(der: Buffer): Buffer[] {
   const contentInfo = readTlv(der, 0);
   const [oid, explicit] = tlvChildren(der, contentInfo);
-  if (!oid || oid.tag !== 0x06 || !der.subarray(oid.contentStart, oid.end).equals(OID_SIGNED_DATA) || !explicit) throw new Error('not a PKCS#7 SignedData');
+  if (!oid || oid.tag !== 0x06 || !der.subarray(oid.contentStart, oid.end).equals(OID_SIGNED_DATA) || !explicit) throw new AgentcertError('AC_DER_MALFORMED', 'not a PKCS#7 SignedData');
   const signedData = tlvChildren(der, explicit)[0];
-  if (!signedData) throw new Error('empty PKCS#7');
+  if (!signedData) throw new AgentcertError('AC_DER_MALFORMED', 'empty PKCS#7');
   const certs = tlvChildren(der, signedData).find((t) => t.tag === 0xa0);
   return certs ? tlvChildren(der, certs).filter((t) => t.tag === 0x30).map((c) => Buffer.from(tlvBytes(der, c))) : [];
 }

@@ -1,7 +1,7 @@
 /**
- * What an operator and the SCOM checkers look at on a certificate (SCOM-FACTS §4.1): serial as Windows shows it
+ * What an operator and the SCOM checkers look at on a certificate (docs/scom-facts.md §4.1): serial as Windows shows it
  * (the DER INTEGER content, with a leading 00 sign byte kept, because .NET's SerialNumber string includes it —
- * SCOM-FACTS §2) and its byte-reversed registry form, SHA-1 thumbprint, names, validity, EKU/KU, CA flag, key ids.
+ * docs/scom-facts.md §2) and its byte-reversed registry form, SHA-1 thumbprint, names, validity, EKU/KU, CA flag, key ids.
  */
 import { createHash } from 'node:crypto';
 import { AgentcertError } from '../domain/index.js';
@@ -35,14 +35,14 @@ export interface CertificateInfo {
 export function tbsFields(cert: Asn1): { tbs: Asn1[]; off: number } {
   const tbs = children(child(cert, 0, Type.SEQUENCE), 'TBSCertificate');
   const off = tbs[0]?.tagClass === CONTEXT && tbs[0].type === 0 ? 1 : 0;
-  if (tbs.length < off + 6) throw new Error('TBSCertificate is too short');
+  if (tbs.length < off + 6) throw new AgentcertError('AC_DER_MALFORMED', 'TBSCertificate is too short');
   return { tbs, off };
 }
 
 function certificateDer(input: Buffer): Buffer {
   if (input[0] === 0x30) return input;
   const block = pemBlocksToDer(input.toString('latin1')).find((b) => /CERTIFICATE$/.test(b.label) && !/REQUEST/.test(b.label));
-  if (!block) throw new Error('neither DER nor a PEM CERTIFICATE block');
+  if (!block) throw new AgentcertError('AC_DER_MALFORMED', 'neither DER nor a PEM CERTIFICATE block');
   return block.der;
 }
 
@@ -87,7 +87,7 @@ export function describeCertificate(der: Buffer): CertificateInfo {
   try {
     return describe(certificateDer(der));
   } catch (err) {
-    if (err instanceof AgentcertError) throw err;
+    if (err instanceof AgentcertError && err.code !== 'AC_DER_MALFORMED') throw err;
     throw new AgentcertError('AC_VERIFY_FAILED', `not an X.509 certificate: ${(err as Error)?.message ?? String(err)}`, [], { cause: err });
   }
 }

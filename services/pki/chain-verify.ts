@@ -1,5 +1,5 @@
 /**
- * Path validation for the verify gate (RFC 5280 §6.1, reduced to what SCOM needs: SCOM-FACTS §1.1 "Chain",
+ * Path validation for the verify gate (RFC 5280 §6.1, reduced to what SCOM needs: docs/scom-facts.md §1.1 "Chain",
  * §4.1 check 12). Each signature is checked with node:crypto; revocation is not checked here (the checkers run
  * X509Chain with RevocationMode=0 too).
  */

@@ -11,6 +11,7 @@ import { findNestedClientInfo, type MicrosoftInfo } from './ms-attributes.js';
 import { formatName } from './names.js';
 import { OID, HASH_OIDS, SIGNATURE_ALGORITHMS } from './oids.js';
 import { publicKeyObject } from './public-key.js';
+import { AgentcertError } from '../domain/index.js';
 
 export interface CmsSigner {
   certificateDer: Buffer | null;
@@ -30,18 +31,18 @@ const tag = (t: Tlv) => t.tag;
 function octets(der: Buffer, t: Tlv): Buffer {
   if (t.tag === 0x04) return der.subarray(t.contentStart, t.end);
   if (t.tag === 0x24) return Buffer.concat(tlvChildren(der, t).map((c) => octets(der, c))); // constructed (BER) OCTET STRING
-  throw new Error('eContent is not an OCTET STRING');
+  throw new AgentcertError('AC_DER_MALFORMED', 'eContent is not an OCTET STRING');
 }
 
 /** The PKCS#10 inside PKIData's first TaggedRequest tcr [0] { bodyPartID, CertificationRequest }. */
 function csrFromPkiData(content: Buffer): Buffer {
   const pkiData = readTlv(content, 0);
   const reqSequence = tlvChildren(content, pkiData)[1];
-  if (!reqSequence) throw new Error('PKIData has no reqSequence');
+  if (!reqSequence) throw new AgentcertError('AC_DER_MALFORMED', 'PKIData has no reqSequence');
   const tcr = tlvChildren(content, reqSequence).find((t) => tag(t) === 0xa0);
-  if (!tcr) throw new Error('PKIData holds no TaggedCertificationRequest (CRMF requests are not supported)');
+  if (!tcr) throw new AgentcertError('AC_DER_MALFORMED', 'PKIData holds no TaggedCertificationRequest (CRMF requests are not supported)');
   const csr = tlvChildren(content, tcr)[1];
-  if (!csr || csr.tag !== 0x30) throw new Error('TaggedCertificationRequest has no CertificationRequest');
+  if (!csr || csr.tag !== 0x30) throw new AgentcertError('AC_DER_MALFORMED', 'TaggedCertificationRequest has no CertificationRequest');
   return Buffer.from(tlvBytes(content, csr));
 }
 
@@ -98,7 +99,7 @@ export function unwrapCms(der: Buffer): UnwrappedCms {
   const sd = tlvChildren(der, sdTlv);
   const encap = tlvChildren(der, sd[2]!);
   const eContentType = oidOf(parseDer(Buffer.from(tlvBytes(der, encap[0]!))));
-  if (!encap[1]) throw new Error('SignedData carries no content (detached signature)');
+  if (!encap[1]) throw new AgentcertError('AC_DER_MALFORMED', 'SignedData carries no content (detached signature)');
   const content = octets(der, tlvChildren(der, encap[1])[0]!);
   let csrDer: Buffer;
   let clientInfo: MicrosoftInfo['client'] = null;
@@ -107,7 +108,7 @@ export function unwrapCms(der: Buffer): UnwrappedCms {
     clientInfo = findNestedClientInfo(child(parseDer(content), 0));
   } else if (eContentType === OID.cmsData) {
     csrDer = Buffer.from(tlvBytes(content, readTlv(content, 0)));
-  } else throw new Error(`SignedData content type ${eContentType} is neither data nor CMC PKIData`);
+  } else throw new AgentcertError('AC_DER_MALFORMED', `SignedData content type ${eContentType} is neither data nor CMC PKIData`);
   const certsTlv = sd.slice(3).find((t) => t.tag === 0xa0);
   const certs = certsTlv ? tlvChildren(der, certsTlv).filter((t) => t.tag === 0x30).map((t) => Buffer.from(tlvBytes(der, t))) : [];
   const signerInfos = sd[sd.length - 1]!;

@@ -14,7 +14,7 @@ const attribute = (oid: string, value: Asn1): Asn1 => seqOf([oidNode(oid), setOf
 type ClientInfo = { id: number; machine: string; user: string; process: string };
 
 /**
- * certreq's CMC form moves ClientInfo out of the PKCS#10 into control 1.3.6.1.4.1.311.10.10.1 (SCOM-FACTS §5):
+ * certreq's CMC form moves ClientInfo out of the PKCS#10 into control 1.3.6.1.4.1.311.10.10.1 (docs/scom-facts.md §5):
  * TaggedAttribute { bodyPartID, attrType, attrValues { SEQUENCE { dataReference, certReferences, attributes } } }.
  */
 function clientInfoControl(c: ClientInfo): Asn1 {

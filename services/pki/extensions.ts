@@ -5,6 +5,7 @@
 import { type Asn1, parseDer, children, child, oidOf, bytesOf, bitStringBytes, textOf, Type, CONTEXT } from './asn1-read.js';
 import { formatName } from './names.js';
 import { OID, KEY_USAGE_NAMES } from './oids.js';
+import { AgentcertError } from '../domain/index.js';
 
 export interface ExtensionEntry { oid: string; critical: boolean; value: Buffer }
 
@@ -32,7 +33,7 @@ export function readExtensions(list: Asn1): ExtensionEntry[] {
     const hasCritical = parts.length === 3 && parts[1]!.type === Type.BOOLEAN;
     const critical = hasCritical ? bytesOf(parts[1]).some((b) => b !== 0) : false;
     const valueNode = parts[hasCritical ? 2 : 1];
-    if (!valueNode || valueNode.type !== Type.OCTETSTRING) throw new Error(`extension ${oid}: no extnValue`);
+    if (!valueNode || valueNode.type !== Type.OCTETSTRING) throw new AgentcertError('AC_DER_MALFORMED', `extension ${oid}: no extnValue`);
     return { oid, critical, value: bytesOf(valueNode) };
   });
 }
@@ -122,7 +123,7 @@ export function summarizeExtensions(entries: ExtensionEntry[], into = emptySumma
     } else if (e.oid === OID.authorityKeyId) {
       s.authorityKeyId = keyIdOf(e.value, true);
     } else if (e.oid === OID.msTemplateName) {
-      s.templateName = textOf(parseDer(e.value)); // BMPString, SCOM-FACTS §5
+      s.templateName = textOf(parseDer(e.value)); // BMPString, docs/scom-facts.md §5
     } else if (e.oid === OID.crlDistributionPoints) {
       s.crlDistributionPoints = crlDpUris(e.value);
     }

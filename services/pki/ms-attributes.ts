@@ -1,5 +1,5 @@
 /**
- * The Microsoft attributes certreq and CertEnroll put in a PKCS#10 (SCOM-FACTS §5, observed on the vectors):
+ * The Microsoft attributes certreq and CertEnroll put in a PKCS#10 (docs/scom-facts.md §5, observed on the vectors):
  * OS version 1.3.6.1.4.1.311.13.2.3 (IA5String), client info 1.3.6.1.4.1.311.21.20 (MS-WCCE 2.2.2.7.4:
  * SEQUENCE { clientId INTEGER, MachineName, UserName, ProcessName UTF8String }), enrollment CSP
  * 1.3.6.1.4.1.311.13.2.2 (SEQUENCE { keySpec INTEGER, cspName BMPString, signature BIT STRING }) and
@@ -55,7 +55,7 @@ export function applyMicrosoftAttribute(info: MicrosoftInfo, oid: string, value:
 
 /**
  * Client info carried in a CMC control (1.3.6.1.4.1.311.10.10.1, CMC "add attributes": SEQUENCE {
- * dataReference, certReferences, attributes SET OF Attribute }) when certreq wraps the request (SCOM-FACTS §5).
+ * dataReference, certReferences, attributes SET OF Attribute }) when certreq wraps the request (docs/scom-facts.md §5).
  * Searched by shape, so the exact nesting does not matter.
  */
 export function findNestedClientInfo(node: Asn1, depth = 0): MicrosoftInfo['client'] {

@@ -43,7 +43,7 @@ export function commonNamesOf(name: Asn1): string[] {
   return nameAttributes(name).filter((a) => a.oid === '2.5.4.3').map((a) => a.value);
 }
 
-/** A Name with O (optional) then CN, UTF8String as modern certreq writes it (SCOM-FACTS §5). */
+/** A Name with O (optional) then CN, UTF8String as modern certreq writes it (docs/scom-facts.md §5). */
 export function buildName(o: { commonName?: string[]; organization?: string }): Asn1 {
   const rdns: Asn1[] = [];
   const atv = (oid: string, value: Asn1) => setOf([seqOf([oidNode(oid), value])]);

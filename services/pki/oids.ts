@@ -1,4 +1,4 @@
-/** OIDs this module names. Sources: RFC 5280 §4.2.1, RFC 2986, RFC 5652, RFC 5272 (CMC), SCOM-FACTS §5 (Microsoft). */
+/** OIDs this module names. Sources: RFC 5280 §4.2.1, RFC 2986, RFC 5652, RFC 5272 (CMC), docs/scom-facts.md §5 (Microsoft). */
 
 export const OID = {
   rsaEncryption: '1.2.840.113549.1.1.1',
@@ -68,7 +68,7 @@ export const CURVES: Record<string, { name: string; bits: number }> = {
   '1.3.132.0.10': { name: 'secp256k1', bits: 256 },
 };
 
-/** Attribute names as the source summaries and certutil call them (SCOM-FACTS §5). */
+/** Attribute names as the source summaries and certutil call them (docs/scom-facts.md §5). */
 export const ATTRIBUTE_NAMES: Record<string, string> = {
   [OID.msOsVersion]: 'OSVersion',
   [OID.msClientInfo]: 'ClientInfo',
@@ -91,7 +91,7 @@ export const KEY_USAGE_NAMES = [
   'keyCertSign', 'cRLSign', 'encipherOnly', 'decipherOnly',
 ] as const;
 
-/** The two EKUs every SCOM certificate needs (SCOM-FACTS §1.1; event 20050 when one is missing). */
+/** The two EKUs every SCOM certificate needs (docs/scom-facts.md §1.1; event 20050 when one is missing). */
 export const SCOM_EKUS = [OID.serverAuth, OID.clientAuth] as const;
 
 export function hasScomEkus(ekus: readonly string[]): boolean {

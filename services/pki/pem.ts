@@ -1,6 +1,6 @@
 /**
  * Getting the DER out of whatever a server owner dropped: certreq writes PEM "NEW CERTIFICATE REQUEST" with
- * CRLF (SCOM-FACTS §5), `certreq -binary` writes DER, and a file re-saved from Notepad as "Unicode" is
+ * CRLF (docs/scom-facts.md §5), `certreq -binary` writes DER, and a file re-saved from Notepad as "Unicode" is
  * UTF-16LE with a BOM. A file still being copied shows as a BEGIN with no END, or DER shorter than its length.
  */
 import { AgentcertError } from '../domain/index.js';
@@ -98,7 +98,7 @@ export function decodeRequestBytes(bytes: Buffer): Buffer {
   try {
     return decode(bytes);
   } catch (err) {
-    if (err instanceof AgentcertError) throw err;
+    if (err instanceof AgentcertError && err.code !== 'AC_DER_MALFORMED') throw err;
     throw new AgentcertError('AC_NOT_A_REQUEST', `the file could not be decoded: ${(err as Error)?.message ?? String(err)}`, [], { cause: err });
   }
 }

@@ -1,6 +1,6 @@
 /**
  * Parse a certificate request as certreq, CertEnroll or the Certificates MMC wrote it: PKCS#10 (RFC 2986),
- * or CMS SignedData (RFC 5652) wrapping one directly or inside CMC PKIData (RFC 5272) — SCOM-FACTS §5.
+ * or CMS SignedData (RFC 5652) wrapping one directly or inside CMC PKIData (RFC 5272) — docs/scom-facts.md §5.
  * Any input bytes end in a ParsedRequest or an AgentcertError (AC_NOT_A_REQUEST / AC_REQUEST_INCOMPLETE).
  */
 import { createHash } from 'node:crypto';
@@ -137,7 +137,8 @@ export function parseRequest(bytes: Buffer): ParsedRequest {
   try {
     return parseDecoded(decodeRequestBytes(bytes));
   } catch (err) {
-    if (err instanceof AgentcertError) throw err;
+    // DER that is not well-formed is, here, a file that is not a request.
+    if (err instanceof AgentcertError && err.code !== 'AC_DER_MALFORMED') throw err;
     throw new AgentcertError('AC_NOT_A_REQUEST', `the file holds DER that is not a certificate request: ${(err as Error)?.message ?? String(err)}`, [], { cause: err });
   }
 }

@@ -1,5 +1,5 @@
 /**
- * A request shaped like the one certreq.exe writes from the classic SCOM INF (SCOM-FACTS §1.3, §5; compare
+ * A request shaped like the one certreq.exe writes from the classic SCOM INF (docs/scom-facts.md §1.3, §5; compare
  * vectors/certreq-win11-25h2-rsa2048-schannel-ku-a0-inner-pkcs10.req): attributes OS version, extensionRequest
  * (KU critical + SKI), client info {9, machine, user, "certreq.exe"}, CSP {keySpec, provider, empty BIT STRING}.
  * Used to try the flow without Windows and by tests; options produce the bad variants the policy must reject.
@@ -25,7 +25,7 @@ export interface SampleRequestOptions {
 
 const attribute = (oid: string, value: Asn1): Asn1 => seqOf([oidNode(oid), setOf([value])]);
 
-/** KeyUsage from the INF's KeyUsage byte, as certreq encodes it: `03 02 05 a0` for 0xa0 (SCOM-FACTS §5). */
+/** KeyUsage from the INF's KeyUsage byte, as certreq encodes it: `03 02 05 a0` for 0xa0 (docs/scom-facts.md §5). */
 function keyUsageFromBits(bits: number): Asn1 {
   const unused = bits === 0 ? 0 : Math.min(7, 31 - Math.clz32(bits & -bits));
   return extension(OID.keyUsage, true, bitStringNode(Buffer.from([bits & 0xff]), unused));

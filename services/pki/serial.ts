@@ -1,16 +1,17 @@
 /**
  * Certificate serial numbers as Windows shows them and as the SCOM registry holds them.
  *
- * SCOM-FACTS.md §2: MOMCertImport writes ChannelCertificateSerialNumber (REG_BINARY) as the serial
+ * docs/scom-facts.md §2: MOMCertImport writes ChannelCertificateSerialNumber (REG_BINARY) as the serial
  * byte-reversed, nibbles not swapped (`AF 3C 56` → `56 3C AF`); always reverse all bytes, including a leading
  * 00 sign byte present in the DER INTEGER, since .NET's SerialNumber string includes it.
  */
 import { randomBytes } from 'node:crypto';
+import { AgentcertError } from '../domain/index.js';
 
 /** Upper-case hex with no separators; accepts `af:3c:56`, `AF 3C 56`, `af3c56`. */
 export function normalizeSerialHex(serial: string): string {
   const hex = serial.replace(/[\s:]/g, '').toUpperCase();
-  if (!/^[0-9A-F]*$/.test(hex) || hex.length === 0) throw new Error(`not a hex serial number: ${serial}`);
+  if (!/^[0-9A-F]*$/.test(hex) || hex.length === 0) throw new AgentcertError('AC_USAGE', `not a hex serial number: ${serial}`);
   return hex.length % 2 === 1 ? `0${hex}` : hex;
 }
 

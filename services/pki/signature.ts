@@ -1,10 +1,11 @@
 /**
  * Every signature is made and checked with node:crypto (OpenSSL); forge only lays out the bytes.
- * forge's pure-JS RSA is ~50× slower and reads RSA keys only (ARCHITECTURE.md, dependencies table).
+ * forge's pure-JS RSA is ~50× slower and reads RSA keys only (docs/architecture.md "Dependencies, and why").
  */
 import { sign, verify, constants, type KeyObject } from 'node:crypto';
 import { type Asn1, child, children, oidOf, bitStringBytes, seqOf, oidNode, nullNode, Type } from './asn1-read.js';
 import { SIGNATURE_ALGORITHMS, HASH_OIDS, OID } from './oids.js';
+import { AgentcertError } from '../domain/index.js';
 
 export function signatureAlgorithmName(oid: string): string {
   return SIGNATURE_ALGORITHMS[oid]?.name ?? oid;
@@ -59,7 +60,7 @@ export function verifySignature(algId: Asn1, data: Buffer, signatureNode: Asn1, 
 export function signatureAlgorithmFor(key: KeyObject): Asn1 {
   if (key.asymmetricKeyType === 'rsa') return seqOf([oidNode(OID.sha256WithRSA), nullNode()]);
   if (key.asymmetricKeyType === 'ec') return seqOf([oidNode('1.2.840.10045.4.3.2')]);
-  throw new Error(`unsupported CA key type ${key.asymmetricKeyType}`);
+  throw new AgentcertError('AC_INTERNAL', `unsupported CA key type ${key.asymmetricKeyType}`);
 }
 
 /** Sign `data` with a CA key: sha256WithRSAEncryption (NULL params, RFC 4055 §5) or ecdsa-with-SHA256. */

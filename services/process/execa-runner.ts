@@ -1,8 +1,8 @@
 /**
- * The one place in agentcert that spawns processes (ARCHITECTURE.md house rule 1).
+ * The one place in agentcert that spawns processes (docs/architecture.md "House rules" 1).
  *
  * certreq/certutil can hang (a second `certreq -retrieve` left a hung process; `certutil -installcert` blocked on
- * a hidden prompt — SCOM-FACTS §6) or open dialogs when a file argument is missing (§6, §8.8). So every run is an
+ * a hidden prompt — docs/scom-facts.md §6) or open dialogs when a file argument is missing (§6, §8.8). So every run is an
  * argv array with no shell, stdin closed, a hard timeout that kills with SIGKILL (a hung certreq ignores a polite
  * SIGTERM), and windowsHide. Failures are data in RunResult, never exceptions: the CA backend decides what a
  * non-zero exit, a timeout or a missing executable means.

@@ -1,5 +1,5 @@
 /**
- * Process adapter: the only module that spawns child processes (ARCHITECTURE.md "Where things live").
+ * Process adapter: the only module that spawns child processes (docs/architecture.md "Where things live").
  */
 export { createExecaRunner } from './execa-runner.js';
 export { decodeOutput, looksLikeUtf16le } from './output-text.js';

@@ -3,7 +3,7 @@
  *
  * certutil writes UTF-16LE when given `-unicode` (or when its console is redirected on some builds); everything
  * else is decoded as UTF-8. A byte stream that is not valid UTF-8 (certreq on a German server writing its OEM/ANSI
- * code page, SCOM-FACTS §6 "Localized") falls back to windows-1252 so the text stays readable; the parsers in
+ * code page, docs/scom-facts.md §6 "Localized") falls back to windows-1252 so the text stays readable; the parsers in
  * ca/adcs go by the shape of the output, not by the exact spelling of localized words.
  */
 

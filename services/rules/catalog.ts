@@ -1,5 +1,5 @@
 /**
- * The SCOM readiness rules for requests. Each rule names the fact it enforces (SCOM-FACTS.md §) and gives the
+ * The SCOM readiness rules for requests. Each rule names the fact it enforces (docs/scom-facts.md §N) and gives the
  * server owner the exact fix. Policy outcomes are data (findings), never exceptions.
  */
 import type { Finding, Severity } from '../domain/index.js';
@@ -36,7 +36,7 @@ export const REQUEST_RULES: RequestRule[] = [
   {
     id: 'REQ_KEY_ALGORITHM',
     severity: 'error',
-    fact: 'SCOM-FACTS §1.1: legacy CryptoAPI CSP RSA keys only',
+    fact: 'docs/scom-facts.md §1.1: legacy CryptoAPI CSP RSA keys only',
     check: ({ parsed }) =>
       parsed.key.algorithm === 'RSA'
         ? []
@@ -45,7 +45,7 @@ export const REQUEST_RULES: RequestRule[] = [
   {
     id: 'REQ_KEY_SIZE',
     severity: 'error',
-    fact: 'SCOM-FACTS §1.1: key length 2048 or more (policy minimum)',
+    fact: 'docs/scom-facts.md §1.1: key length 2048 or more (policy minimum)',
     check: ({ parsed, minKeyBits }) =>
       parsed.key.algorithm !== 'RSA' || (parsed.key.bits ?? 0) >= minKeyBits
         ? []
@@ -54,7 +54,7 @@ export const REQUEST_RULES: RequestRule[] = [
   {
     id: 'REQ_KEY_PROVIDER',
     severity: 'error',
-    fact: 'SCOM-FACTS §1.1, §3.1 cause 3: KSP (CNG) keys and KeySpec 2 end in event 20069 / 0x8009030D',
+    fact: 'docs/scom-facts.md §1.1, §3.1 cause 3: KSP (CNG) keys and KeySpec 2 end in event 20069 / 0x8009030D',
     check: ({ parsed }) => {
       const csp = parsed.microsoft.csp;
       if (!csp) return [];
@@ -70,7 +70,7 @@ export const REQUEST_RULES: RequestRule[] = [
   {
     id: 'REQ_KEY_PROVIDER_UNKNOWN',
     severity: 'warning',
-    fact: 'SCOM-FACTS §5: certreq writes the CSP attribute 1.3.6.1.4.1.311.13.2.2; without it the provider cannot be confirmed',
+    fact: 'docs/scom-facts.md §5: certreq writes the CSP attribute 1.3.6.1.4.1.311.13.2.2; without it the provider cannot be confirmed',
     check: ({ parsed }) =>
       parsed.microsoft.csp || parsed.key.algorithm !== 'RSA'
         ? []
@@ -79,7 +79,7 @@ export const REQUEST_RULES: RequestRule[] = [
   {
     id: 'REQ_SUBJECT_SINGLE_CN',
     severity: 'error',
-    fact: 'SCOM-FACTS §1.1 "Multiple names": one CN; checkers flag "Duplicate Common Names"',
+    fact: 'docs/scom-facts.md §1.1 "Multiple names": one CN; checkers flag "Duplicate Common Names"',
     check: ({ parsed }) =>
       parsed.commonNames.length <= 1
         ? []
@@ -88,7 +88,7 @@ export const REQUEST_RULES: RequestRule[] = [
   {
     id: 'REQ_SUBJECT_FQDN',
     severity: 'error',
-    fact: 'SCOM-FACTS §1.1: the subject (or the first name) is the DNS FQDN of the host',
+    fact: 'docs/scom-facts.md §1.1: the subject (or the first name) is the DNS FQDN of the host',
     check: ({ parsed, fileFqdn }) => {
       const name = parsed.fqdn;
       if (!name) return [{ message: 'the request names no host: the subject has no CN and there is no DNS name', found: parsed.subject || '(empty subject)', required: `CN=${fileFqdn}`, remediation: `set Subject = "CN=${fileFqdn}" in the INF` }];
@@ -109,7 +109,7 @@ export const REQUEST_RULES: RequestRule[] = [
   {
     id: 'REQ_EKU_MISSING',
     severity: 'info',
-    fact: 'SCOM-FACTS §8.1: the classic INF requests no EKU; the issued certificate carries serverAuth and clientAuth anyway',
+    fact: 'docs/scom-facts.md §8.1: the classic INF requests no EKU; the issued certificate carries serverAuth and clientAuth anyway',
     check: ({ parsed }) =>
       parsed.requestedExtensions.extendedKeyUsage.length > 0
         ? []
@@ -118,7 +118,7 @@ export const REQUEST_RULES: RequestRule[] = [
   {
     id: 'REQ_EKU_INCOMPLETE',
     severity: 'warning',
-    fact: 'SCOM-FACTS §1.1, event 20050: both serverAuth and clientAuth',
+    fact: 'docs/scom-facts.md §1.1, event 20050: both serverAuth and clientAuth',
     check: ({ parsed }) => {
       const eku = parsed.requestedExtensions.extendedKeyUsage;
       if (eku.length === 0 || hasScomEkus(eku)) return [];
@@ -128,7 +128,7 @@ export const REQUEST_RULES: RequestRule[] = [
   {
     id: 'REQ_WEAK_HASH',
     severity: 'warning',
-    fact: 'SCOM-FACTS §1.1: HashAlgorithm = SHA256',
+    fact: 'docs/scom-facts.md §1.1: HashAlgorithm = SHA256',
     check: ({ parsed }) =>
       /sha1|md5|md2/i.test(parsed.signatureAlgorithm)
         ? [{ message: `the request is signed with ${parsed.signatureAlgorithm}`, found: parsed.signatureAlgorithm, required: 'SHA-256', remediation: 'set HashAlgorithm = SHA256 in the INF' }]

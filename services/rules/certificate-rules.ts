@@ -1,6 +1,6 @@
 /**
  * SCOM rules for an issued certificate: the verify gate before packaging and `agentcert verify` share them.
- * The checks follow the community checkers (SCOM-FACTS §4.1): subject, SAN, validity, EKU, KU, chain.
+ * The checks follow the community checkers (docs/scom-facts.md §4.1): subject, SAN, validity, EKU, KU, chain.
  */
 import { hasScomEkus, SCOM_EKUS, type CertificateInfo, type ChainCheck } from '../pki/index.js';
 
@@ -31,7 +31,7 @@ export function checkCertificate(o: CertificateRuleInput): ChainCheck[] {
   const ekuOk = hasScomEkus(eku);
   add('CERT_EKU', ekuOk, ekuOk ? 'Server Authentication and Client Authentication present' : `EKU ${eku.length ? eku.join(', ') : 'missing'}: both ${SERVER_AUTH} and ${CLIENT_AUTH} are required (event 20050)`);
   const ku = info.keyUsageBits;
-  // Checkers require (KU & 0xA0) == 0xA0: digitalSignature + keyEncipherment (SCOM-FACTS §1.1).
+  // Checkers require (KU & 0xA0) == 0xA0: digitalSignature + keyEncipherment (docs/scom-facts.md §1.1).
   add('CERT_KEY_USAGE', ku !== null && (ku & 0xa0) === 0xa0, ku === null ? 'Key Usage Extensions Missing' : `key usage 0x${ku.toString(16)} ${(ku & 0xa0) === 0xa0 ? 'includes' : 'lacks'} digitalSignature + keyEncipherment (0xA0)`);
   add('CERT_NOT_CA', info.isCA !== true, info.isCA ? 'the certificate is a CA certificate' : 'end-entity certificate');
   const rsaOk = info.key.algorithm === 'RSA' && (info.key.bits ?? 0) >= o.minKeyBits;

@@ -57,9 +57,14 @@ describe('dashboard', () => {
     t = await makeApiHarness({ config: { policy: { protectedNames: ['ms01.contoso.local'] } } });
     const store = t.h.app.ctx.store;
     const evil = '<script>alert(1)</script>.contoso.local';
-    const { request } = store.insertRequest({ fingerprint: 'e'.repeat(64), fqdn: evil, tenant: 'default', csrDer: null, originalBytes: Buffer.from('x'), sourceName: `${evil}.req` }, 'seeded', {
+    const inserted = await store.requests.insert({ fingerprint: 'e'.repeat(64), fqdn: evil, tenant: 'default', csrDer: null, originalBytes: Buffer.from('x'), sourceName: `${evil}.req` }, 'seeded');
+    const request = await store.requests.transition(inserted.request.id, {
+      from: ['received'],
+      to: 'rejected',
       reason: 'REQ_SUBJECT_FQDN',
       message: 'seeded',
+      actor: 'service',
+      data: null,
       findings: [{ rule: 'REQ_SUBJECT_FQDN', severity: 'error', message: 'CN is <img src=x onerror=alert(2)>', remediation: 'fix "it" & retry' }],
     });
     const cookie = await signIn(t, ADMIN);
@@ -79,7 +84,7 @@ describe('dashboard', () => {
     t = await makeApiHarness({ config: { policy: { protectedNames: ['ms01.contoso.local'] } } });
     t.h.drop('ms01.contoso.local.req', makeSampleRequest('ms01.contoso.local').pem);
     await t.h.settle();
-    const id = t.h.app.ctx.store.findRequests({ fqdn: 'ms01.contoso.local' })[0]!.id;
+    const id = (await t.h.app.ctx.store.requests.find({ fqdn: 'ms01.contoso.local' }))[0]!.id;
     const reader = await signIn(t, READER);
     const readerPage = (await page(t, `/requests/${id}`, reader)).body;
     expect(readerPage).not.toContain('id="approve"');
@@ -98,7 +103,7 @@ describe('dashboard', () => {
     expect(after).toContain('dashboard:alice');
     expect(after).toContain('gateway &lt;gw01&gt;');
     // Dates as people read them, the ISO value kept in datetime=; the API keeps ISO.
-    const cert = t.h.app.ctx.store.certificateForRequest(id)!;
+    const cert = (await t.h.app.ctx.store.certificates.forRequest(id))!;
     const human = `${cert.notAfter.slice(0, 10)} ${cert.notAfter.slice(11, 16)} UTC`;
     expect(after).toMatch(new RegExp(`<time datetime="${cert.notAfter}" title="${cert.notAfter}">${human} \\(in (729|730) days\\)</time>`));
     expect(after).not.toMatch(/<td>\d{4}-\d\d-\d\dT/);

@@ -2,6 +2,7 @@
  * Lists over 10,000 certificates (pagination, filters, totals), CSV and JSON exports, real HTTP, the OpenAPI
  * document, and the metrics a Prometheus server scrapes.
  */
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeSampleRequest } from '../../services/pki/index.js';
 import { seedCertificates, type SeedRow } from '../bench/seed.js';
@@ -15,7 +16,9 @@ beforeAll(async () => {
   t = await makeApiHarness();
   rows = seedCertificates(t.h.app.ctx.store, 10_000, now);
   // One certificate whose subject holds a comma and quotes, for the CSV quoting.
-  t.h.app.ctx.store.db.prepare(`UPDATE certificates SET subject = ? WHERE serial = ?`).run('CN=odd.example, O="Acme, ""Quoted"" Inc."', rows[42]!.serial);
+  const db = new Database(t.h.app.ctx.store.location);
+  db.prepare(`UPDATE certificates SET subject = ? WHERE serial = ?`).run('CN=odd.example, O="Acme, ""Quoted"" Inc."', rows[42]!.serial);
+  db.close();
 });
 afterAll(async () => t.close());
 

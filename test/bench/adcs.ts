@@ -1,5 +1,5 @@
 /**
- * The Windows-CA path (issue 7): `agentcert serve` with `ca.backend: adcs` against the fake stand-alone CA
+ * The Windows-CA path: `agentcert serve` with `ca.backend: adcs` against the fake stand-alone CA
  * (test/fakes: certreq/certutil as executables, default scenario = the CA keeps a new request pending, so each
  * request runs certreq -submit, certutil -setextension, certutil -resubmit, certreq -retrieve).
  *

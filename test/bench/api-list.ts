@@ -10,8 +10,10 @@ import path from 'node:path';
 import { buildApi } from '../../services/api/index.js';
 import { DEFAULT_CONFIG, type Config } from '../../services/config/index.js';
 import type { CaBackend, Logger } from '../../services/domain/index.js';
-import { shareLayout } from '../../services/intake/index.js';
-import type { PipelineContext } from '../../services/lifecycle/index.js';
+import { ShareArchive, shareLayout } from '../../services/intake/index.js';
+import { SharedDirSync } from '../../services/files/index.js';
+import { stageInProcess } from '../../services/packaging/index.js';
+import { ParsedRequests, type PipelineContext } from '../../services/lifecycle/index.js';
 import { SqliteStore } from '../../services/store/index.js';
 import { seedCertificates } from './seed.js';
 
@@ -60,7 +62,7 @@ export async function benchListAtSize(n: number, runs = 200): Promise<BenchRow[]
     seedCertificates(store, n, now);
     process.stderr.write(`seeded ${n} certificates in ${Date.now() - t0} ms\n`);
     const config: Config = { ...DEFAULT_CONFIG, share: { ...DEFAULT_CONFIG.share, root: path.join(dir, 'share') }, data: { dir }, api: { ...DEFAULT_CONFIG.api, tokens: [{ name: 'bench', token: TOKEN, role: 'reader' }] } };
-    const ctx: PipelineContext = { config, store, backend: idleBackend, clock: { now: () => now }, log: silent, runner: { run: async () => { throw new Error('bench'); } }, layout: shareLayout(config.share.root) };
+    const ctx: PipelineContext = { config, store, backend: idleBackend, clock: { now: () => now }, log: silent, runner: { run: async () => { throw new Error('bench'); } }, layout: shareLayout(config.share.root), parsed: new ParsedRequests(), listeners: [], share: { archive: new ShareArchive(path.join(dir, 'share', 'archive')), staging: stageInProcess, issuedSync: new SharedDirSync(path.join(dir, 'share', 'issued')) } };
     const api = buildApi({ ctx, watcherReady: () => true, startedAt: now });
     await api.ready();
     const queries = [

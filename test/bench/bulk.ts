@@ -1,5 +1,5 @@
 /**
- * Bulk burst (issue 7): N cached RSA-2048 requests dropped into requests/ at once against a running
+ * Bulk burst: N cached RSA-2048 requests dropped into requests/ at once against a running
  * `agentcert serve` (the real CLI, built-in CA, defaults except packaging.buildExe: false), until every package
  * is in issued/. Figures: requests/s over the whole burst, p50/p95/p99 drop-to-package latency, peak RSS of the
  * service. Baselines measured in the same run: `openssl speed -multi 2 -seconds 3 rsa<CA bits>` (the signing

@@ -1,5 +1,5 @@
 /**
- * Torture: the HTTP API under fast-check (issue 7). Every route the service registers (API, health, metrics,
+ * Torture: the HTTP API under fast-check. Every route the service registers (API, health, metrics,
  * dashboard, docs) gets arbitrary path parameters (real ids and serials among them), query strings (the known
  * keys with hostile values, and arbitrary keys) and bodies (JSON values, broken JSON, forms, text, bytes), with an
  * admin token, a reader token, a wrong token, none, or a dashboard session with its CSRF token. No answer may
@@ -53,9 +53,9 @@ export async function runApiFuzzScenario(o: ScenarioOptions & { runs?: number })
     h.drop('junk.contoso.local.req', Buffer.from('not a request'));
     h.drop('held.contoso.local.req', makeSampleRequest('held.contoso.local').pem);
     await h.settle();
-    const reqs = h.app.ctx.store.findCertificates({});
+    const reqs = await h.app.ctx.store.certificates.findMany({});
     const ids = [...reqs.map((c) => c.requestId), ...reqs.map((c) => c.serialNumber), ...reqs.map((c) => c.thumbprint), 'web01.contoso.local', 'held.contoso.local', 'junk.contoso.local'];
-    const held = h.app.ctx.store.getRequest('held.contoso.local') ?? null;
+    const held = (await h.app.ctx.store.requests.find({ fqdn: 'held.contoso.local', limit: 1 }))[0] ?? null;
     if (held) ids.push(held.id);
     say(`${name}: ${routes.length} routes, ${runs} runs`);
 

@@ -1,5 +1,5 @@
 /**
- * Torture: bad input on a real share, through the real service (issue 7). Each case has the outcome an operator
+ * Torture: bad input on a real share, through the real service. Each case has the outcome an operator
  * would expect (README "Torture"): packaged, rejected with a named rule in rejected/<name>.txt, left for the
  * grace period and then rejected, or ignored (left where it is, never read). Meanwhile /healthz must answer, the
  * service must stay up, and nothing outside the share may be read or written: a symlink to a file outside, a

@@ -1,5 +1,5 @@
 /**
- * Torture: a CA that misbehaves (issue 7). The fake AD CS CA (test/fakes) fails 30 % of all certreq/certutil
+ * Torture: a CA that misbehaves. The fake AD CS CA (test/fakes) fails 30 % of all certreq/certutil
  * calls with RPC_S_SERVER_UNAVAILABLE, or hangs: 10 % of calls hang until the service kills them at its timeout,
  * and for a while every call hangs (a CA that stopped answering). Everything must be issued in the end, each
  * request submitted once, and every package verify.

@@ -1,5 +1,5 @@
 /**
- * What the torture scenarios share (issue 7): the summary shape, dropping requests the way request-certificate.ps1
+ * What the torture scenarios share: the summary shape, dropping requests the way request-certificate.ps1
  * does (temporary name, then rename), reading the store read-only, checking packages independently of the
  * service's own code (node:crypto X509Certificate, SHA-256 of every manifest file), watching issued/ for a
  * half package while the service runs, and ending stray fake-CA processes a SIGKILLed service left behind.
@@ -161,7 +161,7 @@ export function verifyPackage(shareRoot: string, fqdn: string, trustedRootDer: B
 
 /**
  * Watches issued/ while the service runs: every package folder that becomes visible must be complete at once
- * (CONTRACT.md "Published atomically"). A folder swapped (republished) while being read is read again.
+ * (docs/contract.md "Share layout"). A folder swapped (republished) while being read is read again.
  */
 export class HalfPackageWatch {
   readonly halfSeen: string[] = [];

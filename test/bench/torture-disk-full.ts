@@ -1,5 +1,5 @@
 /**
- * Torture: the share's disk fills up while packages are published (issue 7). The share is a small tmpfs
+ * Torture: the share's disk fills up while packages are published. The share is a small tmpfs
  * (mount -t tmpfs; we run as root here and in CI). The service starts on a full disk with requests waiting,
  * then gets a little space (some packages fit, others fail half-way through staging), then all of it back.
  * Meanwhile issued/ is polled: a package folder that is visible must hold every file its manifest lists, with

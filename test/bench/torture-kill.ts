@@ -1,5 +1,5 @@
 /**
- * Torture: SIGKILL at random instants during a large run, for either CA backend (issue 7). Requests are dropped
+ * Torture: SIGKILL at random instants during a large run, for either CA backend. Requests are dropped
  * while the service is killed and restarted (some before the first start, the rest in batches during the run);
  * each kill comes at a random instant drawn so that the kills spread over the whole run. At the end: every
  * dropped request is packaged exactly once (0 lost), nothing was issued or submitted twice (0 duplicated), and

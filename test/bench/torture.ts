@@ -1,5 +1,5 @@
 /**
- * `npm run torture` (issue 7): every torture scenario at full scale, a summary table (cases tried, passed, lost,
+ * `npm run torture`: every torture scenario at full scale, a summary table (cases tried, passed, lost,
  * duplicated) and torture-results.json. `-- --short` runs the CI sizes; `-- sigkill-builtin api-fuzz` runs only
  * the named scenarios. The short form also runs in the test suite (test/e2e/torture-short.test.ts).
  */

@@ -68,7 +68,7 @@ describe('ca.backend adcs against the fake standalone CA', () => {
     expect(r.events.find((e) => e.to_state === 'issued')!.message).toContain(`RequestId ${r.ca_request_id}`);
     const log = readLog(fakeDir).filter((e) => e.requestId === r.ca_request_id);
     expect(log.filter((e) => e.verb === 'submit')).toHaveLength(1);
-    // The request asked for no EKU: the service added serverAuth + clientAuth before issuing (SCOM-FACTS §8.1).
+    // The request asked for no EKU: the service added serverAuth + clientAuth before issuing (docs/scom-facts.md §8.1).
     expect(log.some((e) => e.verb === 'setextension')).toBe(true);
   });
 

@@ -1,5 +1,5 @@
 /**
- * Crash safety across external calls (issue 4): the service is SIGKILLed at random instants while it drives the
+ * Crash safety across external calls: the service is SIGKILLed at random instants while it drives the
  * fake AD CS CA — also while certreq -submit runs — and restarted; every request ends packaged and the fake CA's
  * own log shows exactly one submit per request.
  */

@@ -1,5 +1,5 @@
 /**
- * The CLI's commands, JSON shapes and exit codes (CONTRACT.md), run as child processes.
+ * The CLI's commands, JSON shapes and exit codes (docs/contract.md), run as child processes.
  */
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';

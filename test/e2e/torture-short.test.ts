@@ -1,5 +1,5 @@
 /**
- * The short form of the torture harness (issue 7; `npm run torture` is the full one): the same scenario
+ * The short form of the torture harness (`npm run torture` is the full one): the same scenario
  * functions as test/bench/torture.ts at CI sizes — SIGKILLs during a run on both CA backends, a CA failing 30 %
  * of calls or hanging, the share's disk full while publishing, every bad-input case, and fast-check fuzzing of the
  * API. Each must end with nothing lost, nothing issued twice, every package verifying and no 5xx. The summary

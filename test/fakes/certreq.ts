@@ -1,6 +1,6 @@
 /**
- * Fake certreq.exe for tests (issue 4): accepts the argument forms the real tool accepts
- * (SCOM-FACTS §6, windowsserverdocs certreq_1.md) and fails like it on others; prints the transcripts'
+ * Fake certreq.exe for tests: accepts the argument forms the real tool accepts
+ * (docs/scom-facts.md §6, windowsserverdocs certreq_1.md) and fails like it on others; prints the transcripts'
  * output (fake-ca-text.ts); state in AGENTCERT_FAKE_CA_DIR (fake-ca-state.ts).
  *
  *   certreq [-submit] [options] requestfilein certfileout [certchainfileout [fullresponsefileout]]
@@ -16,7 +16,7 @@ import { applyFaults, finish, runTool, startInvocation, type Invocation } from '
 const VERBS = new Set(['-submit', '-retrieve', '-accept', '-new', '-policy', '-sign', '-enroll']);
 const VALUE_OPTIONS = new Set(['-config', '-attrib', '-policyserver', '-cert', '-kerberos', '-username', '-p']);
 const FLAG_OPTIONS = new Set(['-q', '-f', '-binary', '-rpc', '-unicode', '-crl', '-adminforcemachine', '-anonymous', '-v']);
-/** SCOM-FACTS §6: "only -new and -accept take -machine" (-submit: "Unexpected argument: -machine"). */
+/** docs/scom-facts.md §6: "only -new and -accept take -machine" (-submit: "Unexpected argument: -machine"). */
 const CONTEXT_OPTIONS = new Set(['-machine', '-user']);
 
 interface CertreqArgs { verb: string; options: Map<string, string | true>; positional: string[] }
@@ -73,7 +73,7 @@ function main(): void {
     finish(inv, [`fake certreq: ${args.verb} is not simulated`], { verb: verbName, requestId: null, outcome: 'unsupported' }, 1);
   }
   const verb = verbName as 'submit' | 'retrieve';
-  // SCOM-FACTS §6: omitted file names (or CA) open dialogs; the fake fails loudly so a test sees it.
+  // docs/scom-facts.md §6: omitted file names (or CA) open dialogs; the fake fails loudly so a test sees it.
   if (typeof config !== 'string' || args.positional.length < 2) {
     finish(inv, [`fake certreq: a ${typeof config !== 'string' ? 'CA selection' : 'File Open'} dialog would open here`], { verb, requestId: null, outcome: 'dialog' }, 1);
   }

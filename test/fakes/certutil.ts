@@ -1,5 +1,5 @@
 /**
- * Fake certutil.exe for tests (issue 4): the CA-side verbs agentcert uses, with `-config HOST\CA Name`,
+ * Fake certutil.exe for tests: the CA-side verbs agentcert uses, with `-config HOST\CA Name`,
  * in the output shapes of vectors/certutil-*.txt (fake-ca-text.ts); state in AGENTCERT_FAKE_CA_DIR.
  *
  *   certutil -config <CA> -ping | -resubmit <id> | -deny <id> | -setextension <id> <oid> <flags> @<file>

@@ -1,7 +1,7 @@
 /**
  * The fake CA's request database operations: take a request, issue it with the built-in CA's signing code
  * (services/pki), deny it. Issued certificates carry the EKUs the request asked for, or those set with
- * `certutil -setextension <id> 2.5.29.37` — a stand-alone CA has no template to add any (SCOM-FACTS §7, §8.1).
+ * `certutil -setextension <id> 2.5.29.37` — a stand-alone CA has no template to add any (docs/scom-facts.md §7, §8.1).
  */
 import { decodeEkuExtensionValue } from '../../services/ca/adcs/index.js';
 import { derToPem, newSerialHex, parseRequest, signLeafCertificate } from '../../services/pki/index.js';
@@ -48,7 +48,7 @@ export function certificateFileBytes(record: FakeRequestRecord, binary: boolean)
   return binary ? der : Buffer.from(derToPem(der, 'CERTIFICATE').replace(/\n/g, '\r\n'));
 }
 
-/** `HOST\CA Name` → the CA name (SCOM-FACTS §6: -config CAHostName\CAName). */
+/** `HOST\CA Name` → the CA name (docs/scom-facts.md §6: -config CAHostName\CAName). */
 export function caNameOf(config: string): string | null {
   const m = /^([^\\]+)\\(.+)$/.exec(config);
   return m ? m[2]! : null;

@@ -14,7 +14,7 @@ import { createRootCa, type CaMaterial } from '../../services/pki/index.js';
 export type FakeVerb = 'submit' | 'retrieve' | 'accept' | 'resubmit' | 'setextension' | 'ping' | 'ca.cert' | 'ca.chain' | 'revoke' | 'crl' | 'deny';
 
 export interface FakeScenario {
-  /** What the CA's policy module does with a new request; stand-alone CAs keep it pending (SCOM-FACTS §7). */
+  /** What the CA's policy module does with a new request; stand-alone CAs keep it pending (docs/scom-facts.md §7). */
   onSubmit?: 'pending' | 'issue' | 'deny';
   /** What `certutil -resubmit` does: issue, leave pending (an officer must approve), or deny. */
   onResubmit?: 'issue' | 'pending' | 'deny';

@@ -30,11 +30,11 @@ export const certreqText = {
   ],
   /** certutil-rpc-unavailable.txt: "the expected (unverified) form" for certreq. */
   rpcUnavailable: (): string[] => ['Certificate Request Processor: The RPC server is unavailable. 0x800706ba (WIN32: 1722 RPC_S_SERVER_UNAVAILABLE)'],
-  /** SCOM-FACTS §6 / certreq-accept-orphan-0x80092004.txt: -submit with -machine. */
+  /** docs/scom-facts.md §6 / certreq-accept-orphan-0x80092004.txt: -submit with -machine. */
   unexpectedArgument: (arg: string): string[] => [`Unexpected argument: ${arg}`, 'Certificate Request Processor: The parameter is incorrect. 0x80070057 (WIN32: 87 ERROR_INVALID_PARAMETER)'],
   /** certreq-accept-orphan-0x80092004.txt: the fake has no key store, so every .cer is an orphan. */
   acceptOrphan: (): string[] => ['Certificate Request Processor: Cannot find object or property. 0x80092004 (-2146885628 CRYPT_E_NOT_FOUND)'],
-  /** ASSUMED forms of other certreq errors, in the "Certificate Request Processor: <text> 0x<hr> (<facility>: <code> <SYMBOL>)" shape (SCOM-FACTS §6). */
+  /** ASSUMED forms of other certreq errors, in the "Certificate Request Processor: <text> 0x<hr> (<facility>: <code> <SYMBOL>)" shape (docs/scom-facts.md §6). */
   fileNotFound: (): string[] => ['Certificate Request Processor: The system cannot find the file specified. 0x80070002 (WIN32: 2 ERROR_FILE_NOT_FOUND)'],
   fileExists: (): string[] => ['Certificate Request Processor: The file exists. 0x80070050 (WIN32: 80 ERROR_FILE_EXISTS)'],
   badRequest: (): string[] => ['Certificate Request Processor: ASN1 bad tag value met. 0x8009310b (ASN: 267 CRYPT_E_ASN1_BADTAG)'],

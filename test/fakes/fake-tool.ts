@@ -16,7 +16,7 @@ export function startInvocation(dir: string, tool: 'certreq' | 'certutil', argv:
   return { dir, tool, argv, scenario: readScenario(dir) };
 }
 
-/** Print, log and exit. `exitCode` follows certutil's low-word convention (17 for 0x80090011, SCOM-FACTS §6). */
+/** Print, log and exit. `exitCode` follows certutil's low-word convention (17 for 0x80090011, docs/scom-facts.md §6). */
 export function finish(inv: Invocation, lines: string[], entry: Omit<FakeLogEntry, 'tool' | 'argv'>, exitCode = 0): never {
   appendLog(inv.dir, { tool: inv.tool, argv: inv.argv, ...entry, verb: entry.verb ? entry.verb.replace(/^-/, '').toLowerCase() : null });
   process.stdout.write(render(lines, inv.scenario.lineEnding));
@@ -27,7 +27,7 @@ export function finish(inv: Invocation, lines: string[], entry: Omit<FakeLogEntr
 export function applyFaults(inv: Invocation, verb: FakeVerb, requestId: string | null, rpcLines: () => string[]): void {
   if (inv.scenario.hang?.includes(verb) || Math.random() < (inv.scenario.hangRate ?? 0)) {
     appendLog(inv.dir, { tool: inv.tool, argv: inv.argv, verb, requestId, outcome: 'hang' });
-    // A hung certreq ignores SIGTERM (SCOM-FACTS §6); only SIGKILL at the caller's timeout ends it.
+    // A hung certreq ignores SIGTERM (docs/scom-facts.md §6); only SIGKILL at the caller's timeout ends it.
     process.on('SIGTERM', () => undefined);
     process.on('SIGINT', () => undefined);
     setInterval(() => undefined, 60_000);

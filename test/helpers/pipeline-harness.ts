@@ -4,7 +4,7 @@ import path from 'node:path';
 import { loadConfig, type Config } from '../../services/config/index.js';
 import type { CaBackend, Clock } from '../../services/domain/index.js';
 import { listRequestFiles } from '../../services/intake/index.js';
-import { createApp, type App } from '../../services/lifecycle/index.js';
+import { createApp, type App } from '../../services/app/index.js';
 import { createExecaRunner } from '../../services/process/index.js';
 import { recordingLogger, type LogRecord } from './recording-logger.js';
 import { makeTempEnv, type TempEnv } from './temp.js';

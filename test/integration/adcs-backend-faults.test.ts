@@ -1,5 +1,5 @@
 /**
- * AdcsBackend under CA faults (issue 4 §2, §4): RPC unavailable, hung processes killed at the timeout,
+ * AdcsBackend under CA faults: RPC unavailable, hung processes killed at the timeout,
  * output of no known shape, and a crash between submit and retrieve — never a second submit.
  */
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';

@@ -1,6 +1,6 @@
 /**
- * AdcsBackend against the fake certreq/certutil (test/fakes): the dispositions of issue 4 §2 and the CA-side
- * EKU fix of SCOM-FACTS §8.1, asserted on outcomes and on the fake CA's invocation log.
+ * AdcsBackend against the fake certreq/certutil (test/fakes): the certreq dispositions (docs/scom-facts.md §6) and the CA-side
+ * EKU fix of docs/scom-facts.md §8.1, asserted on outcomes and on the fake CA's invocation log.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -31,7 +31,7 @@ describe('AdcsBackend flows', () => {
       'certreq submit pending', 'certutil setextension set', 'certutil resubmit issued', 'certreq retrieve issued',
     ]);
     const info = describeCertificate(outcome.certificateDer);
-    // The request asked no EKU (the classic SCOM INF); the certificate carries both (SCOM-FACTS §8.1).
+    // The request asked no EKU (the classic SCOM INF); the certificate carries both (docs/scom-facts.md §8.1).
     expect(info.extendedKeyUsage).toEqual([SERVER_AUTH, CLIENT_AUTH]);
     expect(info.publicKeyDer.equals(input.publicKeyDer)).toBe(true);
     expect(info.commonNames).toEqual(['agent01.dmz.example']);
@@ -133,9 +133,9 @@ describe('AdcsBackend flows', () => {
     expect(await backend.ping()).toMatchObject({ ok: true });
     const outcome = await backend.submit(issuanceInput('agent21.dmz.example'), () => undefined);
     const serial = outcome.kind === 'issued' ? describeCertificate(outcome.certificateDer).serialNumber : '';
-    expect(await backend.revoke(serial, 4)).toMatchObject({ kind: 'done' });
+    expect(await backend.revoke(serial, 'superseded')).toMatchObject({ kind: 'done' });
     expect(env.log().at(-1)).toMatchObject({ verb: 'revoke', outcome: 'revoked' });
-    expect(await backend.revoke('0123456789ABCDEF', 4)).toMatchObject({ kind: 'failed', code: 'AC_CA_DENIED' });
+    expect(await backend.revoke('0123456789ABCDEF', 'superseded')).toMatchObject({ kind: 'failed', code: 'AC_CA_DENIED' });
     expect(await backend.publishCrl()).toMatchObject({ kind: 'done' });
   });
 });

@@ -63,7 +63,7 @@ describe('fake certreq', () => {
     expect(r.stdout).toBe(`${block[0]!.replace('4', '1')}\r\n${block.slice(1).join(' ')}\r\n`);
   });
 
-  it('-submit with -machine: "Unexpected argument: -machine" + 0x80070057 (SCOM-FACTS §6)', async () => {
+  it('-submit with -machine: "Unexpected argument: -machine" + 0x80070057 (docs/scom-facts.md §6)', async () => {
     const r = await run('certreq', ['-submit', '-q', '-machine', '-config', CA_CONFIG, req, 'o.cer']);
     expect(r.stdout).toMatch(/^Unexpected argument: -machine\r\nCertificate Request Processor: The parameter is incorrect\. 0x80070057/);
     expect(r.exitCode).not.toBe(0);

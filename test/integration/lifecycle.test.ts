@@ -1,5 +1,5 @@
 /**
- * Issue 6 with a controlled clock: issue → install result → authenticated renewal (a real CMS request signed
+ * Renewal and expiry with a controlled clock: issue → install result → authenticated renewal (a real CMS request signed
  * with the old key) → new package → install result → old certificate superseded, then revoked after the grace
  * period; renewals that are not authenticated; expiry notifications once per window to a loopback webhook.
  */
@@ -8,7 +8,7 @@ import { createServer, type Server } from 'node:http';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { approveRequest, revokeCertificate, revokeSupersededAfterGrace, runExpiryWatch } from '../../services/lifecycle/index.js';
+import { approveRequest, revokeCertificate, revokeSupersededAfterGrace, runExpiryWatch } from '../../services/app/index.js';
 import { listResultFiles } from '../../services/intake/index.js';
 import { describeCertificate, derToPem, makeSampleRequest, parseCrl, wrapRequestInCms } from '../../services/pki/index.js';
 import { loadBuiltinCa } from '../../services/ca/index.js';
@@ -30,8 +30,8 @@ afterEach(async () => {
 });
 
 const FQDN = 'agent01.dmz.contoso.local';
-const requestsOf = (fqdn: string) => h!.app.ctx.store.findRequests({ fqdn });
-const certOf = (requestId: string) => h!.app.ctx.store.certificateForRequest(requestId)!;
+const requestsOf = (fqdn: string) => h!.app.ctx.store.requests.find({ fqdn });
+const certOf = async (requestId: string) => (await h!.app.ctx.store.certificates.forRequest(requestId))!;
 
 async function installResult(thumbprint: string, status = 'installed'): Promise<void> {
   const file = path.join(h!.env.share, 'results', `${FQDN}.json`);
@@ -49,14 +49,14 @@ async function issueAndInstallFirst(): Promise<{ key: KeyObject; certDer: Buffer
   const key = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
   h!.drop(`${FQDN}.req`, makeSampleRequest(FQDN, { privateKey: key }).pem);
   await h!.settle();
-  const first = requestsOf(FQDN)[0]!;
+  const first = (await requestsOf(FQDN))[0]!;
   expect(first.state).toBe('awaiting_approval'); // the tenant approves every new certificate by hand
   await approveRequest(h!.app.ctx, first.id, { actor: 'cli:alice' });
   await h!.settle();
-  expect(h!.app.ctx.store.getRequest(first.id)!.state).toBe('packaged');
-  const cert = certOf(first.id);
+  expect((await h!.app.ctx.store.requests.get(first.id))!.state).toBe('packaged');
+  const cert = await certOf(first.id);
   await installResult(cert.thumbprint);
-  expect(h!.app.ctx.store.getRequest(first.id)!.state).toBe('installed');
+  expect((await h!.app.ctx.store.requests.get(first.id))!.state).toBe('installed');
   return { key, certDer: cert.der, requestId: first.id };
 }
 
@@ -71,24 +71,24 @@ describe('renewal', () => {
     const newKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
     h.drop(`${FQDN}.req`, renewalPem(FQDN, newKey, first.certDer, first.key));
     await h.settle();
-    const renewal = requestsOf(FQDN).find((r) => r.id !== first.requestId)!;
+    const renewal = (await requestsOf(FQDN)).find((r) => r.id !== first.requestId)!;
     expect(renewal.state).toBe('packaged'); // no approval needed, even though the tenant is manual
-    expect(h.app.ctx.store.events(renewal.id).map((e) => e.reason)).toContain('RENEWAL');
+    expect((await h.app.ctx.store.events.forRequest(renewal.id)).map((e) => e.reason)).toContain('RENEWAL');
     const manifest = JSON.parse(readFileSync(path.join(h.env.share, 'issued', FQDN, 'manifest.json'), 'utf8')) as { certificate: { thumbprint: string } };
-    const second = certOf(renewal.id);
+    const second = await certOf(renewal.id);
     expect(manifest.certificate.thumbprint).toBe(second.thumbprint);
     // Not superseded before the new certificate is installed.
-    expect(h.app.ctx.store.findCertificate(old.serialNumber)!.state).toBe('active');
+    expect((await h.app.ctx.store.certificates.find(old.serialNumber))!.state).toBe('active');
 
     await installResult(second.thumbprint);
-    expect(h.app.ctx.store.getRequest(renewal.id)!.state).toBe('installed');
-    expect(h.app.ctx.store.findCertificate(old.serialNumber)!.state).toBe('superseded');
-    expect(h.app.ctx.store.getRequest(first.requestId)!.state).toBe('superseded');
+    expect((await h.app.ctx.store.requests.get(renewal.id))!.state).toBe('installed');
+    expect((await h.app.ctx.store.certificates.find(old.serialNumber))!.state).toBe('superseded');
+    expect((await h.app.ctx.store.requests.get(first.requestId))!.state).toBe('superseded');
 
     expect(await revokeSupersededAfterGrace(h.app.ctx)).toEqual([]); // grace not over
     now = new Date(now.getTime() + 8 * DAY);
     expect(await revokeSupersededAfterGrace(h.app.ctx)).toEqual([old.serialNumber]);
-    const revoked = h.app.ctx.store.findCertificate(old.serialNumber)!;
+    const revoked = (await h.app.ctx.store.certificates.find(old.serialNumber))!;
     expect(revoked.state).toBe('revoked');
     expect(revoked.revocationReason).toBe('superseded');
     const crl = parseCrl(readFileSync(path.join(h.env.share, 'tools', 'agentcert.crl')));
@@ -107,10 +107,10 @@ describe('renewal', () => {
     // 2. For another FQDN, signed with agent01's valid certificate.
     h.drop('agent02.dmz.contoso.local.req', renewalPem('agent02.dmz.contoso.local', generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey, first.certDer, first.key));
     await h.settle();
-    const other = requestsOf(FQDN).find((r) => r.id !== first.requestId)!;
+    const other = (await requestsOf(FQDN)).find((r) => r.id !== first.requestId)!;
     expect(other.state).toBe('awaiting_approval');
     expect(other.findings.map((f) => f.rule)).toContain('RENEWAL_NOT_AUTHENTICATED');
-    const foreign = requestsOf('agent02.dmz.contoso.local')[0]!;
+    const foreign = (await requestsOf('agent02.dmz.contoso.local'))[0]!;
     expect(foreign.state).toBe('awaiting_approval');
     expect(foreign.findings.find((f) => f.rule === 'RENEWAL_NOT_AUTHENTICATED')!.message).toContain(FQDN);
 
@@ -118,7 +118,7 @@ describe('renewal', () => {
     await revokeCertificate(h.app.ctx, describeCertificate(first.certDer).serialNumber, { actor: 'cli:alice', reason: 'keyCompromise' });
     h.drop(`${FQDN}.req`, renewalPem(FQDN, generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey, first.certDer, first.key));
     await h.settle();
-    const afterRevoke = requestsOf(FQDN).filter((r) => r.id !== first.requestId && r.id !== other.id)[0]!;
+    const afterRevoke = (await requestsOf(FQDN)).filter((r) => r.id !== first.requestId && r.id !== other.id)[0]!;
     expect(afterRevoke.state).toBe('awaiting_approval');
     expect(afterRevoke.findings.find((f) => f.rule === 'RENEWAL_NOT_AUTHENTICATED')!.message).toContain('revoked');
     expect(ca.root.length).toBeGreaterThan(0);
@@ -147,13 +147,13 @@ describe('expiry notifications', () => {
     h = await makeHarness({ clock, config: { lifecycle: { webhookUrl: `http://127.0.0.1:${port}/hook`, webhookRetryBaseMs: 20, digestHourUtc: 23 } } });
     h.drop(`${FQDN}.req`, makeSampleRequest(FQDN).pem);
     await h.settle();
-    const cert = h.app.ctx.store.findCertificates({ fqdn: FQDN })[0]!;
+    const cert = (await h.app.ctx.store.certificates.findMany({ fqdn: FQDN }))[0]!;
     const notAfter = new Date(cert.notAfter).getTime();
     const expiryKinds = () => received.filter((n) => n.kind === 'expiry').map((n) => n.data.windowDays);
 
     const at = async (daysLeft: number) => {
       now = new Date(notAfter - daysLeft * DAY);
-      runExpiryWatch(h!.app.ctx, h!.app.notifier);
+      await runExpiryWatch(h!.app.ctx, h!.app.notifier);
       await h!.app.notifier.flush();
     };
     await at(40);
@@ -168,7 +168,7 @@ describe('expiry notifications', () => {
     await at(1);
     expect(expiryKinds()).toEqual([30, 14, 7]);
     await at(-1);
-    expect(h.app.ctx.store.findCertificate(cert.serialNumber)!.state).toBe('expired');
-    expect(h.app.ctx.store.getRequest(cert.requestId)!.state).toBe('expired');
+    expect((await h.app.ctx.store.certificates.find(cert.serialNumber))!.state).toBe('expired');
+    expect((await h.app.ctx.store.requests.get(cert.requestId))!.state).toBe('expired');
   });
 });

@@ -16,14 +16,14 @@ afterEach(async () => {
   h = null;
 });
 
-const state = (fqdn: string) => h!.app.ctx.store.findRequests({ fqdn })[0]?.state;
+const state = async (fqdn: string) => (await h!.app.ctx.store.requests.find({ fqdn }))[0]?.state;
 
 describe('pipeline', () => {
   it('issues from a two-tier hierarchy: the package carries root and issuing CA and the chain verifies', async () => {
     h = await makeHarness({ config: { ca: { builtin: { twoTier: true, keyBits: 2048 } } } });
     h.drop('web01.contoso.local.req', makeSampleRequest('web01.contoso.local').pem);
     await h.settle();
-    expect(state('web01.contoso.local')).toBe('packaged');
+    expect(await state('web01.contoso.local')).toBe('packaged');
     const dir = path.join(h.env.share, 'issued', 'web01.contoso.local');
     const files = readdirSync(dir);
     expect(files.filter((f) => /^root-.*\.cer$/.test(f))).toHaveLength(1);
@@ -31,7 +31,7 @@ describe('pipeline', () => {
     const manifest = JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as { chain: { store: string }[] };
     expect(manifest.chain.map((c) => c.store).sort()).toEqual(['CA', 'Root']);
     const ca = loadBuiltinCa(h.env.data, null);
-    const leaf = h.app.ctx.store.findCertificates({ fqdn: 'web01.contoso.local' })[0]!;
+    const leaf = (await h.app.ctx.store.certificates.findMany({ fqdn: 'web01.contoso.local' }))[0]!;
     const report = verifyChain({ leafDer: leaf.der, intermediatesDer: [ca.chain[0]!], trustedRootsDer: [ca.root], at: new Date() });
     expect(report.ok).toBe(true);
     expect(describeCertificate(leaf.der).issuer).toContain('agentcert Issuing CA');
@@ -50,7 +50,7 @@ describe('pipeline', () => {
     h = await makeHarness({ config: { ca: { leafValidityDays: 3650, builtin: { twoTier: true, issuingValidityYears: 1, keyBits: 2048 } } } });
     h.drop('short.contoso.local.req', makeSampleRequest('short.contoso.local').pem);
     await h.settle();
-    const leaf = describeCertificate(h.app.ctx.store.findCertificates({ fqdn: 'short.contoso.local' })[0]!.der);
+    const leaf = describeCertificate((await h.app.ctx.store.certificates.findMany({ fqdn: 'short.contoso.local' }))[0]!.der);
     const issuing = describeCertificate(loadBuiltinCa(h.env.data, null).chain[0]!);
     expect(leaf.notAfter.getTime()).toBe(issuing.notAfter.getTime());
   });
@@ -63,7 +63,7 @@ describe('pipeline', () => {
     const parsed = parseRequest(Buffer.from(pem));
     const input = { fingerprint: parsed.fingerprint, fqdn: 'resume.contoso.local', csrDer: der, csrPem: derToPem(der, 'NEW CERTIFICATE REQUEST'), publicKeyDer: parsed.publicKeyDer, requestHasScomEkus: true };
     let id = '';
-    const first = await backend.submit(input, (x) => (id = x));
+    const first = await backend.submit(input, async (x) => void (id = x));
     const again = await backend.resume(input, id);
     expect(first.kind).toBe('issued');
     expect(again.kind).toBe('issued');
@@ -76,7 +76,7 @@ describe('pipeline', () => {
       wrapBackend: (b: CaBackend): CaBackend => ({
         ...b,
         async submit(input, persist) {
-          persist('bad-ca:1');
+          await persist('bad-ca:1');
           const ca = loadBuiltinCa(h!.env.data, null);
           const der = signLeafCertificate({ issuer: ca.signer, publicKeyDer: input.publicKeyDer, fqdn: input.fqdn, serialHex: '1A2B3C4D', notBefore: new Date(Date.now() - 60_000), notAfter: new Date(Date.now() + 86_400_000), extendedKeyUsage: ['1.3.6.1.5.5.7.3.1'] });
           return { kind: 'issued', caRequestId: 'bad-ca:1', certificateDer: der, message: 'issued' };
@@ -85,9 +85,9 @@ describe('pipeline', () => {
     });
     h.drop('gate.contoso.local.req', makeSampleRequest('gate.contoso.local').pem);
     await h.settle();
-    const r = h.app.ctx.store.findRequests({ fqdn: 'gate.contoso.local' })[0]!;
+    const r = (await h.app.ctx.store.requests.find({ fqdn: 'gate.contoso.local' }))[0]!;
     expect(r.state).toBe('failed');
-    const ev = h.app.ctx.store.events(r.id).at(-1)!;
+    const ev = (await h.app.ctx.store.events.forRequest(r.id)).at(-1)!;
     expect(ev.reason).toBe('AC_VERIFY_FAILED');
     expect(ev.message).toContain('CERT_EKU');
     expect(existsSync(path.join(h.env.share, 'issued', 'gate.contoso.local'))).toBe(false);
@@ -101,11 +101,11 @@ describe('pipeline', () => {
     h.drop('ms01.contoso.local.req', makeSampleRequest('ms01.contoso.local').pem, 'contoso');
     h.drop('app01.contoso.local.req', makeSampleRequest('app01.contoso.local').pem, 'contoso');
     await h.settle();
-    expect(state('web01.fabrikam.local')).toBe('rejected');
+    expect(await state('web01.fabrikam.local')).toBe('rejected');
     expect(readFileSync(path.join(h.env.share, 'rejected', 'web01.fabrikam.local.txt'), 'utf8')).toContain('ID_TENANT_NAME');
-    expect(state('ms01.contoso.local')).toBe('awaiting_approval');
+    expect(await state('ms01.contoso.local')).toBe('awaiting_approval');
     expect(readFileSync(path.join(h.env.share, 'pending', 'ms01.contoso.local.txt'), 'utf8')).toContain('protected name');
-    expect(state('app01.contoso.local')).toBe('packaged');
+    expect(await state('app01.contoso.local')).toBe('packaged');
   });
 
   it('rejects what is not a request, with the reason, and keeps the bytes', async () => {
@@ -115,7 +115,7 @@ describe('pipeline', () => {
     h.drop('big.contoso.local.req', Buffer.alloc(70_000, 0x41));
     h.drop('web 01.req', makeSampleRequest('web01.contoso.local').pem);
     await h.settle();
-    for (const f of ['junk.contoso.local', 'empty.contoso.local', 'big.contoso.local']) expect(state(f)).toBe('rejected');
+    for (const f of ['junk.contoso.local', 'empty.contoso.local', 'big.contoso.local']) expect(await state(f)).toBe('rejected');
     expect(readFileSync(path.join(h.env.share, 'rejected', 'big.contoso.local.txt'), 'utf8')).toContain('FILE_TOO_LARGE');
     expect(readFileSync(path.join(h.env.share, 'rejected', 'junk.contoso.local.txt'), 'utf8')).toContain('FILE_NOT_A_REQUEST');
     expect(readFileSync(path.join(h.env.share, 'rejected', 'web_01.txt'), 'utf8')).toContain('FILE_NAME');
@@ -134,7 +134,7 @@ describe('pipeline', () => {
     ];
     for (const [file, fqdn] of cases) h.dropFile(vector(file), `${fqdn}.req`);
     await h.settle();
-    for (const [, fqdn, expected] of cases) expect(`${fqdn}:${state(fqdn)}`).toBe(`${fqdn}:${expected}`);
+    for (const [, fqdn, expected] of cases) expect(`${fqdn}:${await state(fqdn)}`).toBe(`${fqdn}:${expected}`);
   });
 
   it('logs one line per transition, each with requestId and fqdn', async () => {

@@ -1,5 +1,5 @@
 /**
- * certreq output parsers against the verbatim transcripts in shared/vectors (SCOM-FACTS §6).
+ * certreq output parsers against the verbatim transcripts in shared/vectors (docs/scom-facts.md §6).
  */
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';

@@ -1,5 +1,5 @@
 /**
- * certutil output parsers against the verbatim transcripts in shared/vectors (SCOM-FACTS §6, §8.4, §8.7).
+ * certutil output parsers against the verbatim transcripts in shared/vectors (docs/scom-facts.md §6, §8.4, §8.7).
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';

@@ -1,5 +1,5 @@
 /**
- * The EKU extension value given to `certutil -setextension … 2.5.29.37 0 @file` (SCOM-FACTS §8.1) and the
+ * The EKU extension value given to `certutil -setextension … 2.5.29.37 0 @file` (docs/scom-facts.md §8.1) and the
  * CA chain read from `certutil -ca.chain` (PKCS#7) / `-ca.cert` files.
  */
 import fc from 'fast-check';

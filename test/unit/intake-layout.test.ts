@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fqdnFromFileName, isIgnoredName, isRequestName, safeFileStem } from '../../services/intake/index.js';
 import { nameMatches } from '../../services/rules/index.js';
-import { backoffDelayMs } from '../../services/lifecycle/context.js';
+import { backoffDelayMs } from '../../services/domain/index.js';
 
 describe('share names', () => {
   it('takes the FQDN from <FQDN>.req in any case', () => {

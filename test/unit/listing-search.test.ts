@@ -1,5 +1,5 @@
 /**
- * Free-text search of the lists (`q`) from the trigram indexes of migration 4 (services/store/listing.ts): on a
+ * Free-text search of the lists (`q`) from the trigram indexes of migration 4 (services/store/sqlite/listing.ts): on a
  * real store, every answer — items, order and total — must equal the plain LIKE scan it replaced (kept below,
  * verbatim, as the reference), whether the index answers or the scan does (a text under three characters, or
  * one most rows contain); the index must follow inserts, updates and deletes, and be built for the rows of a
@@ -9,10 +9,10 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CertificatePageFilter, RequestPageFilter } from '../../services/store/index.js';
+import type { CertificatePageFilter, RequestPageFilter } from '../../services/domain/index.js';
 import { SqliteStore } from '../../services/store/index.js';
-import { trigramMatch } from '../../services/store/listing.js';
-import { MIGRATIONS } from '../../services/store/migrations.js';
+import { trigramMatch } from '../../services/store/sqlite/listing.js';
+import { MIGRATIONS } from '../../services/store/sqlite/migrations.js';
 import { makeTempEnv, type TempEnv } from '../helpers/temp.js';
 import { seedCertificates, seedRow } from '../bench/seed.js';
 
@@ -76,6 +76,8 @@ const N = 2000;
 const now = new Date('2026-11-23T10:00:00Z');
 let env: TempEnv;
 let store: SqliteStore;
+/** A second connection to the same file: the reference SQL and the hand-made rows (the store shows no SQL). */
+let db: Database.Database;
 
 interface Odd {
   id: string;
@@ -85,13 +87,13 @@ interface Odd {
 }
 
 /** A request and its certificate with the given texts, written with SQL so that nothing normalises them. */
-function insertOdd(s: SqliteStore, o: Odd, k: number): void {
+function insertOdd(o: Odd, k: number): void {
   const created = new Date(now.getTime() + k * 1000).toISOString();
   const notAfter = new Date(now.getTime() + (k + 1) * 86_400_000).toISOString();
-  s.db
+  db
     .prepare(`INSERT INTO requests (id, fingerprint, fqdn, tenant, role, state, csr_der, original, source_name, created_at, updated_at) VALUES (?, ?, ?, 'contoso', 'agent', 'packaged', NULL, ?, ?, ?, ?)`)
     .run(o.id, `odd-${o.id}`, o.fqdn, Buffer.from('x'), `${o.fqdn}.req`, created, created);
-  s.db
+  db
     .prepare(
       `INSERT INTO certificates (serial, request_id, fqdn, tenant, thumbprint, sha256, not_before, not_after, subject, issuer, der, state, created_at)
        VALUES (?, ?, ?, 'contoso', ?, ?, ?, ?, ?, 'CN=test', ?, 'active', ?)`,
@@ -139,10 +141,12 @@ beforeAll(() => {
   env = makeTempEnv();
   store = new SqliteStore(path.join(env.data, 'agentcert.db'), { now: () => now });
   seedCertificates(store, N, now);
-  ODD.forEach((o, k) => insertOdd(store, o, k));
+  db = new Database(store.location);
+  ODD.forEach((o, k) => insertOdd(o, k));
 });
-afterAll(() => {
-  store.close();
+afterAll(async () => {
+  db.close();
+  await store.close();
   env.cleanup();
 });
 
@@ -165,7 +169,7 @@ describe('trigramMatch', () => {
 });
 
 describe('free-text search equals the LIKE scan', () => {
-  it('certificates: every text, with and without filters, on several pages', () => {
+  it('certificates: every text, with and without filters, on several pages', async () => {
     const filters: Omit<CertificatePageFilter, 'q'>[] = [
       { limit: 100, offset: 0 },
       { state: 'active', limit: 100, offset: 0 },
@@ -179,8 +183,8 @@ describe('free-text search equals the LIKE scan', () => {
     for (const q of QUERIES)
       for (const base of filters)
         for (const f of pagesOf({ ...base, q })) {
-          const got = store.pageCertificates(f);
-          expect(got, JSON.stringify(f)).toEqual(referenceCertificates(store.db, f));
+          const got = await store.views.pageCertificates(f);
+          expect(got, JSON.stringify(f)).toEqual(referenceCertificates(db, f));
           compared++;
           if (got.total > 0) matched++;
         }
@@ -188,7 +192,7 @@ describe('free-text search equals the LIKE scan', () => {
     expect(matched).toBeGreaterThan(compared / 3);
   });
 
-  it('requests: every text (FQDN or id fragment), with and without filters, on several pages', () => {
+  it('requests: every text (FQDN or id fragment), with and without filters, on several pages', async () => {
     const filters: Omit<RequestPageFilter, 'q'>[] = [
       { limit: 100, offset: 0 },
       { state: 'packaged', limit: 100, offset: 0 },
@@ -198,63 +202,63 @@ describe('free-text search equals the LIKE scan', () => {
     ];
     for (const q of [...QUERIES, 'odd-', 'ODD-UNDER', 'd-un', '0000000004d2', '4D2', '4d2', 'odd-percent'])
       for (const base of filters)
-        for (const f of pagesOf({ ...base, q })) expect(store.pageRequests(f), JSON.stringify(f)).toEqual(referenceRequests(store.db, f));
+        for (const f of pagesOf({ ...base, q })) expect(await store.views.pageRequests(f), JSON.stringify(f)).toEqual(referenceRequests(db, f));
   });
 
-  it('finds what it must, by hand: literal wildcards, case, Unicode, serials, thumbprints, ids', () => {
-    const certs = (q: string) => store.pageCertificates({ q, limit: 1000, offset: 0 }).items.map((c) => c.serialNumber).sort();
-    const reqs = (q: string) => store.pageRequests({ q, limit: 1000, offset: 0 }).items.map((r) => r.id).sort();
-    expect(certs('a_b')).toEqual(['AB_CD00000002']); // not axbxc: `_` is no wildcard
-    expect(certs('100%host')).toEqual(['AB%CD00000001']);
-    expect(certs('back\\slash')).toEqual(['BS\\00000004']);
-    expect(certs('quo"te')).toEqual(['QU"OTE0005']);
-    expect(certs('mixed.CASE')).toEqual(['mixedserial0006']); // the FQDN as stored, matched case-insensitively
-    expect(certs('MÜLLER')).toEqual(['MÜLLER0007']); // lower-cased for the FQDN, upper-case serial
-    expect(certs('kelvin')).toEqual([]); // LIKE folds ASCII only: the Kelvin sign is no "k" (the index thinks it is)
-    expect(certs('\u212Aelvin')).toEqual(['\u212AELVIN0008']);
-    expect(certs('strasse0009')).toEqual(['STRASSE0009']);
-    expect(certs('straße')).toEqual(['STRASSE0009']);
-    expect(certs('x😀y')).toEqual(['EMOJI0010']);
-    expect(certs('große')).toEqual(['GROSSE0012']);
-    expect(certs('00000000000000000000000000000000000001f4')).toEqual([seedRow(500, now).serial]); // a whole thumbprint
-    expect(certs('00000010000001F4')).toEqual([seedRow(500, now).serial]); // a whole serial
-    expect(reqs('ODD-UNDER')).toEqual(['odd-under']);
-    expect(reqs('0000000001F4')).toEqual(['0000000001f4']); // a request by its id
-    const total = store.pageCertificates({ q: 'host12', limit: 5, offset: 0 });
+  it('finds what it must, by hand: literal wildcards, case, Unicode, serials, thumbprints, ids', async () => {
+    const certs = async (q: string) => (await store.views.pageCertificates({ q, limit: 1000, offset: 0 })).items.map((c) => c.serialNumber).sort();
+    const reqs = async (q: string) => (await store.views.pageRequests({ q, limit: 1000, offset: 0 })).items.map((r) => r.id).sort();
+    expect(await certs('a_b')).toEqual(['AB_CD00000002']); // not axbxc: `_` is no wildcard
+    expect(await certs('100%host')).toEqual(['AB%CD00000001']);
+    expect(await certs('back\\slash')).toEqual(['BS\\00000004']);
+    expect(await certs('quo"te')).toEqual(['QU"OTE0005']);
+    expect(await certs('mixed.CASE')).toEqual(['mixedserial0006']); // the FQDN as stored, matched case-insensitively
+    expect(await certs('MÜLLER')).toEqual(['MÜLLER0007']); // lower-cased for the FQDN, upper-case serial
+    expect(await certs('kelvin')).toEqual([]); // LIKE folds ASCII only: the Kelvin sign is no "k" (the index thinks it is)
+    expect(await certs('\u212Aelvin')).toEqual(['\u212AELVIN0008']);
+    expect(await certs('strasse0009')).toEqual(['STRASSE0009']);
+    expect(await certs('straße')).toEqual(['STRASSE0009']);
+    expect(await certs('x😀y')).toEqual(['EMOJI0010']);
+    expect(await certs('große')).toEqual(['GROSSE0012']);
+    expect(await certs('00000000000000000000000000000000000001f4')).toEqual([seedRow(500, now).serial]); // a whole thumbprint
+    expect(await certs('00000010000001F4')).toEqual([seedRow(500, now).serial]); // a whole serial
+    expect(await reqs('ODD-UNDER')).toEqual(['odd-under']);
+    expect(await reqs('0000000001F4')).toEqual(['0000000001f4']); // a request by its id
+    const total = await store.views.pageCertificates({ q: 'host12', limit: 5, offset: 0 });
     expect(total.items).toHaveLength(5);
     expect(total.total).toBe(1 + 10 + 100); // host12, host120–129, host1200–1299 among 2,000
   });
 
-  it('answers from the index when the text has three characters and few rows hold it, from the scan otherwise', () => {
+  it('answers from the index when the text has three characters and few rows hold it, from the scan otherwise', async () => {
     // Take host1234's certificate and request out of the index (as a stale index would): the index-backed
     // search no longer sees them, the scan still does.
-    const cert = store.db.prepare(`SELECT rowid, fqdn, serial, thumbprint FROM certificates WHERE fqdn = 'host1234.contoso.example'`).get() as { rowid: number; fqdn: string; serial: string; thumbprint: string };
-    const req = store.db.prepare(`SELECT rowid, fqdn, id FROM requests WHERE fqdn = 'host1234.contoso.example'`).get() as { rowid: number; fqdn: string; id: string };
+    const cert = db.prepare(`SELECT rowid, fqdn, serial, thumbprint FROM certificates WHERE fqdn = 'host1234.contoso.example'`).get() as { rowid: number; fqdn: string; serial: string; thumbprint: string };
+    const req = db.prepare(`SELECT rowid, fqdn, id FROM requests WHERE fqdn = 'host1234.contoso.example'`).get() as { rowid: number; fqdn: string; id: string };
     const unindex = () => {
-      store.db.prepare(`INSERT INTO certificates_search(certificates_search, rowid, fqdn, serial, thumbprint) VALUES ('delete', ?, ?, ?, ?)`).run(cert.rowid, cert.fqdn, cert.serial, cert.thumbprint);
-      store.db.prepare(`INSERT INTO requests_search(requests_search, rowid, fqdn, id) VALUES ('delete', ?, ?, ?)`).run(req.rowid, req.fqdn, req.id);
+      db.prepare(`INSERT INTO certificates_search(certificates_search, rowid, fqdn, serial, thumbprint) VALUES ('delete', ?, ?, ?, ?)`).run(cert.rowid, cert.fqdn, cert.serial, cert.thumbprint);
+      db.prepare(`INSERT INTO requests_search(requests_search, rowid, fqdn, id) VALUES ('delete', ?, ?, ?)`).run(req.rowid, req.fqdn, req.id);
     };
     const reindex = () => {
-      store.db.prepare(`INSERT INTO certificates_search(rowid, fqdn, serial, thumbprint) VALUES (?, ?, ?, ?)`).run(cert.rowid, cert.fqdn, cert.serial, cert.thumbprint);
-      store.db.prepare(`INSERT INTO requests_search(rowid, fqdn, id) VALUES (?, ?, ?)`).run(req.rowid, req.fqdn, req.id);
+      db.prepare(`INSERT INTO certificates_search(rowid, fqdn, serial, thumbprint) VALUES (?, ?, ?, ?)`).run(cert.rowid, cert.fqdn, cert.serial, cert.thumbprint);
+      db.prepare(`INSERT INTO requests_search(rowid, fqdn, id) VALUES (?, ?, ?)`).run(req.rowid, req.fqdn, req.id);
     };
-    const certTotal = (q: string) => store.pageCertificates({ q, limit: 10, offset: 0 }).total;
-    const reqTotal = (q: string) => store.pageRequests({ q, limit: 10, offset: 0 }).total;
-    const ref = (q: string) => referenceCertificates(store.db, { q, limit: 10, offset: 0 }).total;
-    expect([certTotal('host1234'), reqTotal('host1234'), certTotal('.example')]).toEqual([1, 1, N + ODD.length]);
+    const certTotal = async (q: string) => (await store.views.pageCertificates({ q, limit: 10, offset: 0 })).total;
+    const reqTotal = async (q: string) => (await store.views.pageRequests({ q, limit: 10, offset: 0 })).total;
+    const ref = (q: string) => referenceCertificates(db, { q, limit: 10, offset: 0 }).total;
+    expect([await certTotal('host1234'), await reqTotal('host1234'), await certTotal('.example')]).toEqual([1, 1, N + ODD.length]);
     unindex();
     try {
-      expect(certTotal('host1234')).toBe(0); // index-backed
-      expect(reqTotal('host1234')).toBe(0);
-      expect(certTotal('34')).toBe(ref('34')); // two characters: the scan
-      expect(store.pageCertificates({ q: '34', limit: 1000, offset: 0 }).items.map((c) => c.serialNumber)).toContain(cert.serial);
-      expect(reqTotal('34')).toBe(referenceRequests(store.db, { q: '34', limit: 10, offset: 0 }).total);
-      expect(certTotal('.example')).toBe(N + ODD.length); // every row holds it: the scan
+      expect(await certTotal('host1234')).toBe(0); // index-backed
+      expect(await reqTotal('host1234')).toBe(0);
+      expect(await certTotal('34')).toBe(ref('34')); // two characters: the scan
+      expect((await store.views.pageCertificates({ q: '34', limit: 1000, offset: 0 })).items.map((c) => c.serialNumber)).toContain(cert.serial);
+      expect(await reqTotal('34')).toBe(referenceRequests(db, { q: '34', limit: 10, offset: 0 }).total);
+      expect(await certTotal('.example')).toBe(N + ODD.length); // every row holds it: the scan
     } finally {
       reindex();
     }
-    expect(certTotal('host1234')).toBe(1);
-    expect(reqTotal('host1234')).toBe(1);
+    expect(await certTotal('host1234')).toBe(1);
+    expect(await reqTotal('host1234')).toBe(1);
   });
 });
 
@@ -265,53 +269,53 @@ function integrityCheck(db: Database.Database): void {
 }
 
 describe('the index follows the tables', () => {
-  it('after the seeding and the odd rows', () => {
-    expect(() => integrityCheck(store.db)).not.toThrow();
+  it('after the seeding and the odd rows', async () => {
+    expect(() => integrityCheck(db)).not.toThrow();
   });
 
-  it('rows inserted, updated and deleted after the migration', () => {
+  it('rows inserted, updated and deleted after the migration', async () => {
     // Through the store, as the pipeline inserts them.
-    const { request } = store.insertRequest(
+    const { request } = await store.requests.insert(
       { fingerprint: 'fe'.repeat(32), fqdn: 'brand-new-agent.tailspin.example', tenant: 'default', csrDer: Buffer.from('csr'), originalBytes: Buffer.from('orig'), sourceName: 'x.req' },
       'received',
     );
-    expect(store.pageRequests({ q: 'BRAND-new', limit: 10, offset: 0 }).items.map((r) => r.id)).toEqual([request.id]);
-    expect(store.pageRequests({ q: request.id.slice(3, 9), limit: 10, offset: 0 }).items.map((r) => r.id)).toContain(request.id);
+    expect((await store.views.pageRequests({ q: 'BRAND-new', limit: 10, offset: 0 })).items.map((r) => r.id)).toEqual([request.id]);
+    expect((await store.views.pageRequests({ q: request.id.slice(3, 9), limit: 10, offset: 0 })).items.map((r) => r.id)).toContain(request.id);
     // The pipeline's state changes do not touch the index (the trigger fires on searched columns only).
-    store.transition(request.id, { from: 'received', to: 'checked', reason: 'CHECKS_PASSED', message: 'ok' });
-    expect(store.pageRequests({ q: 'brand-new', limit: 10, offset: 0 }).items.map((r) => r.state)).toEqual(['checked']);
+    await store.requests.transition(request.id, { from: ['received'], to: 'checked', reason: 'CHECKS_PASSED', message: 'ok', actor: 'service', data: null });
+    expect((await store.views.pageRequests({ q: 'brand-new', limit: 10, offset: 0 })).items.map((r) => r.state)).toEqual(['checked']);
 
     // More seeded rows after the first ones.
     seedCertificates(store, 50, now, 100_000);
-    expect(store.pageCertificates({ q: 'host100042', limit: 10, offset: 0 }).items.map((c) => c.fqdn)).toEqual([seedRow(100_042, now).fqdn]);
-    expect(store.pageRequests({ q: 'host10004', limit: 100, offset: 0 }).total).toBe(10);
+    expect((await store.views.pageCertificates({ q: 'host100042', limit: 10, offset: 0 })).items.map((c) => c.fqdn)).toEqual([seedRow(100_042, now).fqdn]);
+    expect((await store.views.pageRequests({ q: 'host10004', limit: 100, offset: 0 })).total).toBe(10);
 
     // A changed FQDN, serial and thumbprint: found by the new text, no longer by the old one.
     const serial = seedRow(100_007, now).serial;
-    store.db.prepare(`UPDATE certificates SET fqdn = 'renamed-host.example', thumbprint = 'DEADBEEF' || thumbprint, serial = 'CAFE' || serial WHERE serial = ?`).run(serial);
-    store.db.prepare(`UPDATE requests SET fqdn = 'renamed-host.example' WHERE fqdn = ?`).run(seedRow(100_007, now).fqdn);
-    expect(store.pageCertificates({ q: 'renamed-host', limit: 10, offset: 0 }).items.map((c) => c.serialNumber)).toEqual([`CAFE${serial}`]);
-    expect(store.pageCertificates({ q: 'deadbeef', limit: 10, offset: 0 }).total).toBe(1);
-    expect(store.pageCertificates({ q: `cafe${serial.slice(0, 4)}`, limit: 10, offset: 0 }).total).toBe(1);
-    expect(store.pageCertificates({ q: 'host100007', limit: 10, offset: 0 }).total).toBe(0);
-    expect(store.pageRequests({ q: 'renamed-host', limit: 10, offset: 0 }).total).toBe(1);
-    expect(store.pageRequests({ q: 'host100007', limit: 10, offset: 0 }).total).toBe(0);
+    db.prepare(`UPDATE certificates SET fqdn = 'renamed-host.example', thumbprint = 'DEADBEEF' || thumbprint, serial = 'CAFE' || serial WHERE serial = ?`).run(serial);
+    db.prepare(`UPDATE requests SET fqdn = 'renamed-host.example' WHERE fqdn = ?`).run(seedRow(100_007, now).fqdn);
+    expect((await store.views.pageCertificates({ q: 'renamed-host', limit: 10, offset: 0 })).items.map((c) => c.serialNumber)).toEqual([`CAFE${serial}`]);
+    expect((await store.views.pageCertificates({ q: 'deadbeef', limit: 10, offset: 0 })).total).toBe(1);
+    expect((await store.views.pageCertificates({ q: `cafe${serial.slice(0, 4)}`, limit: 10, offset: 0 })).total).toBe(1);
+    expect((await store.views.pageCertificates({ q: 'host100007', limit: 10, offset: 0 })).total).toBe(0);
+    expect((await store.views.pageRequests({ q: 'renamed-host', limit: 10, offset: 0 })).total).toBe(1);
+    expect((await store.views.pageRequests({ q: 'host100007', limit: 10, offset: 0 })).total).toBe(0);
 
     // Deleted rows leave the index.
-    store.db.prepare(`DELETE FROM certificates WHERE fqdn = ?`).run(seedRow(100_011, now).fqdn);
-    store.db.prepare(`DELETE FROM requests WHERE fqdn = ?`).run(seedRow(100_011, now).fqdn);
-    expect(store.pageCertificates({ q: 'host100011', limit: 10, offset: 0 }).total).toBe(0);
-    expect(store.pageRequests({ q: 'host100011', limit: 10, offset: 0 }).total).toBe(0);
+    db.prepare(`DELETE FROM certificates WHERE fqdn = ?`).run(seedRow(100_011, now).fqdn);
+    db.prepare(`DELETE FROM requests WHERE fqdn = ?`).run(seedRow(100_011, now).fqdn);
+    expect((await store.views.pageCertificates({ q: 'host100011', limit: 10, offset: 0 })).total).toBe(0);
+    expect((await store.views.pageRequests({ q: 'host100011', limit: 10, offset: 0 })).total).toBe(0);
 
-    expect(() => integrityCheck(store.db)).not.toThrow();
+    expect(() => integrityCheck(db)).not.toThrow();
     for (const q of ['host1000', 'renamed', 'cafe', 'brand', 'DEADBEEF'])
       for (const f of pagesOf({ q, limit: 100, offset: 0 })) {
-        expect(store.pageCertificates(f)).toEqual(referenceCertificates(store.db, f));
-        expect(store.pageRequests(f)).toEqual(referenceRequests(store.db, f));
+        expect(await store.views.pageCertificates(f)).toEqual(referenceCertificates(db, f));
+        expect(await store.views.pageRequests(f)).toEqual(referenceRequests(db, f));
       }
   });
 
-  it('a store from before the migration: its rows are indexed when it is opened', () => {
+  it('a store from before the migration: its rows are indexed when it is opened', async () => {
     const file = path.join(env.dir, 'old', 'agentcert.db');
     mkdirSync(path.dirname(file), { recursive: true });
     const old = new Database(file);
@@ -337,18 +341,20 @@ describe('the index follows the tables', () => {
     raw.close();
 
     const migrated = new SqliteStore(file, { now: () => now });
+    const mdb = new Database(file);
     try {
-      expect(migrated.db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
-      expect(() => integrityCheck(migrated.db)).not.toThrow();
-      expect((migrated.db.prepare(`SELECT COUNT(*) AS n FROM certificates_search WHERE certificates_search MATCH '"acy"'`).get() as { n: number }).n).toBe(500);
+      expect(mdb.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
+      expect(() => integrityCheck(mdb)).not.toThrow();
+      expect((mdb.prepare(`SELECT COUNT(*) AS n FROM certificates_search WHERE certificates_search MATCH '"acy"'`).get() as { n: number }).n).toBe(500);
       for (const q of ['legacy42', 'LEGACY4', 'old00000001', '5E0000000000001F', '7b00000', 'acy1', 'legacy499.example', '42.ex'])
         for (const f of pagesOf({ q, limit: 100, offset: 0 })) {
-          expect(migrated.pageCertificates(f)).toEqual(referenceCertificates(migrated.db, f));
-          expect(migrated.pageRequests(f)).toEqual(referenceRequests(migrated.db, f));
+          expect(await migrated.views.pageCertificates(f)).toEqual(referenceCertificates(mdb, f));
+          expect(await migrated.views.pageRequests(f)).toEqual(referenceRequests(mdb, f));
         }
-      expect(migrated.pageCertificates({ q: 'legacy42', limit: 100, offset: 0 }).total).toBe(11);
+      expect((await migrated.views.pageCertificates({ q: 'legacy42', limit: 100, offset: 0 })).total).toBe(11);
     } finally {
-      migrated.close();
+      mdb.close();
+      await migrated.close();
     }
   });
 });

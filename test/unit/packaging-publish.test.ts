@@ -16,7 +16,7 @@ let pki: TestPki;
 let share: string;
 let leaf: Buffer;
 const FQDN = 'agent01.dmz.contoso.com';
-// A serial whose first byte has the high bit set: the DER INTEGER carries a leading 00 (SCOM-FACTS §2).
+// A serial whose first byte has the high bit set: the DER INTEGER carries a leading 00 (docs/scom-facts.md §2).
 const SERIAL = '80AB0000000000000000000000000001C3';
 
 function input(over: Partial<DeliveryInput> = {}): DeliveryInput {
@@ -220,7 +220,8 @@ describe('the staging thread', () => {
     const a = mkdtempSync(path.join(share, 'thread-'));
     const b = mkdtempSync(path.join(share, 'local-'));
     const payload = here.stagePayloadInput(input());
-    const [off, local] = await Promise.all([pool.stagePayloadOffThread(payload, a), here.stagePayload(payload, b)]);
+    const thread = new pool.StagingThread();
+    const [off, local] = await Promise.all([thread.stage(payload, a), here.stagePayload(payload, b)]);
     expect(off.published).toEqual(local.published);
     expect(off.payloadNames).toEqual(local.payloadNames);
     expect(off.manifest).toEqual(local.manifest);
@@ -228,6 +229,7 @@ describe('the staging thread', () => {
     for (const f of readdirSync(a)) expect(readFileSync(path.join(a, f)).equals(readFileSync(path.join(b, f))), f).toBe(true);
     expect(off.published.map((f) => f.name)).toContain(`${FQDN}.zip`);
     // A staging folder that is not there: the thread's error keeps its code (the publish step retries on it).
-    await expect(pool.stagePayloadOffThread(payload, path.join(share, 'missing', 'dir'))).rejects.toMatchObject({ code: 'ENOENT' });
+    await expect(thread.stage(payload, path.join(share, 'missing', 'dir'))).rejects.toMatchObject({ code: 'ENOENT' });
+    await thread.close();
   });
 });

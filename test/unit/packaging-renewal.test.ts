@@ -31,7 +31,7 @@ describe('renderRenewalInf (inf-templates/renewal.inf with the certificate being
     expect(k.get('keylength')).toBe('3072');
     expect(k.get('machinekeyset')).toBe('TRUE');
     expect(k.get('requesttype')).toBe('CMC'); // certreq_1.md: renewal requires PKCS#7 or CMC
-    expect(k.get('keyspec')).toBe('1'); // SCOM-FACTS §1.1: AT_KEYEXCHANGE
+    expect(k.get('keyspec')).toBe('1'); // docs/scom-facts.md §1.1: AT_KEYEXCHANGE
     expect(k.get('providername')).toBe('"Microsoft RSA SChannel Cryptographic Provider"');
     expect(k.get('providertype')).toBe('12');
     expect(k.get('keyusage')).toBe('0xa0');

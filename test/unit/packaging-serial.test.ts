@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeForPackage, serialHexFromDer } from '../../services/packaging/index.js';
 import { makeTestPki, type TestPki } from '../fixtures/packaging/test-pki.js';
 
-// SCOM-FACTS §2: ChannelCertificateSerialNumber is the serial as Windows shows it (DER INTEGER content, a
+// docs/scom-facts.md §2: ChannelCertificateSerialNumber is the serial as Windows shows it (DER INTEGER content, a
 // leading 00 sign byte included), every byte reversed, nibbles kept.
 let pki: TestPki;
 beforeAll(() => {

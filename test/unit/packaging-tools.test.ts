@@ -70,7 +70,7 @@ describe('how agents reach the share', () => {
   });
 });
 
-describe('INF templates (issue 8 point 1, SCOM-FACTS §1.1/§1.3/§8.1)', () => {
+describe('INF templates (docs/scom-facts.md §1.1/§1.3/§8.1)', () => {
   const dir = path.resolve(import.meta.dirname, '../../inf-templates');
   for (const name of ['agent.inf', 'gateway.inf', 'management-server.inf', 'renewal.inf']) {
     it(`${name} asks for what a SCOM certificate needs`, () => {

@@ -20,7 +20,7 @@ let published: string[] = [];
 beforeAll(() => {
   pki = makeTestPki('Vector Root', 'Vector Issuing');
   copyFileSync(path.join(import.meta.dirname, '../fixtures/packaging/vector-request.req'), path.join(pki.dir, 'vector.req'));
-  // Issue for the request's own key, adding serverAuth + clientAuth the request lacks (SCOM-FACTS §8.1).
+  // Issue for the request's own key, adding serverAuth + clientAuth the request lacks (docs/scom-facts.md §8.1).
   execFileSync('openssl', ['x509', '-req', '-in', 'vector.req', '-CA', 'issuing.pem', '-CAkey', 'issuing.key', '-set_serial', '0x9F00000000000000000000000000000000000001',
     '-days', '30', '-extfile', 'ext.cnf', '-extensions', 'leaf', '-outform', 'DER', '-out', 'vector.cer'], { cwd: pki.dir, stdio: 'ignore' });
   leaf = readFileSync(path.join(pki.dir, 'vector.cer'));

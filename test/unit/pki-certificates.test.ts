@@ -1,5 +1,5 @@
 /**
- * The built-in CA's certificates: what openssl and the SCOM checkers see on them (SCOM-FACTS §1.1, §4.1).
+ * The built-in CA's certificates: what openssl and the SCOM checkers see on them (docs/scom-facts.md §1.1, §4.1).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -82,7 +82,7 @@ describe('signLeafCertificate', () => {
   it('describes the leaf as Windows would: serial, reversed serial, thumbprint, key ids', () => {
     const info = describeCertificate(leaf);
     expect(info.serialNumber).toBe('1F00000008C694DAC94BCFDC4A000000000008');
-    // SCOM-FACTS §2: serial 1f00000008c694dac94bcfdc4a000000000008 → registry 08 00 00 00 00 00 4a dc cf 4b c9 da 94 c6 08 00 00 00 1f
+    // docs/scom-facts.md §2: serial 1f00000008c694dac94bcfdc4a000000000008 → registry 08 00 00 00 00 00 4a dc cf 4b c9 da 94 c6 08 00 00 00 1f
     expect(info.serialNumberReversed).toBe('0800000000004ADCCF4BC9DA94C6080000001F');
     expect(info.serialNumberReversed).toBe(reverseSerialHex(info.serialNumber));
     const fingerprint = openssl('x509', '-in', join(dir, 'leaf.pem'), '-noout', '-fingerprint', '-sha1').trim();

@@ -1,6 +1,6 @@
 /**
  * Renewal requests: a PKCS#10 inside CMS SignedData, signed with the current certificate's key, either as plain
- * data or inside CMC PKIData (SCOM-FACTS §5: certreq can emit CMC under the same PEM header).
+ * data or inside CMC PKIData (docs/scom-facts.md §5: certreq can emit CMC under the same PEM header).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';

@@ -1,5 +1,5 @@
 /**
- * decodeRequestBytes: every way a request file reaches the share (SCOM-FACTS §5: certreq PEM with CRLF,
+ * decodeRequestBytes: every way a request file reaches the share (docs/scom-facts.md §5: certreq PEM with CRLF,
  * `certreq -binary` DER, Notepad "Unicode" re-saves), and the two ways it is not (yet) a request.
  */
 import { readFileSync } from 'node:fs';

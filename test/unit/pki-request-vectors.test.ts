@@ -77,7 +77,7 @@ describe('real request vectors', () => {
       }
       const oids = src.exts.map(([oid]) => oid);
       if (!oids.includes('2.5.29.17')) expect(r.requestedExtensions.subjectAltName).toEqual([]);
-      expect(r.requestedExtensions.extendedKeyUsage).toEqual([]); // none of these INFs asked for an EKU (SCOM-FACTS §8.1)
+      expect(r.requestedExtensions.extendedKeyUsage).toEqual([]); // none of these INFs asked for an EKU (docs/scom-facts.md §8.1)
     });
 
     it('fingerprints the exact DER', () => {

@@ -5,7 +5,7 @@ import { parsePowerShell } from '../helpers/powershell-parse.js';
 
 const installers = path.resolve(import.meta.dirname, '../../installers');
 const read = (name: string): string => readFileSync(path.join(installers, name), 'utf8');
-// The installer sections moved from installers/README-installer.md into the README (commit 85ad30c).
+// The installer's sections are in README.md.
 const readme = readFileSync(path.resolve(import.meta.dirname, '../../README.md'), 'utf8');
 
 /** The README text from a heading to the next heading of the same or a higher level. */
@@ -87,7 +87,7 @@ describe('installer scripts parse as PowerShell', () => {
   });
 });
 
-describe('install-certificate.ps1 agrees with SCOM-FACTS and its README', () => {
+describe('install-certificate.ps1 agrees with docs/scom-facts.md and the README', () => {
   const script = read('install-certificate.ps1');
 
   it('documents the same exit codes in the script header, the $ExitCodes table and README.md', () => {
@@ -123,11 +123,11 @@ describe('install-certificate.ps1 agrees with SCOM-FACTS and its README', () => 
     expect(script).toMatch(/0x80092004[\s\S]{0,200}private key made by this request is gone/);
   });
 
-  it('cites the SCOM-FACTS section each step follows', () => {
+  it('cites the docs/scom-facts.md section each step follows', () => {
     for (const step of ['1. preflight', '2. trust', '3. accept', '4. verify', '5. bind', '6. restart', '7. copies', '8. self-heal', '9. result']) {
       const line = script.split('\n').find((l) => l.startsWith(`# --- ${step}`));
       expect(line, step).toBeDefined();
-      if (!step.startsWith('9.')) expect(line).toMatch(/SCOM-FACTS §\d/);
+      if (!step.startsWith('9.')) expect(line).toMatch(/docs\/scom-facts\.md §\d/);
     }
   });
 
@@ -139,7 +139,7 @@ describe('install-certificate.ps1 agrees with SCOM-FACTS and its README', () => 
   });
 });
 
-describe('install-certificate.ps1 registers the renewal task (issue 6)', () => {
+describe('install-certificate.ps1 registers the renewal task', () => {
   const script = read('install-certificate.ps1');
   const fn = (name: string): string => {
     const start = script.indexOf(`function ${name}`);
@@ -194,7 +194,7 @@ describe('renew-certificate.ps1 (the renewal task)', () => {
       expect(script, outcome).toMatch(new RegExp(`^\\s+${code}\\s+.*\\b${outcome}\\b`, 'm'));
       expect(section, outcome).toMatch(new RegExp(`^\\| ${code} \\| [^|]*\\b${outcome}\\b[^|]*\\|`, 'm'));
     }
-    // Health statuses are the five of issue 6; every other outcome is status "error" with the outcome as reason.
+    // Health statuses are the five README.md names; every other outcome is status "error" with the outcome as reason.
     expect(script).toContain("$HealthStatuses = @('idle', 'not-due', 'requested', 'installed')");
     expect(section).toContain('`status` (idle, not-due, requested, installed, error)');
   });

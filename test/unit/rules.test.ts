@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../services/config/index.js';
 import { AgentcertError } from '../../services/domain/index.js';
-import { inspectRequest } from '../../services/lifecycle/index.js';
+import { inspectRequest } from '../../services/app/index.js';
 import { makeSampleRequest, parseRequest, type SampleRequestOptions } from '../../services/pki/index.js';
 import { checkIdentity, checkRequest, decideVerdict, renderRejection, REQUEST_RULES } from '../../services/rules/index.js';
 import { vector } from '../helpers/paths.js';
@@ -129,8 +129,8 @@ describe('inspect reaches the README conclusions for every vector', () => {
     ['mmc-win10-22h2-rsa2048-strongcsp-keyexchange-nosubject.req', '', 'reject'],
   ];
   for (const [file, fqdn, outcome] of cases) {
-    it(`${file} → ${outcome}`, () => {
-      const d = inspectRequest(readFileSync(vector(file)), { fileName: file, ...(fqdn ? { fqdn } : {}), config });
+    it(`${file} → ${outcome}`, async () => {
+      const d = await inspectRequest(readFileSync(vector(file)), { fileName: file, ...(fqdn ? { fqdn } : {}), config, store: null, now: new Date() });
       expect(d.verdict.outcome).toBe(outcome);
     });
   }
@@ -151,24 +151,24 @@ describe('identity rules', () => {
 describe('inspect never crashes (property)', () => {
   const config = loadConfig({ env: {} });
   const vectors = ['certreq-win11-25h2-rsa2048-schannel-ku-a0-inner-pkcs10.req', 'certenroll-win10-21h2-ecdsa-p256-ksp.req', 'certreq-win11-22h2-dsa-basedss-legacycsp.req'].map((f) => readFileSync(vector(f)));
-  const verdictOrNotARequest = (bytes: Uint8Array) => {
+  const verdictOrNotARequest = async (bytes: Uint8Array) => {
     try {
-      const d = inspectRequest(Buffer.from(bytes), { fileName: 'x.contoso.local.req', config });
+      const d = await inspectRequest(Buffer.from(bytes), { fileName: 'x.contoso.local.req', config, store: null, now: new Date() });
       expect(['accept', 'hold', 'reject']).toContain(d.verdict.outcome);
     } catch (err) {
       expect(err).toBeInstanceOf(AgentcertError);
       expect(['AC_NOT_A_REQUEST', 'AC_REQUEST_INCOMPLETE']).toContain((err as AgentcertError).code);
     }
   };
-  it('random bytes end in a verdict or a not-a-request error', () => {
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 3000 }), verdictOrNotARequest), { numRuns: 300 });
+  it('random bytes end in a verdict or a not-a-request error', async () => {
+    await fc.assert(fc.asyncProperty(fc.uint8Array({ maxLength: 3000 }), verdictOrNotARequest), { numRuns: 300 });
   });
-  it('mutated vectors end in a verdict or a not-a-request error', () => {
-    fc.assert(
-      fc.property(fc.constantFrom(...vectors), fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 8 }), fc.nat(), (v, flips, cut) => {
+  it('mutated vectors end in a verdict or a not-a-request error', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...vectors), fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 8 }), fc.nat(), async (v, flips, cut) => {
         const b = Buffer.from(v);
         for (const [i, x] of flips) b[i % b.length] = x;
-        verdictOrNotARequest(b.subarray(0, b.length - (cut % 50)));
+        await verdictOrNotARequest(b.subarray(0, b.length - (cut % 50)));
       }),
       { numRuns: 300 },
     );

@@ -1,6 +1,6 @@
 /** The overview page: service state and monitors, counts by state, pending approvals, failures, expiry chart. */
-import type { HealthReport, Overview } from '../../lifecycle/index.js';
-import type { RequestSummary } from '../../store/index.js';
+import type { HealthReport, Overview } from '../../app/index.js';
+import type { RequestSummary } from '../../domain/index.js';
 import { html, layout, stateBadge, when, type SafeHtml } from './html.js';
 
 export interface PageUser {

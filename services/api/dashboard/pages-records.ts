@@ -1,7 +1,6 @@
 /** The request and certificate tables (searchable with ?q=, server side) and the request detail page. */
-import type { RecordView } from '../../lifecycle/index.js';
-import { REVOCATION_REASONS } from '../../lifecycle/index.js';
-import type { CertificateSummary, Page, RequestSummary } from '../../store/index.js';
+import { REVOCATION_REASONS, type RecordView } from '../../app/index.js';
+import type { CertificateSummary, Page, RequestSummary } from '../../domain/index.js';
 import { href, html, layout, stateBadge, when, type SafeHtml } from './html.js';
 import type { PageUser } from './pages-overview.js';
 

@@ -1,14 +1,14 @@
 /**
  * The dashboard: server-rendered pages under / signed in with an API token (session cookie: HttpOnly,
- * SameSite=Strict), admin forms with a per-session CSRF token. Actions call the same lifecycle functions as
+ * SameSite=Strict), admin forms with a per-session CSRF token. Actions call the same application functions as
  * the API and record the actor as `dashboard:<token name>`.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { REQUEST_STATES } from '../../domain/index.js';
 import {
-  approveRequest, CERTIFICATE_STATES, denyRequest, listCertificates, listRequests, overview, revokeCertificate, showRecord,
-  type Monitors, type PipelineContext,
-} from '../../lifecycle/index.js';
+  approveRequest, CERTIFICATE_STATES, denyRequest, listCertificates, listRequests, overview, renewalTiming, revokeCertificate, showRecord,
+  type AppContext, type Monitors,
+} from '../../app/index.js';
 import { actorOf, SESSION_COOKIE, SESSION_HOURS, type Sessions, type Throttle, type TokenVerifier } from '../auth.js';
 import { checkCsrf } from '../auth-hook.js';
 import { href } from './html.js';
@@ -17,7 +17,7 @@ import { overviewPage, type PageUser } from './pages-overview.js';
 import { certificatesPage, requestDetailPage, requestsPage } from './pages-records.js';
 
 export interface DashboardDeps {
-  ctx: PipelineContext;
+  ctx: AppContext;
   monitors: Monitors;
   verifier: TokenVerifier;
   throttle: Throttle;
@@ -79,15 +79,15 @@ export function registerDashboard(app: FastifyInstance, d: DashboardDeps): void 
 
   app.get('/', { config: page, schema: hide }, async (req, reply) => {
     const now = ctx.clock.now();
-    const pending = listRequests(ctx.store, { state: 'awaiting_approval', limit: 50 }).items;
-    const failures = listRequests(ctx.store, { state: 'failed', limit: 20 }).items;
-    return html(reply, overviewPage({ user: userOf(req), overview: overview(ctx.store, now), health: await d.monitors.evaluate(), pending, failures }));
+    const pending = (await listRequests(ctx.store, { state: 'awaiting_approval', limit: 50 })).items;
+    const failures = (await listRequests(ctx.store, { state: 'failed', limit: 20 })).items;
+    return html(reply, overviewPage({ user: userOf(req), overview: await overview(ctx.store, now), health: await d.monitors.evaluate(), pending, failures }));
   });
 
   app.get<{ Querystring: ListQuery }>('/requests', { config: page, schema: hide }, async (req, reply) => {
     const q = { ...req.query, q: one(req.query.q), state: one(req.query.state) };
     const state = q.state && (REQUEST_STATES as readonly string[]).includes(q.state) ? q.state : undefined;
-    const p = listRequests(ctx.store, { ...(q.q ? { q: q.q } : {}), ...(state ? { state } : {}), limit: PAGE, offset: num(q.offset) ?? 0 });
+    const p = await listRequests(ctx.store, { ...(q.q ? { q: q.q } : {}), ...(state ? { state } : {}), limit: PAGE, offset: num(q.offset) ?? 0 });
     return html(reply, requestsPage({ user: userOf(req), page: p, ...(q.q ? { q: q.q } : {}), ...(state ? { state } : {}), states: REQUEST_STATES }));
   });
 
@@ -95,13 +95,13 @@ export function registerDashboard(app: FastifyInstance, d: DashboardDeps): void 
     const q = { ...req.query, q: one(req.query.q), state: one(req.query.state) };
     const state = q.state && (CERTIFICATE_STATES as readonly string[]).includes(q.state) ? q.state : undefined;
     const expiring = num(q.expiring, 36500);
-    const p = listCertificates(ctx.store, { ...(q.q ? { q: q.q } : {}), ...(state ? { state } : {}), ...(expiring !== undefined ? { expiringWithinDays: expiring } : {}), limit: PAGE, offset: num(q.offset) ?? 0 }, ctx.clock.now());
+    const p = await listCertificates(ctx.store, { ...(q.q ? { q: q.q } : {}), ...(state ? { state } : {}), ...(expiring !== undefined ? { expiringWithinDays: expiring } : {}), limit: PAGE, offset: num(q.offset) ?? 0 }, ctx.clock.now());
     return html(reply, certificatesPage({ user: userOf(req), page: p, ...(q.q ? { q: q.q } : {}), ...(state ? { state } : {}), ...(expiring !== undefined ? { expiring: String(expiring) } : {}), states: CERTIFICATE_STATES }));
   });
 
   app.get<{ Params: { id: string }; Querystring: { notice?: unknown } }>('/requests/:id', { config: page, schema: hide }, async (req, reply) => {
     const notice = one(req.query.notice)?.slice(0, 300);
-    return html(reply, requestDetailPage({ user: userOf(req), view: showRecord(ctx.store, req.params.id, { percent: ctx.config.lifecycle.renewAtPercent, daysBefore: ctx.config.lifecycle.renewDaysBefore }), ...(notice ? { notice } : {}) }));
+    return html(reply, requestDetailPage({ user: userOf(req), view: await showRecord(ctx.store, req.params.id, renewalTiming(ctx.config)), ...(notice ? { notice } : {}) }));
   });
 
   const back = (reply: FastifyReply, id: string, notice: string) => reply.redirect(href(`/requests/${encodeURIComponent(id)}`, { notice }), 303);

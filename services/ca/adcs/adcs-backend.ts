@@ -1,21 +1,24 @@
 /**
- * The AD CS backend: a stand-alone CA driven with certreq.exe and certutil.exe (issue 4), behind the same
+ * The AD CS backend: a stand-alone CA driven with certreq.exe and certutil.exe, behind the same
  * CaBackend port as the built-in CA (domain/ports.ts).
  *
  * Flow: `certreq -submit` → persist the RequestId at once → (pending) add the SCOM EKUs with
  * `certutil -setextension` when the request lacks them → `certutil -resubmit` → `certreq -retrieve`.
- * `resume` starts at retrieve and never submits again (ARCHITECTURE.md "crash-safe"). Stand-alone CAs keep
- * requests pending by default (SCOM-FACTS §7), so pending-after-submit is the normal path.
+ * `resume` starts at retrieve and never submits again (docs/architecture.md "The flow of one request"). Stand-alone CAs keep
+ * requests pending by default (docs/scom-facts.md §7), so pending-after-submit is the normal path.
  */
 import path from 'node:path';
-import { systemClock, type CaBackend, type CaOutcome, type CaPing, type Clock, type IssuanceInput, type Logger, type Runner } from '../../domain/index.js';
+import {
+  AgentcertError, REVOCATION_REASONS, systemClock, type CaAdminOutcome, type CaBackend, type CaOutcome, type CaPing, type CaRevoker, type Clock, type CrlPublisher,
+  type IssuanceInput, type Logger, type PendingAmender, type Runner,
+} from '../../domain/index.js';
 import { createAdcsTools, type AdcsTools, type ToolRun } from './adcs-tools.js';
 import { createChainCache } from './chain-cache.js';
 import { parseCertreqSubmit, type CertreqResult } from './certreq-output.js';
 import { parseCertutilPing, parseCertutilResubmit, parseCertutilStatus } from './certutil-output.js';
 import { OID_EXT_KEY_USAGE } from './eku-extension.js';
 import { formatHresult, HRESULT, isTransportHresult } from './hresult.js';
-import { clearCertFile, prepareWorkFiles, readIssuedCertificate, removeWorkFiles, type RequestWorkFiles } from './work-files.js';
+import { clearCertFile, prepareWorkFiles, readIssuedCertificate, removeWorkFiles, writeExtensionFile, type RequestWorkFiles } from './work-files.js';
 
 export interface AdcsBackendOptions {
   /** `HOST\CA Name`, as certreq/certutil -config take it. */
@@ -30,20 +33,16 @@ export interface AdcsBackendOptions {
   clock?: Clock;
   /** How long the exported CA chain is trusted before it is asked for again (default 1 hour). */
   chainTtlMs?: number;
+  /** How often a request the CA keeps pending is asked about again (default 5 minutes). */
+  pendingPollMs?: number;
 }
 
-/** Result of an administrative CA call (revoke, CRL publication). */
-export type AdcsAdminOutcome =
-  | { kind: 'done'; message: string }
-  | { kind: 'retry'; code: 'AC_CA_UNAVAILABLE'; message: string }
-  | { kind: 'failed'; code: string; message: string; raw: string };
+/** Result of an administrative CA call (revoke, CRL publication, amending a pending request). */
+export type AdcsAdminOutcome = CaAdminOutcome;
 
-export interface AdcsBackend extends CaBackend {
+/** The AD CS backend revokes at the CA, asks it to publish its CRL, and can amend a pending request. */
+export interface AdcsBackend extends CaBackend, CaRevoker, CrlPublisher, PendingAmender {
   readonly kind: 'adcs';
-  /** `certutil -revoke <serial> <reason>`; reason is the CRL reason code (RFC 5280 §5.3.1: 0 unspecified, 1 keyCompromise, 4 superseded, 5 cessationOfOperation …). */
-  revoke(serialHex: string, reason: number): Promise<AdcsAdminOutcome>;
-  /** `certutil -crl`: publish a new CRL. */
-  publishCrl(): Promise<AdcsAdminOutcome>;
 }
 
 const retry = (caRequestId: string | null, message: string): CaOutcome => ({ kind: 'retry', caRequestId, code: 'AC_CA_UNAVAILABLE', message });
@@ -70,7 +69,7 @@ export function createAdcsBackend(o: AdcsBackendOptions): AdcsBackend {
       case 'issued':
         return { kind: 'failed', caRequestId: id, code: 'AC_CA_OUTPUT_UNKNOWN', message: `${what} reported the request issued but wrote no certificate file`, raw: run.text };
       case 'pending':
-        return { kind: 'pending', caRequestId: id, message: parsed.message };
+        return { kind: 'pending', caRequestId: id, message: parsed.message, pollAfterMs: o.pendingPollMs ?? 300_000 };
       case 'denied':
         return { kind: 'denied', caRequestId: id, message: parsed.message };
       case 'error':
@@ -89,7 +88,7 @@ export function createAdcsBackend(o: AdcsBackendOptions): AdcsBackend {
   /** A pending request: add the SCOM EKUs if the request lacks them, ask the CA to issue, fetch the result. */
   async function approveAndRetrieve(input: IssuanceInput, id: string, files: RequestWorkFiles): Promise<CaOutcome> {
     if (!input.requestHasScomEkus) {
-      // SCOM-FACTS §8.1: serverAuth + clientAuth, non-critical, on the pending request before -resubmit.
+      // docs/scom-facts.md §8.1: serverAuth + clientAuth, non-critical, on the pending request before -resubmit.
       const run = await tools.setExtension(id, OID_EXT_KEY_USAGE, false, files.ekuFile);
       if (run.transport) return retry(id, run.transport);
       const status = parseCertutilStatus(run.text);
@@ -109,7 +108,7 @@ export function createAdcsBackend(o: AdcsBackendOptions): AdcsBackend {
     return retrieve(id, files);
   }
 
-  async function submit(input: IssuanceInput, persistCaRequestId: (id: string) => void): Promise<CaOutcome> {
+  async function submit(input: IssuanceInput, persistCaRequestId: (id: string) => Promise<void>): Promise<CaOutcome> {
     const files = await prepareWorkFiles(o.workDir, input.fingerprint, input.csrPem);
     const journal = path.join(files.dir, 'submit');
     // A submit journaled before a crash (the service died while certreq ran): the CA may have taken the request.
@@ -127,7 +126,7 @@ export function createAdcsBackend(o: AdcsBackendOptions): AdcsBackend {
     const parsed = parseCertreqSubmit(run.text);
     if (parsed.requestId !== null) {
       // domain/ports.ts: persisted before any further CA call, so a crash from here on resumes, never resubmits.
-      persistCaRequestId(parsed.requestId);
+      await persistCaRequestId(parsed.requestId);
       log.info({ event: 'ca_submitted', caRequestId: parsed.requestId, disposition: parsed.disposition, fingerprint: input.fingerprint }, 'submitted to the CA');
     }
     // A timeout after the CA took the request leaves an orphan request at the CA (no id to resume from);
@@ -178,8 +177,13 @@ export function createAdcsBackend(o: AdcsBackendOptions): AdcsBackend {
     chain: () => chainCache.get(),
     ping,
     async revoke(serialHex, reason) {
-      if (!/^[0-9a-fA-F]{2,40}$/.test(serialHex)) throw new Error(`not a serial number: ${serialHex}`);
-      return admin(await tools.revoke(serialHex.toLowerCase(), reason), `certutil -revoke ${serialHex}`);
+      if (!/^[0-9a-fA-F]{2,40}$/.test(serialHex)) throw new AgentcertError('AC_USAGE', `not a serial number: ${serialHex}`);
+      // certutil -revoke takes the CRL reason code (RFC 5280 §5.3.1).
+      return admin(await tools.revoke(serialHex.toLowerCase(), REVOCATION_REASONS[reason]), `certutil -revoke ${serialHex}`);
+    },
+    async setPendingExtension(caRequestId, oid, critical, valueDer) {
+      const file = await writeExtensionFile(o.workDir, caRequestId, oid, valueDer);
+      return admin(await tools.setExtension(caRequestId, oid, critical, file), `certutil -setextension ${caRequestId} ${oid}`);
     },
     async publishCrl() {
       return admin(await tools.publishCrl(), 'certutil -crl');

@@ -2,9 +2,9 @@
  * The certreq/certutil command lines agentcert runs, through the process adapter (services/process).
  *
  * Every call names the CA (`-config HOST\CA Name`), certreq always gets `-q` and every file argument, so no
- * dialog can open in a service session (SCOM-FACTS §6: omitted file arguments open File Open dialogs; §8.8).
+ * dialog can open in a service session (docs/scom-facts.md §6: omitted file arguments open File Open dialogs; §8.8).
  * certutil has no `-q`; it opens no dialog when `-config` and the file arguments are given. Each run is bounded
- * by the timeout (a second `certreq -retrieve` hung in one lab, SCOM-FACTS §6).
+ * by the timeout (a second `certreq -retrieve` hung in one lab, docs/scom-facts.md §6).
  */
 import type { Logger, RunResult, Runner } from '../../domain/index.js';
 import { findFailureHresult, formatHresult, isTransportHresult } from './hresult.js';
@@ -75,7 +75,7 @@ export function createAdcsTools(o: AdcsToolOptions): AdcsTools {
       return result ? toToolRun('certreq -submit', result) : null;
     },
     retrieve: (id, cer) => certreq(['-retrieve', '-q', '-config', o.config, id, cer]),
-    // Flags 0 = non-critical (certutil -setextension syntax; SCOM-FACTS §7: "1 = critical").
+    // Flags 0 = non-critical (certutil -setextension syntax; docs/scom-facts.md §7: "1 = critical").
     setExtension: (id, oid, critical, file) => certutil(['-setextension', id, oid, critical ? '1' : '0', `@${file}`]),
     resubmit: (id) => certutil(['-resubmit', id]),
     caChain: (file) => certutil(['-ca.chain', file]),

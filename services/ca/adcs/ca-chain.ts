@@ -4,6 +4,7 @@
  * (vectors/certutil-ca-cert.txt shows the PEM form on the console).
  */
 import { certificatesFromPkcs7, describeCertificate, pemBlocksToDer } from '../../pki/index.js';
+import { AgentcertError } from '../../domain/index.js';
 
 export { certificatesFromPkcs7 };
 
@@ -15,7 +16,7 @@ export function fileBytesToDer(bytes: Buffer): Buffer[] {
   if (blocks.length > 0) return blocks.map((b) => b.der);
   const b64 = text.replace(/\s+/g, '');
   if (/^[A-Za-z0-9+/]+=*$/.test(b64)) return [Buffer.from(b64, 'base64')];
-  throw new Error('neither DER nor Base64');
+  throw new AgentcertError('AC_CA_OUTPUT_UNKNOWN', 'neither DER nor Base64');
 }
 
 /** Certificates from a -ca.chain or -ca.cert output file, whatever the format. */

@@ -1,7 +1,7 @@
 /**
  * Parsers for certreq console output (`-submit`, `-retrieve`, `-accept`).
  *
- * Parsed by shape, not by English words (SCOM-FACTS §6, §8.4): the RequestId label is localized
+ * Parsed by shape, not by English words (docs/scom-facts.md §6, §8.4): the RequestId label is localized
  * (`RequestId:` / `Anforderungs-ID:` — vectors/certreq-submit-pending-localized-german.txt), the id is printed
  * twice, the second time quoted (vectors/certreq-submit-issued-plain.txt), and the line after the ids is the
  * disposition. Status words in known languages refine the classification; the `(0)` ending marks "taken under
@@ -23,10 +23,10 @@ export interface CertreqResult {
 const ID_LINE = /^\s*([^\d":]{1,40}?)\s*:\s*(\d{1,10})\s*$/;
 /** `<label>: "<digits>"` — the second, quoted print of the id. */
 const QUOTED_ID_LINE = /^\s*([^\d":]{1,40}?)\s*:\s*"(\d{1,10})"\s*$/;
-/** The message-box style seen in one write-up: `… Request ID = 19` (SCOM-FACTS §6). */
+/** The message-box style seen in one write-up: `… Request ID = 19` (docs/scom-facts.md §6). */
 const REQUEST_ID_EQUALS = /\bRequest ID\s*=\s*(\d{1,10})\b/i;
 
-// certreq's status words (SCOM-FACTS §6; German from vectors/certreq-submit-pending-localized-german.txt).
+// certreq's status words (docs/scom-facts.md §6; German from vectors/certreq-submit-pending-localized-german.txt).
 const DENIED_WORDS = /\(Denied\)|\bnot issued\b|\bVerweigert\b|\bAbgelehnt\b|nicht ausgestellt/i;
 const PENDING_WORDS = /\bpending\b|Taken Under Submission|Ausstehend|Bei (?:Ü|Ue|U)bermittlung/i;
 const ISSUED_WORDS = /\(Issued\)|\bIssued\b|\bAusgestellt\b/i;
@@ -94,7 +94,7 @@ export function parseCertreqSubmit(text: string): CertreqResult {
   }
   const hresult = findFailureHresult(trimmed);
   // No id: certreq failed before the CA took the request ("Certificate Request Processor: … 0x800706ba",
-  // "Unexpected argument: -machine" + 0x80070057 — SCOM-FACTS §6).
+  // "Unexpected argument: -machine" + 0x80070057 — docs/scom-facts.md §6).
   return { requestId: null, disposition: hresult !== null ? 'error' : 'unknown', message: trimmed, hresult };
 }
 
@@ -104,9 +104,9 @@ export const parseCertreqRetrieve = parseCertreqSubmit;
 export interface CertreqAcceptResult {
   ok: boolean;
   hresult: number | null;
-  /** 0x80092004: the pending request / private key for this .cer is gone; only a new CSR helps (SCOM-FACTS §8.5). */
+  /** 0x80092004: the pending request / private key for this .cer is gone; only a new CSR helps (docs/scom-facts.md §8.5). */
   orphaned: boolean;
-  /** 0x80070057 with "Unexpected argument": the verb does not take that option (SCOM-FACTS §6). */
+  /** 0x80070057 with "Unexpected argument": the verb does not take that option (docs/scom-facts.md §6). */
   badArgument: string | null;
   message: string;
 }

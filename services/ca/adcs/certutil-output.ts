@@ -4,7 +4,7 @@
  * Every certutil verb ends with `CertUtil: -<verb> command completed successfully.` or
  * `CertUtil: -<verb> command FAILED: 0x… (…)` (vectors/certutil-*.txt). The last line alone is not a verdict:
  * `-verify` reports success for a revoked leaf and `-delstore` exits 0 when nothing matched
- * (vectors/certutil-verify-outcomes.txt, vectors/certutil-delstore-exit-codes.txt; SCOM-FACTS §6, §8.4).
+ * (vectors/certutil-verify-outcomes.txt, vectors/certutil-delstore-exit-codes.txt; docs/scom-facts.md §6, §8.4).
  */
 import { findFailureHresult, HRESULT } from './hresult.js';
 

@@ -1,7 +1,7 @@
 /**
  * The CA chain, asked of the CA once and cached (every issuance's verify gate needs it). Refreshed when the
  * cache is older than its TTL, or at once when an issued certificate names an issuer other than the cached
- * issuing CA — the CA certificate was renewed (SCOM-FACTS §7: validity never extends past the CA's NotAfter, so
+ * issuing CA — the CA certificate was renewed (docs/scom-facts.md §7: validity never extends past the CA's NotAfter, so
  * CAs are renewed).
  */
 import { mkdir, readFile, rm } from 'node:fs/promises';

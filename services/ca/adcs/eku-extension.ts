@@ -4,14 +4,15 @@
  *
  * Why: the classic SCOM INF has no [EnhancedKeyUsageExtension], so certreq puts no EKU in the request and a
  * stand-alone CA has no template to add one; the issued certificate would lack serverAuth/clientAuth (event
- * 20050). The CA side adds it to the pending request before -resubmit (SCOM-FACTS §8.1, §7 certdog KU example;
+ * 20050). The CA side adds it to the pending request before -resubmit (docs/scom-facts.md §8.1, §7 certdog KU example;
  * certutil reads `@file` as binary data or a hex dump).
  */
 
 import { SCOM_EKUS } from '../../pki/index.js';
+import { AgentcertError } from '../../domain/index.js';
 
 export const OID_EXT_KEY_USAGE = '2.5.29.37';
-/** SCOM-FACTS §1.1: both Server Authentication and Client Authentication (one list, in services/pki). */
+/** docs/scom-facts.md §1.1: both Server Authentication and Client Authentication (one list, in services/pki). */
 export const [OID_SERVER_AUTH, OID_CLIENT_AUTH] = SCOM_EKUS;
 export { SCOM_EKUS };
 
@@ -28,7 +29,7 @@ function tlv(tag: number, content: Buffer): Buffer {
 
 /** OBJECT IDENTIFIER content octets (X.690 §8.19): first two arcs combined, base-128 big-endian arcs. */
 export function encodeOid(oid: string): Buffer {
-  if (!/^[0-2]\.\d+(\.\d+)*$/.test(oid)) throw new Error(`not a dotted OID: ${oid}`);
+  if (!/^[0-2]\.\d+(\.\d+)*$/.test(oid)) throw new AgentcertError('AC_INTERNAL', `not a dotted OID: ${oid}`);
   const arcs = oid.split('.').map((a) => BigInt(a));
   const out: number[] = [];
   const values = [arcs[0]! * 40n + arcs[1]!, ...arcs.slice(2)];
@@ -42,18 +43,18 @@ export function encodeOid(oid: string): Buffer {
 
 /** `SEQUENCE OF KeyPurposeId` — the extension *value* (what goes inside the extnValue OCTET STRING). */
 export function encodeEkuExtensionValue(oids: readonly string[] = SCOM_EKUS): Buffer {
-  if (oids.length === 0) throw new Error('an EKU extension needs at least one purpose (RFC 5280 §4.2.1.12)');
+  if (oids.length === 0) throw new AgentcertError('AC_INTERNAL', 'an EKU extension needs at least one purpose (RFC 5280 §4.2.1.12)');
   return tlv(0x30, Buffer.concat(oids.map(encodeOid)));
 }
 
 /** Read the purposes back from an extension value (the fake CA uses this when it honours -setextension). */
 export function decodeEkuExtensionValue(der: Buffer): string[] {
-  if (der[0] !== 0x30) throw new Error('EKU value is not a SEQUENCE');
+  if (der[0] !== 0x30) throw new AgentcertError('AC_DER_MALFORMED', 'EKU value is not a SEQUENCE');
   const { start, length } = readLength(der, 1);
   const oids: string[] = [];
   let p = start;
   while (p < start + length) {
-    if (der[p] !== 0x06) throw new Error('EKU entry is not an OBJECT IDENTIFIER');
+    if (der[p] !== 0x06) throw new AgentcertError('AC_DER_MALFORMED', 'EKU entry is not an OBJECT IDENTIFIER');
     const l = readLength(der, p + 1);
     oids.push(decodeOidContent(der.subarray(l.start, l.start + l.length)));
     p = l.start + l.length;
@@ -63,12 +64,12 @@ export function decodeEkuExtensionValue(der: Buffer): string[] {
 
 function readLength(der: Buffer, at: number): { start: number; length: number } {
   const first = der[at];
-  if (first === undefined) throw new Error('truncated DER');
+  if (first === undefined) throw new AgentcertError('AC_DER_MALFORMED', 'truncated DER');
   if (first < 0x80) return { start: at + 1, length: first };
   const n = first & 0x7f;
   let length = 0;
   for (let i = 0; i < n; i++) length = length * 256 + (der[at + 1 + i] ?? 0);
-  if (at + 1 + n + length > der.length) throw new Error('truncated DER');
+  if (at + 1 + n + length > der.length) throw new AgentcertError('AC_DER_MALFORMED', 'truncated DER');
   return { start: at + 1 + n, length };
 }
 

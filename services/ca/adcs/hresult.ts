@@ -1,7 +1,7 @@
 /**
  * HRESULTs that agentcert reads in certreq/certutil output, and what they mean for a request.
  *
- * Transport failures leave the request safe and are retried (issue 4 §2): RPC server unavailable
+ * Transport failures leave the request safe and are retried: RPC server unavailable
  * (vectors/certutil-rpc-unavailable.txt), RPC call failed, endpoint mapper, WinHTTP timeout (the certreq error
  * line in the same transcript).
  */
@@ -24,7 +24,7 @@ export const HRESULT = {
   badRequestStatus: 0x80094003,
   /** CERTSRV_E_PROPERTY_EMPTY: unknown request id (MS-CSRA 3.1.4.1.3, vectors/certutil-resubmit-issued.txt note). */
   propertyEmpty: 0x80094004,
-  /** E_INVALIDARG (WIN32 87): "Unexpected argument: -machine" — SCOM-FACTS §6. */
+  /** E_INVALIDARG (WIN32 87): "Unexpected argument: -machine" — docs/scom-facts.md §6. */
   invalidArgument: 0x80070057,
   /** CRYPT_E_NOT_FOUND: `certreq -accept` of an orphaned .cer — vectors/certreq-accept-orphan-0x80092004.txt. */
   cryptNotFound: 0x80092004,

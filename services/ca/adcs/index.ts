@@ -13,3 +13,5 @@ export {
 export { encodeEkuExtensionValue, decodeEkuExtensionValue, encodeOid, OID_EXT_KEY_USAGE, OID_SERVER_AUTH, OID_CLIENT_AUTH, SCOM_EKUS } from './eku-extension.js';
 export { readCaFile, certificatesFromPkcs7, orderChain } from './ca-chain.js';
 export { HRESULT, isTransportHresult, findFailureHresult, formatHresult } from './hresult.js';
+export { adcsBackend } from './entry.js';
+export * from './settings.js';

@@ -1,8 +1,9 @@
 /**
  * Per-request work files for certreq/certutil: workDir/<fingerprint>/{request.req, eku.der, issued.cer}.
- * They are kept until the certificate is issued, so a restart can look at what was sent (issue 4 design).
+ * They are kept until the certificate is issued, so a restart can look at what was sent.
  */
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { AgentcertError } from '../../domain/index.js';
 import path from 'node:path';
 import { encodeEkuExtensionValue } from './eku-extension.js';
 import { fileBytesToDer } from './ca-chain.js';
@@ -16,11 +17,11 @@ export interface RequestWorkFiles {
 
 export async function prepareWorkFiles(workDir: string, fingerprint: string, csrPem: string): Promise<RequestWorkFiles> {
   // The fingerprint is SHA-256 hex from our own store; anything else would be a bug, never a path.
-  if (!/^[0-9a-fA-F]{16,128}$/.test(fingerprint)) throw new Error(`not a request fingerprint: ${fingerprint}`);
+  if (!/^[0-9a-fA-F]{16,128}$/.test(fingerprint)) throw new AgentcertError('AC_INTERNAL', `not a request fingerprint: ${fingerprint}`);
   const dir = path.join(workDir, fingerprint.toLowerCase());
   await mkdir(dir, { recursive: true });
   const files = { dir, requestFile: path.join(dir, 'request.req'), certFile: path.join(dir, 'issued.cer'), ekuFile: path.join(dir, 'eku.der') };
-  // certreq writes CRLF PEM itself (SCOM-FACTS §5); it reads either line ending.
+  // certreq writes CRLF PEM itself (docs/scom-facts.md §5); it reads either line ending.
   await writeFile(files.requestFile, csrPem.replace(/\r?\n/g, '\r\n'));
   await writeFile(files.ekuFile, encodeEkuExtensionValue());
   return files;
@@ -40,4 +41,16 @@ export async function readIssuedCertificate(files: RequestWorkFiles): Promise<Bu
 
 export async function removeWorkFiles(files: RequestWorkFiles): Promise<void> {
   await rm(files.dir, { recursive: true, force: true });
+}
+
+/** An extension value for `certutil -setextension … @file`, in workDir/ext/<RequestId>-<OID>.der. */
+export async function writeExtensionFile(workDir: string, caRequestId: string, oid: string, valueDer: Buffer): Promise<string> {
+  if (!/^(\d{1,10}|0x[0-9a-fA-F]{1,8})$/.test(caRequestId) || !/^[0-2](\.\d+)+$/.test(oid)) {
+    throw new AgentcertError('AC_INTERNAL', `not an AD CS RequestId and OID: ${caRequestId} ${oid}`);
+  }
+  const dir = path.join(workDir, 'ext');
+  await mkdir(dir, { recursive: true });
+  const file = path.join(dir, `${caRequestId}-${oid}.der`);
+  await writeFile(file, valueDer);
+  return file;
 }

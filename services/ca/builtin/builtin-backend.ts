@@ -4,10 +4,11 @@
  * (RSA PKCS#1 v1.5 over the same TBSCertificate gives the same bytes), so `resume` after a crash re-derives
  * the byte-identical certificate instead of issuing a second one.
  */
-import type { CaBackend, CaOutcome, Clock, IssuanceInput } from '../../domain/index.js';
+import type { CaBackend, CaOutcome, Clock, CrlSigner, IssuanceInput } from '../../domain/index.js';
 import { describeCertificate, newSerialHex } from '../../pki/index.js';
 import { createSignPool } from './sign-pool.js';
 import type { BuiltinCa } from './ca-files.js';
+import { signBuiltinCrl } from './crl.js';
 
 export interface BuiltinBackendOptions {
   ca: BuiltinCa;
@@ -39,7 +40,7 @@ function decodeIntent(id: string): Intent | null {
   return { serialHex, notBefore: new Date(Number(nb)), notAfter: new Date(Number(na)) };
 }
 
-export function createBuiltinBackend(o: BuiltinBackendOptions): CaBackend {
+export function createBuiltinBackend(o: BuiltinBackendOptions): CaBackend & CrlSigner {
   const issuerNotAfter = describeCertificate(o.ca.signer.certDer).notAfter;
 
   const pool = createSignPool(o.ca.signer, o.signWorkers);
@@ -52,7 +53,7 @@ export function createBuiltinBackend(o: BuiltinBackendOptions): CaBackend {
       notAfter: intent.notAfter,
       crlDistributionPoint: o.crlDistributionPoint,
     });
-    return { kind: 'issued', caRequestId, certificateDer: der, message: `issued by the built-in CA, serial ${intent.serialHex}` };
+    return { kind: 'issued', caRequestId, certificateDer: der, message: 'issued by the built-in CA' };
   };
 
   return {
@@ -61,14 +62,14 @@ export function createBuiltinBackend(o: BuiltinBackendOptions): CaBackend {
       const now = o.clock.now();
       const notBefore = new Date(Math.floor((now.getTime() - BACKDATE_MS) / 1000) * 1000);
       const wanted = new Date(notBefore.getTime() + o.leafValidityDays * 86_400_000);
-      // Never past the issuing CA's notAfter (SCOM-FACTS §7: an issued certificate never outlives its CA).
+      // Never past the issuing CA's notAfter (docs/scom-facts.md §7: an issued certificate never outlives its CA).
       const notAfter = wanted > issuerNotAfter ? issuerNotAfter : wanted;
       if (notAfter <= now) {
         return { kind: 'failed', caRequestId: null, code: 'AC_CA_EXPIRED', message: 'the issuing CA certificate has expired; renew the CA before issuing' };
       }
       const intent: Intent = { serialHex: newSerialHex(), notBefore, notAfter };
       const id = encodeIntent(intent);
-      persistCaRequestId(id);
+      await persistCaRequestId(id);
       return sign(input, intent, id);
     },
     async resume(input, caRequestId) {
@@ -81,6 +82,9 @@ export function createBuiltinBackend(o: BuiltinBackendOptions): CaBackend {
     },
     async ping() {
       return { ok: true, message: `built-in CA ${describeCertificate(o.ca.signer.certDer).subject}, valid until ${issuerNotAfter.toISOString()}` };
+    },
+    async signCrl(input) {
+      return signBuiltinCrl(o.ca.signer, input);
     },
   };
 }

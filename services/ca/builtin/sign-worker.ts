@@ -1,6 +1,6 @@
 /**
  * Worker thread of the built-in CA's signing pool: builds and signs agent certificates off the main thread, so
- * both cores sign while the main thread runs intake, the store and packaging (issue 7: a worker pool for CPU work).
+ * both cores sign while the main thread runs intake, the store and packaging (a worker pool for CPU work).
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { KeyObject } from 'node:crypto';

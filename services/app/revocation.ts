@@ -1,0 +1,29 @@
+/** `revoke` for the CLI, the API and the dashboard: resolve the certificate, check the reason, revoke (lifecycle/revocation.ts). */
+import { AgentcertError, isRevocationReason, REVOCATION_REASONS, type RevocationReason } from '../domain/index.js';
+import { revokeIssued, type CrlPublication, type PipelineContext } from '../lifecycle/index.js';
+import type { AdminActor } from './approvals.js';
+import { resolveCertificate } from './records.js';
+
+export interface RevocationView {
+  serialNumber: string;
+  fqdn: string;
+  requestId: string;
+  reason: RevocationReason;
+  revokedAt: string;
+  /** The new CRL agentcert signed, or null when the CA publishes its own. */
+  crl: CrlPublication | null;
+  caMessage: string;
+}
+
+export async function revokeCertificate(ctx: PipelineContext, key: string, o: AdminActor & { reason: string; comment?: string }): Promise<RevocationView> {
+  if (!isRevocationReason(o.reason)) throw new AgentcertError('AC_USAGE', `unknown revocation reason "${o.reason}"`, [`reasons: ${Object.keys(REVOCATION_REASONS).join(', ')}`]);
+  const cert = await resolveCertificate(ctx.store, key);
+  const r = await revokeIssued(ctx, cert, { reason: o.reason, actor: o.actor, comment: o.comment?.trim() ?? '' });
+  return { serialNumber: cert.serialNumber, fqdn: cert.fqdn, requestId: cert.requestId, reason: o.reason, revokedAt: r.revokedAt, crl: r.crl, caMessage: r.caMessage };
+}
+
+/** The summary of a published CRL without its bytes (API answers, CLI output). */
+export function crlSummary(crl: CrlPublication): Omit<CrlPublication, 'der'> {
+  const { der: _der, ...summary } = crl;
+  return summary;
+}

@@ -1,0 +1,231 @@
+/**
+ * The Store port: everything agentcert keeps, behind one asynchronous interface with an explicit transaction
+ * boundary, so an embedded database (SQLite, store/sqlite/) and a server database implement it alike and callers
+ * never change. Split by aggregate: requests (with their audit events, written in the same transaction as each
+ * state change), certificates, typed lifecycle state, and read-only views for lists, dashboards and metrics.
+ *
+ * A transaction body (`withTransaction(async (tx) => …)`) does store work only: it must not wait on the CA, the
+ * share or the network, since the store is held for its duration.
+ */
+import type { RequestState, StateGroup } from './states.js';
+import type { ReasonCode } from './reasons.js';
+import type { AgentRole, AuditEvent, CertificateState, Finding, IssuedCertificate, StoredRequest } from './types.js';
+
+export interface NewRequest {
+  fingerprint: string;
+  fqdn: string;
+  tenant: string;
+  role?: AgentRole;
+  csrDer: Buffer | null;
+  originalBytes: Buffer;
+  sourceName: string;
+}
+
+/** One state change as the store records it (lifecycle/context.ts `transition` checks it against the state table first). */
+export interface TransitionRecord {
+  /** The states the request may be in for the change to apply (compare-and-set). */
+  from: readonly RequestState[];
+  to: RequestState;
+  reason: ReasonCode;
+  message: string;
+  actor: string;
+  data: Record<string, unknown> | null;
+  caRequestId?: string | null;
+  findings?: Finding[];
+  /** Resets the retry counter and schedule unless given. */
+  attempts?: number;
+  nextAttemptAt?: string | null;
+  republish?: boolean;
+  /** Stored in the same transaction: a certificate never exists without its `issued` event. */
+  certificate?: Omit<IssuedCertificate, 'createdAt' | 'state' | 'revokedAt' | 'revocationReason'>;
+}
+
+/** Something that happened to a request without a state change (a retry, a re-drop, a re-publish). */
+export interface NoteRecord {
+  reason: ReasonCode;
+  message: string;
+  actor?: string;
+  data?: Record<string, unknown> | null;
+  attempts?: number;
+  nextAttemptAt?: string | null;
+  republish?: boolean;
+}
+
+export interface RequestFilter {
+  state?: RequestState;
+  fqdn?: string;
+  tenant?: string;
+  limit?: number;
+  offset?: number;
+}
+
+export interface RequestStore {
+  /** Insert with its `received` event, or return the existing request of the same fingerprint (the idempotency key). */
+  insert(r: NewRequest, message: string): Promise<{ request: StoredRequest; created: boolean }>;
+  get(id: string): Promise<StoredRequest | null>;
+  byFingerprint(fingerprint: string): Promise<StoredRequest | null>;
+  /** Newest first. */
+  find(f?: RequestFilter): Promise<StoredRequest[]>;
+  /** Requests the pipeline can advance now (the `pipeline` group, or republishable with the flag), oldest first. */
+  due(now: Date, limit: number): Promise<StoredRequest[]>;
+  /** When the next scheduled attempt is due (the scheduler's sleep). */
+  nextScheduledAt(): Promise<string | null>;
+  /** Apply a state change with its event, atomically; a request no longer in `from` is a StateConflictError. */
+  transition(id: string, t: TransitionRecord): Promise<StoredRequest>;
+  note(id: string, e: NoteRecord): Promise<StoredRequest>;
+}
+
+export interface CertificateFilter {
+  fqdn?: string;
+  state?: CertificateState;
+  expiringBefore?: string;
+  limit?: number;
+  offset?: number;
+}
+
+export interface RevokedEntry {
+  serialNumber: string;
+  revokedAt: string;
+  reason: string | null;
+}
+
+export interface CertificateStore {
+  forRequest(requestId: string): Promise<IssuedCertificate | null>;
+  /** By serial (as Windows shows it) or thumbprint. */
+  find(key: string): Promise<IssuedCertificate | null>;
+  /** Ordered by notAfter. */
+  findMany(f?: CertificateFilter): Promise<IssuedCertificate[]>;
+  /** Move a certificate to `to` if it is in one of `from`; false when it was not. */
+  setState(serial: string, to: Exclude<CertificateState, 'revoked'>, from: readonly CertificateState[]): Promise<boolean>;
+  markRevoked(serial: string, revokedAt: string, reason: string): Promise<void>;
+  /** Every revoked certificate (the CRL's entries). */
+  revoked(): Promise<RevokedEntry[]>;
+}
+
+export interface EventStore {
+  forRequest(requestId: string): Promise<AuditEvent[]>;
+}
+
+/** The lifecycle's own small state, each value typed (not a free-form key-value table). */
+export interface LifecycleStateStore {
+  /** The next cRLNumber (RFC 5280 §5.2.3: only grows), taken atomically across processes. */
+  nextCrlNumber(): Promise<bigint>;
+  lastDigestDay(): Promise<string | null>;
+  setLastDigestDay(day: string): Promise<void>;
+  /** The tightest expiry window (days) already notified for a certificate. */
+  expiryNotifiedWindow(serial: string): Promise<number | null>;
+  setExpiryNotifiedWindow(serial: string, days: number): Promise<void>;
+  /** SHA-256 of the last install-result file applied for an FQDN (a result is applied once). */
+  appliedResultHash(fqdn: string): Promise<string | null>;
+  setAppliedResultHash(fqdn: string, hash: string): Promise<void>;
+  /** A write that proves the store accepts writes (monitor 7002, doctor). */
+  heartbeat(at: string, by: 'monitor' | 'doctor'): Promise<void>;
+}
+
+export interface Page<T> {
+  items: T[];
+  total: number;
+  limit: number;
+  offset: number;
+}
+
+export interface RequestPageFilter {
+  state?: RequestState;
+  tenant?: string;
+  fqdn?: string;
+  /** Substring of the FQDN or the request id. */
+  q?: string;
+  limit: number;
+  offset: number;
+}
+
+export interface RequestSummary {
+  id: string;
+  fingerprint: string;
+  fqdn: string;
+  tenant: string;
+  role: string;
+  state: RequestState;
+  sourceName: string;
+  attempts: number;
+  nextAttemptAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+  serialNumber: string | null;
+  certificateState: string | null;
+  notAfter: string | null;
+}
+
+export interface CertificatePageFilter {
+  state?: CertificateState;
+  tenant?: string;
+  fqdn?: string;
+  /** Only certificates whose notAfter lies between `now` and this instant (ISO). */
+  expiringBefore?: string;
+  now?: string;
+  /** Substring of the FQDN, serial or thumbprint. */
+  q?: string;
+  limit: number;
+  offset: number;
+}
+
+export interface CertificateSummary {
+  serialNumber: string;
+  requestId: string;
+  fqdn: string;
+  tenant: string;
+  thumbprint: string;
+  notBefore: string;
+  notAfter: string;
+  subject: string;
+  issuer: string;
+  state: CertificateState;
+  revokedAt: string | null;
+  revocationReason: string | null;
+  createdAt: string;
+}
+
+export interface EventPageFilter {
+  requestId?: string;
+  actor?: string;
+  reason?: string;
+  limit: number;
+  offset: number;
+}
+
+/** Read models: lists, counts and the figures monitors and metrics read. Never part of a state change. */
+export interface StoreViews {
+  pageRequests(f: RequestPageFilter): Promise<Page<RequestSummary>>;
+  pageCertificates(f: CertificatePageFilter): Promise<Page<CertificateSummary>>;
+  pageEvents(f: EventPageFilter): Promise<Page<AuditEvent>>;
+  requestsByState(): Promise<Record<string, number>>;
+  certificatesByState(): Promise<Record<string, number>>;
+  countActiveExpiring(now: Date, before: Date): Promise<number>;
+  expiryByMonth(from: Date, to: Date): Promise<{ month: string; count: number }[]>;
+  /** The request longest in one of the group's states (by its last change). */
+  oldestIn(group: StateGroup): Promise<{ id: string; fqdn: string; state: RequestState; since: string } | null>;
+  /** How many requests the pipeline could work on now (the stall monitor). */
+  countDue(now: Date): Promise<number>;
+  /** The newest event (the pipeline's last sign of life). */
+  lastEvent(): Promise<{ id: number; at: string } | null>;
+  /** Issuance latencies (created → packaged) of packagings recorded after event `afterId`. */
+  packagedSince(afterId: number): Promise<{ eventId: number; seconds: number }[]>;
+  /** CA failures (AC_CA_* reasons other than a denial) after event `afterId`. */
+  caErrorsSince(afterId: number): Promise<{ eventId: number; reason: string }[]>;
+}
+
+export interface StoreTx {
+  readonly requests: RequestStore;
+  readonly certificates: CertificateStore;
+  readonly events: EventStore;
+  readonly state: LifecycleStateStore;
+  readonly views: StoreViews;
+}
+
+export interface Store extends StoreTx {
+  /** Where the data lives, for messages (a file path, a database name without credentials). */
+  readonly location: string;
+  /** Run `fn` as one transaction: all its writes commit together or none do. Nested calls join the outer one. */
+  withTransaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}

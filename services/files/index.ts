@@ -1,0 +1,2 @@
+export * from './durable-write.js';
+export * from './safe-read.js';
