@@ -480,6 +480,29 @@ function Invoke-SelfHeal($m, $agent) {
 }
 
 # --- 9. result (local transcript + result.json, and results\<FQDN>.json on the share when reachable) ---------
+# The share copy is signed with the installed certificate's private key (README "Install results"): the service
+# acts on a result only when its CMS signature verifies with the key of the certificate it names, so nobody who
+# can merely write results\ can mark a certificate installed. CMS SignedData (RFC 5652), enveloping, SHA-256,
+# with a signing-time attribute: System.Security.Cryptography.Pkcs.SignedCms of .NET Framework
+# (https://learn.microsoft.com/dotnet/api/system.security.cryptography.pkcs.signedcms).
+function Protect-Result($m, [string]$Json) {
+    if (-not $m) { return $null }
+    $cert = Get-InstalledCertificate $m
+    if (-not $cert -or -not $cert.HasPrivateKey) { return $null }
+    Add-Type -AssemblyName System.Security
+    $bytes = (New-Object System.Text.UTF8Encoding($false)).GetBytes($Json)
+    $content = New-Object System.Security.Cryptography.Pkcs.ContentInfo -ArgumentList (,$bytes)
+    $cms = New-Object System.Security.Cryptography.Pkcs.SignedCms -ArgumentList $content, $false
+    $signer = New-Object System.Security.Cryptography.Pkcs.CmsSigner -ArgumentList ([System.Security.Cryptography.Pkcs.SubjectIdentifierType]::IssuerAndSerialNumber), $cert
+    $signer.DigestAlgorithm = New-Object System.Security.Cryptography.Oid -ArgumentList '2.16.840.1.101.3.4.2.1'
+    $signer.IncludeOption = [System.Security.Cryptography.X509Certificates.X509IncludeOption]::EndCertOnly
+    [void]$signer.SignedAttributes.Add((New-Object System.Security.Cryptography.Pkcs.Pkcs9SigningTime))
+    # silent: never a key-access prompt (the machine key set of an elevated, non-interactive run)
+    $cms.ComputeSignature($signer, $true)
+    $envelope = [ordered]@{ schemaVersion = 2; format = 'cms-enveloping'; cms = [Convert]::ToBase64String($cms.Encode()) }
+    return ($envelope | ConvertTo-Json)
+}
+
 function Write-Result($m, [string]$Status, [string]$Message) {
     $result = [ordered]@{
         schemaVersion = 1
@@ -508,8 +531,15 @@ function Write-Result($m, [string]$Status, [string]$Message) {
     $target = $ResultsPath
     if (-not $target -and $m) { $target = $m.resultsPath }
     if ($target) {
+        $shared = $null
+        try { $shared = Protect-Result $m $json } catch { Write-Warning ('Could not sign the result with the certificate key: ' + $_.Exception.Message) }
+        if (-not $shared) {
+            # Unsigned: the service records it as a report for the administrators and changes nothing.
+            Write-Warning 'The result is not signed (the certificate or its private key is not usable); the service records it as an unauthenticated report'
+            $shared = $json
+        }
         try {
-            [System.IO.File]::WriteAllText($target, $json, (New-Object System.Text.UTF8Encoding($false)))
+            [System.IO.File]::WriteAllText($target, $shared, (New-Object System.Text.UTF8Encoding($false)))
             Write-Info ('Result copied to ' + $target)
         } catch { Write-Warning ('Could not write the result to ' + $target + ': ' + $_.Exception.Message + ' (copy ' + $local + ' there by hand)') }
     }

@@ -48,7 +48,7 @@ export async function serve(config: Readonly<Config>, o: ServeOptions): Promise<
   if (o.once) {
     try {
       for (const f of await listResultFiles(ctx.layout.results)) pipeline.offerResult(f);
-      const files = await listRequestFiles(ctx.layout.requests);
+      const files = await listRequestFiles(ctx.layout.requests, config.policy.tenants.map((t) => t.folder ?? t.name));
       const progress = trackBacklog(pipeline, ctx.store, { total: files.length + (await ctx.store.requests.due(clock.now(), 1_000_000)).length, clock });
       for (const f of files) pipeline.offerFile(f);
       await pipeline.idle();
@@ -68,7 +68,7 @@ export async function serve(config: Readonly<Config>, o: ServeOptions): Promise<
 async function runForever(config: Readonly<Config>, app: App, o: ServeOptions, release: () => void): Promise<number> {
   const { ctx, pipeline } = app;
   const share = { polling: config.share.polling, pollIntervalMs: config.share.pollIntervalMs, reconcileIntervalMs: config.share.reconcileIntervalMs, log: o.log };
-  const watcher = startRequestWatcher({ ...share, requestsDir: ctx.layout.requests, onCandidate: (f) => pipeline.offerFile(f) });
+  const watcher = startRequestWatcher({ ...share, requestsDir: ctx.layout.requests, tenantFolders: config.policy.tenants.map((t) => t.folder ?? t.name), onCandidate: (f) => pipeline.offerFile(f) });
   const results = startResultsWatcher({ ...share, resultsDir: ctx.layout.results, onCandidate: (f) => pipeline.offerResult(f) });
   let watcherReady = false;
   await Promise.all([watcher.ready, results.ready]);

@@ -38,7 +38,7 @@ export function createMetrics(ctx: AppContext): ApiMetrics {
 
   async function oldestRequestFileAge(now: number): Promise<number> {
     let oldest = now;
-    for (const f of await listRequestFiles(ctx.layout.requests)) {
+    for (const f of await listRequestFiles(ctx.layout.requests, ctx.config.policy.tenants.map((t) => t.folder ?? t.name))) {
       const s = await stat(f).catch(() => null);
       if (s && s.mtimeMs < oldest) oldest = s.mtimeMs;
     }

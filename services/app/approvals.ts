@@ -38,7 +38,7 @@ export async function approveRequest(ctx: PipelineContext, key: string, o: Admin
     transition(ctx, r, { from: 'awaiting_approval', to: 'checked', reason: 'APPROVED', message: `approved by ${o.actor}${why}`, actor: o.actor, data: { comment: o.comment?.trim() ?? null } }),
   );
   // After the state change: a crash here leaves a stale pending file, which packaging removes anyway.
-  await removePending(ctx, r.fqdn);
+  await removePending(ctx, r);
   return next;
 }
 

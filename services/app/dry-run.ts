@@ -107,7 +107,7 @@ export async function dryRunBacklog(config: Readonly<Config>, clock: Clock): Pro
     const ctx: Ctx = { config, store, clock, layout, parsed: new ParsedRequests() };
     const dueInStore = (await store.requests.due(clock.now(), 1_000_000)).length;
     const lines: DryRunLine[] = [];
-    for (const file of (await listRequestFiles(layout.requests)).sort()) {
+    for (const file of (await listRequestFiles(layout.requests, config.policy.tenants.map((t) => t.folder ?? t.name))).sort()) {
       const line = await assessFile(ctx, file);
       if (line) lines.push(line);
     }

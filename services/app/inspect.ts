@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { Config } from '../config/index.js';
 import type { PolicyVerdict, Store } from '../domain/index.js';
 import { fqdnFromFileName } from '../intake/index.js';
-import { requestFacts } from '../lifecycle/index.js';
+import { effectiveProtectedNames, requestFacts } from '../lifecycle/index.js';
 import { parseRequest, type ParsedRequest } from '../pki/index.js';
 import { assess, REQUEST_RULES } from '../rules/index.js';
 
@@ -35,7 +35,7 @@ export async function inspectRequest(bytes: Buffer, o: { fileName: string; fqdn?
   const facts = o.store
     ? await requestFacts(o.store, (r) => parseRequest(r.originalBytes), parsed, fqdn, o.now, null)
     : { hasActiveCertificateWithOtherKey: false, renewal: { isRenewal: false, renewalOf: null, finding: null } };
-  const { outcome, findings } = assess({ parsed, fqdn, minKeyBits: o.config.policy.minKeyBits, tenant: o.config.policy.defaultTenant, protectedNames: o.config.policy.protectedNames, ...facts });
+  const { outcome, findings } = assess({ parsed, fqdn, minKeyBits: o.config.policy.minKeyBits, tenant: o.config.policy.defaultTenant, protectedNames: effectiveProtectedNames(o.config), ...facts });
   return {
     file: o.fileName,
     format: parsed.format,

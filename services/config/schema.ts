@@ -9,7 +9,12 @@ import { CA_BACKENDS, CA_KINDS, type CaSettings, type CaSettingsSchemas } from '
 const CA_SETTINGS_SCHEMAS = Object.fromEntries(CA_KINDS.map((k) => [k, CA_BACKENDS[k].settings])) as CaSettingsSchemas;
 const CA_DEFAULTS = Object.fromEntries(CA_KINDS.map((k) => [k, CA_BACKENDS[k].defaults])) as CaSettings;
 
-const Approval = Type.Union([Type.Literal('auto'), Type.Literal('manual')]);
+/**
+ * auto: issue what passes the checks; new-names: hold a name's first certificate (and the first after a
+ * keyCompromise / cessationOfOperation revocation) for an admin, issue renewals and re-issues to a known key;
+ * manual: hold every request that is not an authenticated renewal (README "Trust model").
+ */
+const Approval = Type.Union([Type.Literal('auto'), Type.Literal('new-names'), Type.Literal('manual')]);
 
 export const TenantSchema = Type.Object(
   {

@@ -17,10 +17,18 @@ export const LIFECYCLE_REASONS = [
   'PACKAGED',
   'REPUBLISHED',
   'REDROPPED',
+  /** A re-drop whose certificate is no longer the FQDN's current one: nothing republished (README "Trust model"). */
+  'REDROP_NOT_CURRENT',
+  /** A request's bytes dropped under another name: nothing republished, the owner told under that name. */
+  'REDROP_OTHER_NAME',
   'INSTALLED',
   'INSTALL_FAILED',
   'INSTALLED_UNBOUND',
   'INSTALL_RESULT_IGNORED',
+  /** A results file that is not signed, or not with the key of the certificate it names: recorded, nothing changed. */
+  'INSTALL_RESULT_UNAUTHENTICATED',
+  /** A results file over the size or depth limit, or not an install result: rejected once. */
+  'INSTALL_RESULT_REJECTED',
   'SUPERSEDED',
   'EXPIRED',
   'REVOKED',

@@ -1,8 +1,9 @@
 /**
  * The share layout of docs/contract.md ("Share layout") and the rules for names on it.
  */
-import { mkdirSync } from 'node:fs';
+import { lstatSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { AgentcertError } from '../domain/index.js';
 
 export const SHARE_DIRS = ['requests', 'issued', 'rejected', 'pending', 'results', 'tools', 'archive'] as const;
 
@@ -31,9 +32,24 @@ export function shareLayout(root: string): ShareLayout {
   };
 }
 
+/**
+ * The share's own folders must be real folders on the share: with requests/ or issued/ replaced by a symbolic
+ * link (or a junction), files outside the share would be read, moved and written. Refused at start-up, before
+ * anything is read (README "Trust model").
+ */
+function refuseLinkedFolders(layout: ShareLayout): void {
+  const linked = SHARE_DIRS.filter((d) => lstatSync(layout[d]).isSymbolicLink());
+  if (linked.length === 0) return;
+  throw new AgentcertError(
+    'AC_SHARE_UNSAFE',
+    `the share's ${linked.map((d) => `${d}/`).join(', ')} ${linked.length === 1 ? 'is a symbolic link' : 'are symbolic links'} (${linked.map((d) => layout[d]).join(', ')}); agentcert does not start on a share whose own folders lead elsewhere`,
+  );
+}
+
 export function ensureShareLayout(root: string, tenantFolders: readonly string[] = []): ShareLayout {
   const layout = shareLayout(root);
   for (const d of SHARE_DIRS) mkdirSync(layout[d], { recursive: true });
+  refuseLinkedFolders(layout);
   for (const t of tenantFolders) mkdirSync(path.join(layout.requests, t), { recursive: true });
   return layout;
 }

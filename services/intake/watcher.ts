@@ -18,6 +18,8 @@ import { isRequestName } from './layout.js';
 
 export interface RequestWatcherOptions {
   requestsDir: string;
+  /** The configured tenant folders (case does not matter): the only subfolders watched or scanned. */
+  tenantFolders?: readonly string[];
   polling: boolean;
   pollIntervalMs: number;
   reconcileIntervalMs: number;
@@ -35,9 +37,13 @@ export interface RequestWatcher {
   close(): Promise<void>;
 }
 
-/** Every candidate file in requests/ and its direct subfolders (tenant folders). */
-export async function listRequestFiles(requestsDir: string): Promise<string[]> {
+/**
+ * Every candidate file in requests/ and in its configured tenant folders. Other folders are never read or
+ * watched (a share writable by every agent could hold any number of them); `onOtherFolder` hears their names.
+ */
+export async function listRequestFiles(requestsDir: string, tenantFolders: readonly string[] = [], onOtherFolder?: (name: string) => void): Promise<string[]> {
   const out: string[] = [];
+  const tenants = new Set(tenantFolders.map((f) => f.toLowerCase()));
   let entries;
   try {
     entries = await readdir(requestsDir, { withFileTypes: true });
@@ -47,6 +53,10 @@ export async function listRequestFiles(requestsDir: string): Promise<string[]> {
   for (const e of entries) {
     const p = path.join(requestsDir, e.name);
     if (e.isDirectory() && !/\.req$/i.test(e.name)) {
+      if (!tenants.has(e.name.toLowerCase())) {
+        onOtherFolder?.(e.name);
+        continue;
+      }
       const sub = await readdir(p, { withFileTypes: true }).catch(() => []);
       for (const s of sub) if (isRequestName(s.name)) out.push(path.join(p, s.name));
     } else if (isRequestName(e.name)) out.push(p);
@@ -72,14 +82,29 @@ export function startResultsWatcher(o: Omit<RequestWatcherOptions, 'requestsDir'
 }
 
 export function startRequestWatcher(o: RequestWatcherOptions): RequestWatcher {
+  const folders = o.tenantFolders ?? [];
+  const told = new Set<string>();
+  // Other folders are reported once each, in one line a scan (a share can hold thousands of them).
+  const list = async (): Promise<string[]> => {
+    const fresh: string[] = [];
+    const files = await listRequestFiles(o.requestsDir, folders, (name) => {
+      if (!told.has(name)) (told.add(name), fresh.push(name));
+    });
+    if (fresh.length > 0) {
+      const shown = fresh.slice(0, 10).map((n) => `requests/${n}/`).join(', ');
+      o.log.warn({ event: 'intake_folder_ignored', folders: fresh.length, first: fresh.slice(0, 10) }, `${fresh.length} folder(s) under requests/ are not configured tenant folders; files in them are not read (${shown}${fresh.length > 10 ? ', …' : ''}): configure the tenant in policy.tenants, or remove the folder`);
+    }
+    return files;
+  };
   // A folder named x.req is a candidate too: the pipeline reports it instead of silently ignoring it.
-  return startFolderWatcher({ ...o, dir: o.requestsDir, depth: 1, accept: isRequestName, list: () => listRequestFiles(o.requestsDir) });
+  return startFolderWatcher({ ...o, dir: o.requestsDir, depth: 1, isSubfolder: (name) => folders.some((f) => f.toLowerCase() === name.toLowerCase()), accept: isRequestName, list });
 }
 
 interface FolderWatcherOptions extends Omit<RequestWatcherOptions, 'requestsDir'> {
   dir: string;
-  /** 1: also watch each direct subfolder (tenant folders). */
+  /** 1: also watch the direct subfolders isSubfolder accepts (tenant folders). */
   depth: 0 | 1;
+  isSubfolder?: (name: string) => boolean;
   accept: (name: string) => boolean;
   list: () => Promise<string[]>;
 }
@@ -125,7 +150,7 @@ function startFolderWatcher(o: FolderWatcherOptions): RequestWatcher {
   };
   const watchSubfolders = async (): Promise<void> => {
     const entries = await readdir(o.dir, { withFileTypes: true }).catch(() => []);
-    for (const e of entries) if (e.isDirectory() && !/\.req$/i.test(e.name)) watchOne(path.join(o.dir, e.name));
+    for (const e of entries) if (e.isDirectory() && !/\.req$/i.test(e.name) && o.isSubfolder?.(e.name)) watchOne(path.join(o.dir, e.name));
   };
   watchOne(o.dir);
   const interval = o.polling ? o.pollIntervalMs : o.reconcileIntervalMs;

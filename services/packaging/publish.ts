@@ -3,7 +3,7 @@
  * rename, so the folder appears complete or not at all (docs/contract.md "Share layout").
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger, Runner } from '../domain/index.js';
 import { AgentcertError } from '../domain/index.js';
@@ -39,10 +39,13 @@ export interface DeliveryPackage {
 }
 
 /** The package folder and the file names are built from the FQDN: only a DNS name may get there. */
-function assertFqdn(fqdn: string): void {
-  const ok = fqdn.length > 0 && fqdn.length <= 253 && fqdn === fqdn.toLowerCase() &&
+function isPackageFqdn(fqdn: string): boolean {
+  return fqdn.length > 0 && fqdn.length <= 253 && fqdn === fqdn.toLowerCase() &&
     fqdn.split('.').every((l) => /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(l));
-  if (!ok) throw new AgentcertError('AC_PUBLISH_FAILED', `not a lower-case DNS name, refusing to publish: ${JSON.stringify(fqdn)}`);
+}
+
+function assertFqdn(fqdn: string): void {
+  if (!isPackageFqdn(fqdn)) throw new AgentcertError('AC_PUBLISH_FAILED', `not a lower-case DNS name, refusing to publish: ${JSON.stringify(fqdn)}`);
 }
 
 /** Write every file of the package into the staging folder; returns each published file with its SHA-256. */
@@ -91,7 +94,7 @@ export async function publishPackage(input: DeliveryInput, deps: PublishDeps): P
       await mkdir(tmp);
     });
     ({ manifest, published: files } = await stage(input, tmp, deps));
-    await swapIn(tmp, final, issued, input.fqdn, deps.issuedSync ?? new SharedDirSync(issued));
+    await swapIn(tmp, final, issued, deps.issuedSync ?? new SharedDirSync(issued));
   } catch (err) {
     await rm(tmp, { recursive: true, force: true }).catch(() => undefined);
     if (err instanceof AgentcertError) throw err;
@@ -102,7 +105,7 @@ export async function publishPackage(input: DeliveryInput, deps: PublishDeps): P
 }
 
 /** Old package aside, new one in, old one deleted; if the second rename fails, the old one goes back. */
-async function swapIn(tmp: string, final: string, issued: string, fqdn: string, issuedSync: SharedDirSync): Promise<void> {
+async function swapIn(tmp: string, final: string, issued: string, issuedSync: SharedDirSync): Promise<void> {
   // Usually there is no package yet: rename straight away (a non-empty folder or a file in the way refuses it).
   const renamed = await rename(tmp, final).then(
     () => true,
@@ -115,7 +118,9 @@ async function swapIn(tmp: string, final: string, issued: string, fqdn: string, 
     await issuedSync.sync();
     return;
   }
-  const old = path.join(issued, `.old-${fqdn}-${randomBytes(6).toString('hex')}`);
+  // `.old-<hex>`: with the FQDN in it (up to 253 bytes) the name could pass the 255 bytes a file name may have,
+  // and the package could never be replaced. cleanStaleStaging finds the FQDN in the folder's manifest.json.
+  const old = path.join(issued, `.old-${randomBytes(6).toString('hex')}`);
   await rename(final, old);
   try {
     await rename(tmp, final);
@@ -127,9 +132,21 @@ async function swapIn(tmp: string, final: string, issued: string, fqdn: string, 
   await rm(old, { recursive: true, force: true });
 }
 
+/** The FQDN of a package set aside as `.old-<hex>` (its manifest), or of an older `.old-<fqdn>-<hex>` name. */
+async function oldPackageFqdn(dir: string, name: string): Promise<string | null> {
+  const legacy = /^\.old-(.+)-[0-9a-f]+$/.exec(name)?.[1];
+  const fromManifest = await readFile(path.join(dir, 'manifest.json'), 'utf8').then(
+    (t) => (JSON.parse(t) as { fqdn?: unknown }).fqdn,
+    () => null,
+  );
+  const fqdn = typeof fromManifest === 'string' ? fromManifest : legacy;
+  return fqdn && isPackageFqdn(fqdn) ? fqdn : null;
+}
+
 /**
- * Clean what a crash left in issued/: `.tmp-*` staging folders are deleted; an `.old-<fqdn>-*` folder is
- * deleted, or moved back to issued/<fqdn>/ when the crash came between the two renames and no package is there.
+ * Clean what a crash left in issued/: `.tmp-*` staging folders are deleted; an `.old-<hex>` folder (or
+ * `.old-<fqdn>-<hex>`, the older form) is deleted, or moved back to issued/<fqdn>/ when the crash came between
+ * the two renames and no package is there.
  * Call it at start-up, before publishing (a concurrent publish's staging folder would be removed too).
  */
 export async function cleanStaleStaging(shareRoot: string): Promise<void> {
@@ -146,9 +163,9 @@ export async function cleanStaleStaging(shareRoot: string): Promise<void> {
     if (name.startsWith('.tmp-')) {
       await rm(p, { recursive: true, force: true });
     } else if (name.startsWith('.old-')) {
-      const fqdn = name.slice('.old-'.length, name.lastIndexOf('-'));
-      const final = path.join(issued, fqdn);
-      if (fqdn.length > 0 && !fqdn.includes('/') && !(await exists(final))) await rename(p, final);
+      const fqdn = await oldPackageFqdn(p, name);
+      const final = fqdn ? path.join(issued, fqdn) : null;
+      if (final && !(await exists(final))) await rename(p, final);
       else await rm(p, { recursive: true, force: true });
     }
   }

@@ -28,7 +28,7 @@ export interface UnwrappedCms {
 
 const tag = (t: Tlv) => t.tag;
 
-function octets(der: Buffer, t: Tlv): Buffer {
+export function octets(der: Buffer, t: Tlv): Buffer {
   if (t.tag === 0x04) return der.subarray(t.contentStart, t.end);
   if (t.tag === 0x24) return Buffer.concat(tlvChildren(der, t).map((c) => octets(der, c))); // constructed (BER) OCTET STRING
   throw new AgentcertError('AC_DER_MALFORMED', 'eContent is not an OCTET STRING');
@@ -59,7 +59,7 @@ function spkiOf(certDer: Buffer): Buffer {
   return Buffer.from(tlvBytes(certDer, tbs[off + 5]!));
 }
 
-function verifySignerInfo(der: Buffer, siTlv: Tlv, content: Buffer, key: KeyObject | null): boolean {
+export function verifySignerInfo(der: Buffer, siTlv: Tlv, content: Buffer, key: KeyObject | null): boolean {
   if (!key) return false;
   const parts = tlvChildren(der, siTlv);
   const si = parseDer(Buffer.from(tlvBytes(der, siTlv)));

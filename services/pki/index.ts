@@ -1,5 +1,5 @@
 export * from './serial.js';
-export { derToPem, decodeRequestBytes, pemBlocksToDer } from './pem.js';
+export { derToPem, decodeRequestBytes, pemBlocksToDer, extraRequestContent } from './pem.js';
 export { parseRequest, parsePkcs10, type ParsedRequest } from './request-parse.js';
 export type { MicrosoftInfo } from './ms-attributes.js';
 export type { CmsSigner } from './cms-unwrap.js';
@@ -20,3 +20,4 @@ export {
 } from './x509-extensions.js';
 export { signCrl, parseCrl, type RevocationReason, type CrlEntry, type ParsedCrl } from './crl.js';
 export { readCertificateFile, certificatesFromPkcs7 } from './certificate-file.js';
+export { openSignedContent, certificateKey, type SignedContent } from './cms-signed-content.js';

@@ -119,3 +119,30 @@ function decode(bytes: Buffer): Buffer {
   }
   throw new AgentcertError('AC_NOT_A_REQUEST', `found ${describeFound(bytes, text)}, not a PEM or DER certificate request`);
 }
+
+const isPadding = (b: number): boolean => b === 0x0d || b === 0x0a || b === 0x20 || b === 0x09 || b === 0x00;
+
+function trailingAfterDer(der: Buffer): number {
+  try {
+    const rest = der.subarray(readTlv(der, 0).end);
+    return rest.every(isPadding) ? 0 : rest.length;
+  } catch {
+    return 0; // not DER: the parser says why
+  }
+}
+
+/**
+ * Why a file that parses holds more than one request, or null: two PEM blocks, or bytes after the DER (in the
+ * file or inside its PEM block). The parser takes the first request; a file must hold exactly one, so what the
+ * owner meant is never guessed (README "Trust model").
+ */
+export function extraRequestContent(bytes: Buffer): string | null {
+  if (bytes[0] === 0x30) {
+    const n = trailingAfterDer(bytes);
+    return n > 0 ? `${n} bytes follow the DER request` : null;
+  }
+  const blocks = scanPem(bytesToText(bytes));
+  if (blocks.length > 1) return `${blocks.length} PEM blocks (${blocks.map((b) => b.label).join(', ')})`;
+  const n = blocks[0] ? trailingAfterDer(blocks[0].der) : 0;
+  return n > 0 ? `${n} bytes follow the request inside the PEM block` : null;
+}

@@ -19,6 +19,8 @@ export interface AssessInput {
   /** The FQDN holds a valid certificate, or has a request being issued, for another key. */
   hasActiveCertificateWithOtherKey: boolean;
   renewal: RenewalCheck;
+  /** Findings the caller gathered from the store (name ownership, the new-name hold: lifecycle/steps/trust.ts). */
+  trust?: readonly Finding[];
 }
 
 export interface Assessment {
@@ -36,6 +38,7 @@ export function assess(i: AssessInput): Assessment {
     ...(i.tenant
       ? checkIdentity({ fqdn: i.fqdn, tenant: i.tenant, protectedNames: i.protectedNames, hasActiveCertificateWithOtherKey: i.hasActiveCertificateWithOtherKey, isAuthenticatedRenewal: i.renewal.isRenewal })
       : []),
+    ...(i.trust ?? []),
     ...(i.renewal.finding ? [i.renewal.finding] : []),
   ];
   const { outcome } = decideVerdict(findings);

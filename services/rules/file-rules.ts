@@ -32,3 +32,8 @@ export function fileNotInTenantFolder(folder: string): Finding {
 export function fileNotAFile(name: string, detail: string, what: string): Finding {
   return fileFinding('FILE_NOT_A_FILE', `${name} is ${detail}, not a request file; it was not opened or followed, and was moved to archive/ as it is`, 'copy the .req file that certreq -new wrote onto the share itself (not a link, shortcut or folder)', what);
 }
+
+/** A file holds exactly one request: what the owner meant by two is never guessed (README "Trust model"). */
+export function fileMultipleRequests(name: string, what: string): Finding {
+  return fileFinding('FILE_MULTIPLE_REQUESTS', `${name} holds more than one request (${what}); a file must hold exactly one`, 'drop each request in its own <FQDN>.req file, as certreq -new wrote it', what);
+}

@@ -7,7 +7,7 @@ import type { Finding, PolicyVerdict } from '../domain/index.js';
 export interface TenantRules {
   name: string;
   allowedNames: readonly string[];
-  approval: 'auto' | 'manual';
+  approval: 'auto' | 'new-names' | 'manual';
 }
 
 export interface IdentityContext {

@@ -6,3 +6,4 @@ export * from './file-rules.js';
 export * from './outcome-rules.js';
 export * from './renewal.js';
 export * from './assess.js';
+export * from './name-ownership.js';

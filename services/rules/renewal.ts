@@ -1,5 +1,5 @@
 /**
- * The renewal rule: a request wrapped in CMS and signed by the key of a currently valid, non-revoked certificate
+ * The renewal rule: a request wrapped in CMS and signed by the key of a currently valid, active certificate
  * agentcert issued for the same FQDN (certreq's `RenewalCert` INF) proves possession of the current certificate,
  * so it skips manual approval. The caller looks the signer certificate up in the store and passes what it found.
  */
@@ -10,6 +10,8 @@ export interface RenewalCheck {
   isRenewal: boolean;
   /** Serial of the certificate being renewed. */
   renewalOf: string | null;
+  /** The request that got the signing certificate: a renewal is taken in its tenant and role. */
+  signerRequestId?: string;
   finding: Finding | null;
 }
 
@@ -38,11 +40,14 @@ export function checkRenewal(i: RenewalInput): RenewalCheck {
   if (!ours || !ours.der.equals(signer.certificateDer)) return no(`the signer certificate ${i.signerThumbprint ?? ''} was not issued by agentcert`);
   if (ours.fqdn !== i.fqdn) return no(`the signer certificate is for ${ours.fqdn}, not ${i.fqdn}`);
   if (ours.state === 'revoked') return no(`the signer certificate ${ours.serialNumber} is revoked`);
-  if (ours.state !== 'active' && ours.state !== 'superseded') return no(`the signer certificate ${ours.serialNumber} is ${ours.state}`);
+  // Superseded, revoked and expired certificates never authenticate a renewal: a superseded one is out of use
+  // on the agent, and its key may be in an old backup (README "Trust model").
+  if (ours.state !== 'active') return no(`the signer certificate ${ours.serialNumber} is ${ours.state}`);
   if (new Date(ours.notAfter) <= i.now || new Date(ours.notBefore) > i.now) return no(`the signer certificate ${ours.serialNumber} is not valid now`);
   return {
     isRenewal: true,
     renewalOf: ours.serialNumber,
+    signerRequestId: ours.requestId,
     finding: { rule: 'RENEWAL', severity: 'info', message: `authenticated renewal of certificate ${ours.serialNumber} (signed with its key); no approval needed`, remediation: 'nothing to do' },
   };
 }

@@ -91,7 +91,7 @@ function cases(outside: string): Case[] {
     { name: 'hard link to outside', what: 'second name of outside/hard.req', expect: { kind: 'rejected', stem: `hard.${D}`, rule: 'FILE_NOT_A_FILE' }, make: (r) => linkSync(path.join(outside, 'hard.req'), path.join(r, `hard.${D}.req`)) },
     {
       name: 'tenant folder swapped for a link', what: 'requests/contoso renamed away, a symlink to outside put in its place, a file dropped',
-      expect: { kind: 'rejected', stem: `swap.${D}`, rule: 'FILE_TENANT_FOLDER' },
+      expect: { kind: 'ignored', file: `contoso-old/swap.${D}.req` },
       make: (r) => {
         renameSync(path.join(r, 'contoso'), path.join(r, 'contoso-old'));
         symlinkSync(path.join(outside, 'secretdir2'), path.join(r, 'contoso'));
@@ -103,7 +103,7 @@ function cases(outside: string): Case[] {
       make: (r) => { mkdirSync(path.join(r, `.folder.tmp`)); writeFileSync(path.join(r, '.folder.tmp', 'inner.req'), pem(`inner2.${D}`)); renameSync(path.join(r, '.folder.tmp'), path.join(r, `folder.${D}.req`)); },
     },
     { name: 'named pipe x.req', what: 'a FIFO nobody writes to', expect: { kind: 'rejected', stem: `fifo.${D}`, rule: 'FILE_NOT_A_FILE' }, make: (r) => execFileSync('mkfifo', [path.join(r, `fifo.${D}.req`)]) },
-    { name: 'unknown tenant folder', what: 'requests/nosuch/<fqdn>.req', expect: { kind: 'rejected', stem: `tenantless.${D}`, rule: 'FILE_TENANT_FOLDER' }, make: (r) => { mkdirSync(path.join(r, 'nosuch')); dropFile(path.join(r, 'nosuch'), `tenantless.${D}.req`, pem(`tenantless.${D}`)); } },
+    { name: 'unknown tenant folder', what: 'requests/nosuch/<fqdn>.req', expect: { kind: 'ignored', file: `nosuch/tenantless.${D}.req` }, make: (r) => { mkdirSync(path.join(r, 'nosuch')); dropFile(path.join(r, 'nosuch'), `tenantless.${D}.req`, pem(`tenantless.${D}`)); } },
     { name: '64-character label', what: 'a label longer than DNS allows', expect: { kind: 'rejected', stem: `${'a'.repeat(64)}.${D}`, rule: 'FILE_NAME' }, make: (r) => dropFile(r, `${'a'.repeat(64)}.${D}.req`, pem(`long.${D}`)) },
     {
       name: 'written slowly in place', what: 'PEM appended line by line over 2.4 s', expect: { kind: 'packaged', fqdn: `slow.${D}` },
@@ -169,7 +169,7 @@ export async function runBadInputScenario(o: ScenarioOptions): Promise<ScenarioS
   const share = { root: s0.env.share, stableMs: 100, reconcileIntervalMs: 1000, incompleteGraceMs: graceMs };
   const cfgFile = s0.args[1]!;
   const cfg = JSON.parse(readFileSync(cfgFile, 'utf8')) as Record<string, unknown>;
-  writeFileSync(cfgFile, JSON.stringify({ ...cfg, share, policy: { tenants: [{ name: 'contoso', allowedNames: [`*.${D}`], approval: 'auto' }] } }));
+  writeFileSync(cfgFile, JSON.stringify({ ...cfg, share, policy: { tenants: [{ name: 'contoso', allowedNames: [`*.tenant.${D}`], approval: 'auto' }] } }));
   const s = s0;
   const outside = path.join(s.env.dir, 'outside');
   const written = makeOutside(outside);

@@ -51,7 +51,7 @@ export async function makeHarness(o: { config?: DeepPartial<Config>; clock?: Clo
       renameSync(tmp, path.join(requests, sub, name));
     },
     async settle() {
-      for (const f of await listRequestFiles(requests)) app.pipeline.offerFile(f);
+      for (const f of await listRequestFiles(requests, config.policy.tenants.map((t) => t.folder ?? t.name))) app.pipeline.offerFile(f);
       await app.pipeline.idle();
     },
     async close() {

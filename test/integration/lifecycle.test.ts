@@ -13,6 +13,7 @@ import { listResultFiles } from '../../services/intake/index.js';
 import { describeCertificate, derToPem, makeSampleRequest, parseCrl, wrapRequestInCms } from '../../services/pki/index.js';
 import { loadBuiltinCa } from '../../services/ca/index.js';
 import { makeHarness, type Harness } from '../helpers/pipeline-harness.js';
+import { signedResultFile } from '../helpers/signed-result.js';
 
 const DAY = 86_400_000;
 let now = new Date('2026-12-01T09:00:00Z');
@@ -33,9 +34,10 @@ const FQDN = 'agent01.dmz.contoso.local';
 const requestsOf = (fqdn: string) => h!.app.ctx.store.requests.find({ fqdn });
 const certOf = async (requestId: string) => (await h!.app.ctx.store.certificates.forRequest(requestId))!;
 
-async function installResult(thumbprint: string, status = 'installed'): Promise<void> {
+/** The installer's result, signed with the installed certificate's key (test/helpers/signed-result.ts). */
+async function installResult(certDer: Buffer, key: KeyObject, status = 'installed'): Promise<void> {
   const file = path.join(h!.env.share, 'results', `${FQDN}.json`);
-  writeFileSync(file, JSON.stringify({ schemaVersion: 1, fqdn: FQDN, thumbprint, status, exitCode: status === 'installed' ? 0 : 9, message: status, computer: 'AGENT01', diagnosis: [] }));
+  writeFileSync(file, signedResultFile({ fqdn: FQDN, thumbprint: describeCertificate(certDer).thumbprint, status, computer: 'AGENT01' }, certDer, key));
   for (const f of await listResultFiles(path.join(h!.env.share, 'results'))) h!.app.pipeline.offerResult(f);
   await h!.app.pipeline.idle();
 }
@@ -55,7 +57,7 @@ async function issueAndInstallFirst(): Promise<{ key: KeyObject; certDer: Buffer
   await h!.settle();
   expect((await h!.app.ctx.store.requests.get(first.id))!.state).toBe('packaged');
   const cert = await certOf(first.id);
-  await installResult(cert.thumbprint);
+  await installResult(cert.der, key);
   expect((await h!.app.ctx.store.requests.get(first.id))!.state).toBe('installed');
   return { key, certDer: cert.der, requestId: first.id };
 }
@@ -80,7 +82,7 @@ describe('renewal', () => {
     // Not superseded before the new certificate is installed.
     expect((await h.app.ctx.store.certificates.find(old.serialNumber))!.state).toBe('active');
 
-    await installResult(second.thumbprint);
+    await installResult(second.der, newKey);
     expect((await h.app.ctx.store.requests.get(renewal.id))!.state).toBe('installed');
     expect((await h.app.ctx.store.certificates.find(old.serialNumber))!.state).toBe('superseded');
     expect((await h.app.ctx.store.requests.get(first.requestId))!.state).toBe('superseded');

@@ -174,6 +174,18 @@ describe('publishPackage', () => {
     expect(readdirSync(path.join(share, 'issued')).filter((n) => n.startsWith('.'))).toEqual([]);
   });
 
+  it('replaces the package of a 249-character FQDN (the temporary name fits in 255 bytes)', async () => {
+    const long = ['a'.repeat(63), 'b'.repeat(63), 'c'.repeat(63), 'd'.repeat(57)].join('.');
+    expect(long).toHaveLength(249);
+    // The packaging does not read the certificate's names (a CN is at most 64 characters, RFC 5280 ub-common-name).
+    await publishPackage(input({ fqdn: long, resultsPath: null }), { runner: childRunner, log: silentLog });
+    const newer = pki.resignLeaf('0D0E10');
+    const pkg = await publishPackage(input({ fqdn: long, certificateDer: newer, resultsPath: null }), { runner: childRunner, log: silentLog });
+    expect(pkg.manifest.certificate.serialNumber).toBe('0D0E10');
+    expect(readFileSync(path.join(share, 'issued', long, `${long}.cer`)).equals(newer)).toBe(true);
+    expect(readdirSync(path.join(share, 'issued')).filter((n) => n.startsWith('.'))).toEqual([]);
+  });
+
   it('fails without leaving a partial package when the input is broken', async () => {
     const fqdn = 'broken.example.com';
     await expect(
@@ -203,6 +215,11 @@ describe('cleanStaleStaging', () => {
     await cleanStaleStaging(root);
     expect(readdirSync(issued).sort()).toEqual(['a.example.com', 'b.example.com']);
     expect(readFileSync(path.join(issued, 'a.example.com', 'manifest.json'), 'utf8')).toBe('{}');
+    // The current form, .old-<hex>: the FQDN comes from the manifest inside.
+    mkdirSync(path.join(issued, '.old-0a1b2c3d4e5f'), { recursive: true });
+    writeFileSync(path.join(issued, '.old-0a1b2c3d4e5f', 'manifest.json'), JSON.stringify({ fqdn: 'c.example.com' }));
+    await cleanStaleStaging(root);
+    expect(readdirSync(issued).sort()).toEqual(['a.example.com', 'b.example.com', 'c.example.com']);
     await cleanStaleStaging(path.join(root, 'missing')); // no issued/: nothing to do, no error
     rmSync(root, { recursive: true, force: true });
   });

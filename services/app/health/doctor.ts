@@ -1,5 +1,5 @@
 /**
- * `agentcert doctor`: one line per check — configuration, share, store, CA, tools, CRL, the service, tokens,
+ * `agentcert doctor`: one line per check — configuration, share, trust (doctor-trust.ts), store, CA, tools, CRL, the service, tokens,
  * optional tools, and the monitors that can be judged without the service. Works whether the service runs or
  * not; it never creates a CA and never takes the data lock.
  */
@@ -17,6 +17,7 @@ import { dataLockHolder, openStore } from '../../store/index.js';
 import { adminTokenMode, adminTokenPath } from '../tokens.js';
 import { storePath } from '../app.js';
 import { createMonitors } from './monitors.js';
+import { trustCheck } from './doctor-trust.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';
 
@@ -108,6 +109,7 @@ async function optionalToolsCheck(config: Readonly<Config>, runner: Runner): Pro
 export async function runDoctor(config: Readonly<Config>, deps: { clock: Clock; log: Logger; runner: Runner }): Promise<DoctorCheck[]> {
   const checks: DoctorCheck[] = [ok('config', `valid (share ${config.share.root}, data ${config.data.dir}, CA backend ${config.ca.backend})`)];
   checks.push(await shareCheck(config));
+  checks.push(await trustCheck(config));
   let store: Store | null = null;
   try {
     store = openStore(config.data.dir, deps.clock);

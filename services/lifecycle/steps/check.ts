@@ -7,6 +7,7 @@ import { describeCertificate, type ParsedRequest } from '../../pki/index.js';
 import { assess, checkRenewal, type Assessment, type RenewalCheck, type TenantRules } from '../../rules/index.js';
 import { writePending, writeRejection } from '../../intake/index.js';
 import { transition, type PipelineContext, type TransitionInput } from '../context.js';
+import { effectiveProtectedNames, tenantByName, trustFindings } from './trust.js';
 
 export interface RequestFacts {
   hasActiveCertificateWithOtherKey: boolean;
@@ -37,7 +38,9 @@ export function tenantOf(ctx: PipelineContext, name: string): TenantRules | null
 export async function assessRequest(ctx: PipelineContext, r: StoredRequest): Promise<Assessment & { transition: TransitionInput }> {
   const parsed = ctx.parsed.of(r);
   const facts = await requestFacts(ctx.store, (o) => ctx.parsed.of(o), parsed, r.fqdn, ctx.clock.now(), r.id);
-  const a = assess({ parsed, fqdn: r.fqdn, minKeyBits: ctx.config.policy.minKeyBits, tenant: tenantOf(ctx, r.tenant), protectedNames: ctx.config.policy.protectedNames, ...facts });
+  const tenant = tenantByName(ctx.config, r.tenant);
+  const trust = tenant ? await trustFindings(ctx, { requestId: r.id, fqdn: r.fqdn, tenant, parsed, isRenewal: facts.renewal.isRenewal }) : [];
+  const a = assess({ parsed, fqdn: r.fqdn, minKeyBits: ctx.config.policy.minKeyBits, tenant, protectedNames: effectiveProtectedNames(ctx.config), ...facts, trust });
   const to = a.outcome === 'reject' ? 'rejected' : a.outcome === 'hold' ? 'awaiting_approval' : 'checked';
   return { ...a, transition: { from: 'received', to, reason: a.reason, message: a.message, findings: a.findings, data: a.renewalOf ? { renewalOf: a.renewalOf } : null } };
 }

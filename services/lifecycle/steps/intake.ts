@@ -9,10 +9,12 @@ import type { TenantConfig } from '../../config/index.js';
 import { isAgentcertError, type Finding, type StoredRequest } from '../../domain/index.js';
 import { safeReadRequest, type SafeRead } from '../../files/index.js';
 import { fqdnFromFileName, isDnsName, isReservedWindowsName, safeFileStem, writeRejection } from '../../intake/index.js';
-import { parseRequest, type ParsedRequest } from '../../pki/index.js';
-import { fileBadName, fileNotAFile, fileNotARequest, fileNotInTenantFolder, fileTooLarge } from '../../rules/index.js';
+import { extraRequestContent, parseRequest, type ParsedRequest } from '../../pki/index.js';
+import { fileBadName, fileMultipleRequests, fileNotAFile, fileNotARequest, fileNotInTenantFolder, fileTooLarge } from '../../rules/index.js';
 import { announceTransition, recordTransition, requestLog, type PipelineContext, type TransitionInput } from '../context.js';
 import { assessRequest } from './check.js';
+import { handleRedrop } from './redrop.js';
+import { routeRequest } from './trust.js';
 
 export type IngestResult = { kind: 'stored'; request: StoredRequest; created: boolean } | { kind: 'skipped'; why: string; retryInMs?: number };
 
@@ -47,6 +49,10 @@ function readContent(ctx: PipelineContext, name: string, read: Extract<SafeRead,
   }
   try {
     const parsed = ctx.parsed.remember(parseRequest(read.bytes));
+    const extra = extraRequestContent(read.bytes);
+    // Keyed by the whole file, not the first request in it: a file that adds a second request to someone's real
+    // one must not count as that request dropped again.
+    if (extra) return { bytes: read.bytes, fingerprint: sha256(read.bytes), parsed: null, findings: [fileMultipleRequests(name, extra)] };
     return { bytes: read.bytes, fingerprint: parsed.fingerprint, parsed, findings: [] };
   } catch (err) {
     if (!isAgentcertError(err)) throw err;
@@ -74,8 +80,10 @@ export async function ingestFile(ctx: PipelineContext, file: string): Promise<In
   if (read.kind === 'not-a-file') return ingestNotAFile(ctx, file, read);
   const content = readContent(ctx, name, read);
   if ('retryInMs' in content) return { kind: 'skipped', why: 'incomplete', retryInMs: content.retryInMs };
-  const tenant = tenantForFile(ctx, file);
   const fileFqdn = fqdnFromFileName(name);
+  // A renewal is taken in the tenant and role of the certificate that signed it, whatever folder it is in.
+  const route = await routeRequest(ctx, content.parsed, fileFqdn, tenantForFile(ctx, file));
+  const tenant = route.tenant;
   const findings = [...content.findings];
   if (!fileFqdn) findings.push(badNameFinding(name));
   if (!tenant) findings.push(fileNotInTenantFolder(path.basename(path.dirname(file))));
@@ -88,7 +96,7 @@ export async function ingestFile(ctx: PipelineContext, file: string): Promise<In
   // A file that is no request at all is rejected in its insert's transaction, so the pipeline never sees it `received`.
   const { request, created, decided } = await ctx.store.withTransaction(async (tx) => {
     const inserted = await tx.requests.insert(
-      { fingerprint: content.fingerprint, fqdn, tenant: tenantName, csrDer: content.parsed?.csrDer ?? null, originalBytes: content.bytes, sourceName: rel },
+      { fingerprint: content.fingerprint, fqdn, tenant: tenantName, ...(route.role ? { role: route.role } : {}), csrDer: content.parsed?.csrDer ?? null, originalBytes: content.bytes, sourceName: rel },
       `${rel} received (${content.bytes.length} bytes${content.parsed ? `, ${content.parsed.format}` : ''})`,
     );
     if (!inserted.created) return { ...inserted, decided: null };
@@ -110,7 +118,7 @@ export async function ingestFile(ctx: PipelineContext, file: string): Promise<In
     // Before the file is archived: a crash here leaves the file on the share, and the re-drop writes this again.
     await writeRejection(ctx, request, findings);
   } else if (!created) {
-    current = await noteRedrop(ctx, request, name);
+    current = await handleRedrop(ctx, request, name, fqdn);
   }
   const dest = await ctx.share.archive.file(file, archiveName(ctx, current.id, tenantName, name));
   requestLog(ctx, current).info({ event: 'archived', file: path.basename(dest) }, `original archived as archive/${path.basename(dest)}`);
@@ -150,16 +158,4 @@ async function ingestNotAFile(ctx: PipelineContext, file: string, read: Extract<
     requestLog(ctx, request).warn({ event: 'intake_skipped', file, what: read.what, err }, `${name} could not be moved to archive/ (${code ?? 'error'}); it is left where it is`);
   }
   return { kind: 'stored', request, created };
-}
-
-/** The same request dropped again: nothing is issued; its package (or rejection) is published again. */
-function noteRedrop(ctx: PipelineContext, r: StoredRequest, name: string): Promise<StoredRequest> {
-  const republish = r.state === 'packaged' || r.state === 'rejected';
-  return ctx.store.requests.note(r.id, {
-    reason: 'REDROPPED',
-    message: `${name} dropped again (same request, fingerprint ${r.fingerprint.slice(0, 16)}…); ${republish ? 'publishing the existing result again' : `the request is ${r.state}; nothing new is issued`}`,
-    actor: 'share',
-    republish,
-    nextAttemptAt: republish ? null : r.nextAttemptAt,
-  });
 }

@@ -36,14 +36,14 @@ async function publishRequestPackage(ctx: PipelineContext, r: StoredRequest): Pr
     },
     { runner: ctx.runner, log: ctx.log.child({ requestId: r.id, fqdn: r.fqdn }), staging: ctx.share.staging, issuedSync: ctx.share.issuedSync },
   );
-  await removeRejection(ctx, r.fqdn);
+  await removeRejection(ctx, r);
   return pkg;
 }
 
 export async function packageStep(ctx: PipelineContext, r: StoredRequest): Promise<StoredRequest> {
   try {
     const pkg = await publishRequestPackage(ctx, r);
-    await removePending(ctx, r.fqdn);
+    await removePending(ctx, r);
     if (r.state === 'packaged') return ctx.store.requests.note(r.id, { reason: 'REPUBLISHED', message: `package published again to issued/${r.fqdn}/`, republish: false, nextAttemptAt: null });
     return transition(ctx, r, { from: 'verified', to: 'packaged', reason: 'PACKAGED', message: `package published to issued/${r.fqdn}/ (${pkg.files.length} files)`, data: { files: pkg.files } });
   } catch (err) {
