@@ -139,19 +139,17 @@ export const ERRORS = {
     summary: 'The configured CA backend cannot revoke certificates from agentcert.',
     remediation: 'Revoke on the CA itself (`certutil -config <CA> -revoke <serial> <reason>`, then `certutil -crl`); agentcert records a revocation only when its backend performed it.',
   },
-<<<<<<< HEAD
   AC_PORT_IN_USE: {
     status: 503,
     exitCode: 2,
     summary: 'The API port is already in use; nothing was created.',
     remediation: 'Stop what holds the port (named in the message when it can be found), or choose another: `agentcert serve --port N`, AGENTCERT_API_PORT or api.port in the config file.',
-=======
+  },
   AC_SHARE_UNSAFE: {
     status: 500,
     exitCode: 2,
     summary: 'One of the share\'s own folders (requests, issued, results, pending, rejected, archive, tools) is a symbolic link.',
     remediation: 'Replace the link with a real folder on the share (move its content in), then start again; nothing was read or written.',
->>>>>>> main
   },
   AC_DER_MALFORMED: {
     status: 400,
