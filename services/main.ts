@@ -11,6 +11,7 @@ import { chainForPackage, createApp, requestCounts, revokeSupersededAfterGrace, 
 import { agentPaths, agentPathsWarning, cleanStaleStaging, publishTools } from './packaging/index.js';
 import { dryRunBacklog, renderDryRun } from './app/dry-run.js';
 import { trackBacklog } from './app/backlog-progress.js';
+import { startupError } from './app/startup-errors.js';
 import { createExecaRunner } from './process/index.js';
 import { acquireDataLock } from './store/index.js';
 import { mkdirSync } from 'node:fs';
@@ -31,12 +32,16 @@ export async function serve(config: Readonly<Config>, o: ServeOptions): Promise<
     return 0;
   }
   if (!o.once && config.api.enabled) await checkPortFree(config.api); // before anything is created
-  mkdirSync(config.data.dir, { recursive: true, mode: 0o700 });
+  try {
+    mkdirSync(config.data.dir, { recursive: true, mode: 0o700 });
+  } catch (err) {
+    throw startupError(err, config);
+  }
   const release = acquireDataLock(config.data.dir);
   const clock = o.clock ?? systemClock;
   const app = await createApp(config, { clock, log: o.log, runner: createExecaRunner() }, { initCa: true }).catch((err) => {
     release();
-    throw err;
+    throw startupError(err, config);
   });
   const { ctx, pipeline } = app;
   try {

@@ -110,6 +110,16 @@ describe('start-up on a taken port', () => {
     }
   });
 
+  it('names a data folder that cannot be created with AC_PATH_UNUSABLE and the setting it comes from', () => {
+    const file = path.join(env.dir, 'a-file');
+    writeFileSync(file, 'not a folder');
+    const r = runCli(['serve', '--once', '--share', path.join(env.dir, 'share2'), '--data', path.join(file, 'data')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`error AC_PATH_UNUSABLE: ${path.join(file, 'data')} cannot be used (ENOTDIR`);
+    expect(r.stderr).toContain(`the path comes from data.dir (${path.join(file, 'data')}; --data, AGENTCERT_DATA)`);
+    expect(r.stderr).not.toContain('AC_INTERNAL');
+  });
+
   it('listens where serve --host and --port say', async () => {
     const probe = net.createServer();
     await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
