@@ -71,6 +71,7 @@ export function adminCommands(program: Command, configFrom: (cmd: Command) => Re
       if (opts.json) return out(JSON.stringify({ ...r, actor, crl }, null, 2));
       out(`revoked ${r.serialNumber} (${r.fqdn}, reason ${r.reason}) as ${actor}.`);
       out(crl ? `CRL ${crl.crlNumber} published to ${crl.file} (${crl.entries} revoked, next update ${crl.nextUpdate}).` : `The CA publishes its own CRL: ${r.caMessage}`);
+      if (r.packageWithdrawnTo) out(`Its package was withdrawn from issued/${r.fqdn}/ to ${r.packageWithdrawnTo}; issued/${r.fqdn}/REVOKED.txt says so.`);
     });
 
   const ca = program.commands.find((c) => c.name() === 'ca');

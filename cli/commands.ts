@@ -8,13 +8,14 @@ import { loadConfig, type Config } from '../services/config/index.js';
 import { AgentcertError, humanDate, humanDateAndRelative, REQUEST_STATES, systemClock, type RequestState, type Store } from '../services/domain/index.js';
 import {
   allPages, CERTIFICATE_EXPORT_COLUMNS, inspectRequest, listCertificates, listRequests, localChain, openAppStore, renderInspect, renderVerify, renewalTiming, REQUEST_EXPORT_COLUMNS,
-  makeSampleRequest, showRecord, storeExists, toCsv, verifyCertificateFile,
+  makeSampleRequest, showRecord, storeExists, toCsv, verifyWithRecords,
 } from '../services/app/index.js';
 import { createLogger } from '../services/log.js';
 import { serve } from '../services/main.js';
 import { caCommand } from './ca-command.js';
 import { adminCommands } from './admin-commands.js';
 import { lifecycleCommands } from './lifecycle-commands.js';
+import { serviceCommand } from './service-command.js';
 import { printTable } from './output.js';
 
 
@@ -49,6 +50,7 @@ export function registerCommands(program: Command): void {
   caCommand(program, configFrom, out);
   adminCommands(program, configFrom, out);
   lifecycleCommands(program, configFrom, out);
+  serviceCommand(program, configFrom, out);
 
   program
     .command('list')
@@ -127,8 +129,9 @@ export function registerCommands(program: Command): void {
     .description('check an issued certificate (PEM, DER or PKCS#7) against the SCOM rules and build its chain (exit 0 pass, 5 fail)')
     .option('--chain <file...>', 'CA certificates to chain to (PEM, DER or .p7b); default: the built-in CA')
     .option('--fqdn <name>', 'the FQDN the certificate must be for (default: its CN)')
+    .option('--crl <file...>', 'CRLs to check the certificate against (DER or PEM); agentcert\'s own records are checked when its store is here')
     .option('--json', 'print JSON')
-    .action((file: string, opts: { chain?: string[]; fqdn?: string; json?: boolean }, cmd: Command) => {
+    .action(async (file: string, opts: { chain?: string[]; fqdn?: string; crl?: string[]; json?: boolean }, cmd: Command) => {
       const config = configFrom(cmd);
       const read = (f: string) => {
         try {
@@ -137,14 +140,7 @@ export function registerCommands(program: Command): void {
           throw new AgentcertError('AC_USAGE', `cannot read ${f}: ${(err as NodeJS.ErrnoException).code}`);
         }
       };
-      const doc = verifyCertificateFile({
-        file: read(file),
-        chainFiles: (opts.chain ?? []).map(read),
-        fqdn: opts.fqdn ?? null,
-        configuredRoots: localChain(config)?.slice(-1) ?? [],
-        minKeyBits: config.policy.minKeyBits,
-        at: systemClock.now(),
-      });
+      const doc = await verifyWithRecords(config, { file: read(file), chainFiles: (opts.chain ?? []).map(read), crls: (opts.crl ?? []).map(read), fqdn: opts.fqdn ?? null, at: systemClock.now() });
       out(opts.json ? JSON.stringify(doc, null, 2) : renderVerify(doc));
       if (!doc.passed) process.exitCode = 5;
     });

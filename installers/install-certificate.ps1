@@ -355,6 +355,16 @@ function Get-AgentInfo {
     return [pscustomobject]@{ Present = ($null -ne $service); InstallDirectory = $dir }
 }
 
+# The marker the agentcert management pack discovers this agent's certificate by (README "Management pack").
+$AgentcertAgentKey = 'HKLM:\SOFTWARE\agentcert\Agent'
+function Set-AgentcertMarker($m) {
+    Invoke-Change ('write Fqdn and Thumbprint under ' + $AgentcertAgentKey) {
+        if (-not (Test-Path -LiteralPath $AgentcertAgentKey)) { New-Item -Path $AgentcertAgentKey -Force | Out-Null }
+        New-ItemProperty -Path $AgentcertAgentKey -Name 'Fqdn' -PropertyType String -Value $m.fqdn -Force | Out-Null
+        New-ItemProperty -Path $AgentcertAgentKey -Name 'Thumbprint' -PropertyType String -Value $m.certificate.thumbprint -Force | Out-Null
+    } | Out-Null
+}
+
 function Set-Binding($m, $agent) {
     $notes = New-Object System.Collections.ArrayList
     $tool = $null
@@ -373,7 +383,7 @@ function Set-Binding($m, $agent) {
     if ($current -and ($current.PSObject.Properties.Name -contains 'ChannelCertificateHash')) { $haveHash = [string]$current.ChannelCertificateHash }
     $serialOk = ($null -ne $haveSerial) -and ([System.BitConverter]::ToString($haveSerial) -eq [System.BitConverter]::ToString($want))
     $hashOk = ($haveHash -eq $m.certificate.thumbprint)
-    if ($serialOk -and $hashOk) { [void]$notes.Add('registry already names this certificate'); return ($notes -join '; ') }
+    if ($serialOk -and $hashOk) { Set-AgentcertMarker $m; [void]$notes.Add('registry already names this certificate'); return ($notes -join '; ') }
     Invoke-Change ('write ChannelCertificateSerialNumber=' + $m.certificate.serialNumberReversed + ' and ChannelCertificateHash=' + $m.certificate.thumbprint + ' under ' + $ScomMachineSettings) {
         if (-not (Test-Path -LiteralPath $ScomMachineSettings)) { New-Item -Path $ScomMachineSettings -Force | Out-Null }
         New-ItemProperty -Path $ScomMachineSettings -Name 'ChannelCertificateSerialNumber' -PropertyType Binary -Value $want -Force | Out-Null
@@ -385,6 +395,7 @@ function Set-Binding($m, $agent) {
             Stop-Install 'bind-failed' 'ChannelCertificateSerialNumber did not read back as written'
         }
     }
+    Set-AgentcertMarker $m
     [void]$notes.Add('registry bound to serial ' + $m.certificate.serialNumber + ' (reversed ' + $m.certificate.serialNumberReversed + ')')
     return ($notes -join '; ')
 }

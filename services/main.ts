@@ -2,12 +2,15 @@
  * Composition root: config → adapters → lifecycle + app → watcher + API (docs/architecture.md).
  */
 import path from 'node:path';
-import { buildApi, resolveApiTokens } from './api/index.js';
+import { buildApi, resolveApiTokens, watcherProbe } from './api/index.js';
 import { checkPortFree, portInUse } from './api/port-check.js';
 import type { Config } from './config/index.js';
 import { systemClock, type Clock, type Logger } from './domain/index.js';
 import { listRequestFiles, listResultFiles, startRequestWatcher, startResultsWatcher } from './intake/index.js';
-import { chainForPackage, createApp, requestCounts, revokeSupersededAfterGrace, runExpiryWatch, type App } from './app/index.js';
+import { chainForPackage, createApp, createMonitors, localCaKeys, requestCounts, revokeSupersededAfterGrace, runExpiryWatch, type App } from './app/index.js';
+import { runRenewalWatch } from './lifecycle/index.js';
+import { attachEventLog, type AttachedEventLog } from './notify/attach-event-log.js';
+import { agentcertVersion } from './version.js';
 import { agentPaths, agentPathsWarning, cleanStaleStaging, publishTools } from './packaging/index.js';
 import { dryRunBacklog, renderDryRun } from './app/dry-run.js';
 import { trackBacklog } from './app/backlog-progress.js';
@@ -39,11 +42,13 @@ export async function serve(config: Readonly<Config>, o: ServeOptions): Promise<
   }
   const release = acquireDataLock(config.data.dir);
   const clock = o.clock ?? systemClock;
-  const app = await createApp(config, { clock, log: o.log, runner: createExecaRunner() }, { initCa: true }).catch((err) => {
+  const eventLog = attachEventLog(config, o.log);
+  const app = await createApp(config, { clock, log: o.log, runner: createExecaRunner(), listeners: eventLog ? [eventLog.listener] : [] }, { initCa: true }).catch((err) => {
     release();
     throw startupError(err, config);
   });
   const { ctx, pipeline } = app;
+  if (eventLog) ctx.events = eventLog.events;
   try {
     await cleanStaleStaging(ctx.layout.root);
     await publishTools({ shareRoot: ctx.layout.root, chain: chainForPackage(await ctx.backend.chain()), agentPaths: agentPaths(config.packaging, config.share.root) });
@@ -59,18 +64,20 @@ export async function serve(config: Readonly<Config>, o: ServeOptions): Promise<
       await pipeline.idle();
       await progress.finish();
       await runExpiryWatch(ctx, app.notifier);
+      await runRenewalWatch(ctx);
       await revokeSupersededAfterGrace(ctx);
       o.say(`processed the share: ${JSON.stringify(await requestCounts(ctx.store))}`);
       return 0;
     } finally {
       await app.close();
+      await eventLog?.writer.close();
       release();
     }
   }
-  return runForever(config, app, o, release);
+  return runForever(config, app, o, release, eventLog);
 }
 
-async function runForever(config: Readonly<Config>, app: App, o: ServeOptions, release: () => void): Promise<number> {
+async function runForever(config: Readonly<Config>, app: App, o: ServeOptions, release: () => void, eventLog: AttachedEventLog | null): Promise<number> {
   const { ctx, pipeline } = app;
   const share = { polling: config.share.polling, pollIntervalMs: config.share.pollIntervalMs, reconcileIntervalMs: config.share.reconcileIntervalMs, log: o.log };
   const watcher = startRequestWatcher({ ...share, requestsDir: ctx.layout.requests, tenantFolders: config.policy.tenants.map((t) => t.folder ?? t.name), onCandidate: (f) => pipeline.offerFile(f) });
@@ -84,19 +91,23 @@ async function runForever(config: Readonly<Config>, app: App, o: ServeOptions, r
   const tick = setInterval(() => pipeline.kick(), config.pipeline.tickMs);
   const watchExpiry = (): void => {
     runExpiryWatch(ctx, app.notifier)
+      .then(() => runRenewalWatch(ctx))
       .catch((err: unknown) => o.log.error({ err }, 'expiry watch failed'))
       .then(() => revokeSupersededAfterGrace(ctx))
       .catch((err: unknown) => o.log.error({ err }, 'revoking superseded certificates failed'));
   };
   watchExpiry();
   const expiryTimer = setInterval(watchExpiry, config.lifecycle.checkIntervalMs);
+  const probe = { ctx, watcherReady: () => watcherReady, watcherLastEventAt: () => watcher.lastEventAt() };
+  const monitors = createMonitors({ ...ctx, ...(eventLog ? { onMonitorChange: eventLog.onMonitorChange } : {}) }, watcherProbe(probe));
+  // With the Event Log on, the monitors run on a timer too, so a change is written without anyone asking /healthz.
+  const monitorTimer = eventLog ? setInterval(() => void monitors.evaluate().catch((err) => o.log.error({ err }, 'monitor evaluation failed')), config.eventLog.monitorIntervalSeconds * 1000) : null;
   const auth = config.api.enabled ? resolveApiTokens(config) : null;
-  const api = auth
-    ? buildApi({ ctx, watcherReady: () => watcherReady, watcherLastEventAt: () => watcher.lastEventAt(), startedAt: new Date(), pipeline, tokens: auth.tokens, refreshCrl: true })
-    : null;
+  const api = auth ? buildApi({ ...probe, startedAt: new Date(), pipeline, tokens: auth.tokens, refreshCrl: true, monitors }) : null;
   let address = 'disabled';
   if (api) address = await api.listen({ host: config.api.host, port: config.api.port }).catch((err: NodeJS.ErrnoException) => Promise.reject(err.code === 'EADDRINUSE' ? portInUse(config.api) : err));
   const sample = path.join(ctx.layout.requests, 'web01.contoso.local.req');
+  const caKeysLine = localCaKeys(config)?.report().summary ?? null;
   o.say(
     [
       'agentcert is running.',
@@ -104,6 +115,7 @@ async function runForever(config: Readonly<Config>, app: App, o: ServeOptions, r
       `  Packages appear in : ${ctx.layout.issued}${path.sep}<FQDN>${path.sep}`,
       `  Rejections         : ${ctx.layout.rejected}${path.sep}<FQDN>.txt`,
       `  CA backend         : ${ctx.backend.kind}    API: ${address} (GET /healthz)`,
+      ...(caKeysLine ? [`  CA keys            : ${caKeysLine}`] : []),
       ...(api ? [`  Dashboard          : ${address}/    API docs: ${address}/docs`] : []),
       ...(auth?.adminTokenFile ? [`  Admin token        : ${auth.adminTokenFile}${auth.created ? ' (created now)' : ''} — sign in with its content`] : []),
       ...[agentPathsWarning(agentPaths(config.packaging, config.share.root))].filter(Boolean).map((w) => `  WARNING            : ${w}`),
@@ -112,6 +124,9 @@ async function runForever(config: Readonly<Config>, app: App, o: ServeOptions, r
     ].join('\n'),
   );
   o.log.info({ event: 'started', share: ctx.layout.root, data: config.data.dir, api: address, backend: ctx.backend.kind }, 'agentcert started');
+  const version = agentcertVersion();
+  eventLog?.writer.emit({ key: 'service.started', message: `agentcert ${version} started: CA backend ${ctx.backend.kind}, share ${ctx.layout.root}, API ${address}`, values: { version, caBackend: ctx.backend.kind, share: ctx.layout.root } });
+  if (eventLog) await monitors.evaluate().catch((err) => o.log.error({ err }, 'monitor evaluation failed'));
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
@@ -119,11 +134,14 @@ async function runForever(config: Readonly<Config>, app: App, o: ServeOptions, r
   o.log.info({ event: 'stopping' }, 'stopping: finishing in-flight work');
   clearInterval(tick);
   clearInterval(expiryTimer);
+  if (monitorTimer) clearInterval(monitorTimer);
   watcherReady = false;
   await watcher.close();
   await results.close();
   if (api) await api.close();
   await app.close();
+  eventLog?.writer.emit({ key: 'service.stopped', message: `agentcert ${version} stopped`, values: { version } });
+  await eventLog?.writer.close();
   release();
   o.log.info({ event: 'stopped' }, 'agentcert stopped');
   return 0;

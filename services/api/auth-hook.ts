@@ -50,7 +50,7 @@ export function createAuthHook(d: AuthDeps) {
     if (need === 'page' || need === 'page-admin') {
       if (!session) throw new AgentcertError('AC_UNAUTHORIZED', 'sign in first');
       req.session = session;
-      req.principal = { name: session.name, role: session.role, via: 'session' };
+      req.principal = { name: session.name, role: session.role, tenants: session.tenants, via: 'session' };
     } else {
       const header = req.headers.authorization;
       if (header !== undefined) {
@@ -61,10 +61,10 @@ export function createAuthHook(d: AuthDeps) {
           d.log.warn({ event: 'auth_failed', ip: req.ip, method: req.method, url: req.url.split('?')[0] }, `rejected an API token from ${req.ip}`);
           throw new AgentcertError('AC_UNAUTHORIZED', m ? 'the bearer token is not valid' : 'the Authorization header must be "Bearer <token>"');
         }
-        req.principal = { name: token.name, role: token.role, via: 'token' };
+        req.principal = { name: token.name, role: token.role, tenants: token.tenants ?? null, via: 'token' };
       } else if (session && (req.method === 'GET' || req.method === 'HEAD')) {
         req.session = session;
-        req.principal = { name: session.name, role: session.role, via: 'session' };
+        req.principal = { name: session.name, role: session.role, tenants: session.tenants, via: 'session' };
       } else throw new AgentcertError('AC_UNAUTHORIZED', 'no token: send "Authorization: Bearer <token>"');
     }
     if ((need === 'admin' || need === 'page-admin') && req.principal.role !== 'admin') {

@@ -6,7 +6,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Config } from '../config/index.js';
 import type { Clock } from '../domain/index.js';
-import { ensureAdminToken } from '../app/index.js';
+import { ensureAdminToken, type TenantScope } from '../app/index.js';
 
 export type Role = 'reader' | 'admin';
 
@@ -14,11 +14,15 @@ export interface ApiToken {
   name: string;
   token: string;
   role: Role;
+  /** Only these tenants (app/tenant-scope.ts); absent: every tenant. */
+  tenants?: string[];
 }
 
 export interface Principal {
   name: string;
   role: Role;
+  /** The tenants this caller sees and acts on; null: every tenant. */
+  tenants: TenantScope;
   /** How the caller came in: a bearer token (API) or the dashboard's session. */
   via: 'token' | 'session';
 }
@@ -87,6 +91,7 @@ export interface Session {
   id: string;
   name: string;
   role: Role;
+  tenants: TenantScope;
   /** The per-session token every dashboard form carries (CSRF), besides the SameSite=Strict cookie. */
   csrf: string;
   expiresAt: number;
@@ -108,7 +113,7 @@ export function createSessions(clock: Clock): Sessions {
     create(t) {
       const now = clock.now().getTime();
       for (const [id, s] of byId) if (s.expiresAt <= now) byId.delete(id);
-      const s: Session = { id: randomBytes(32).toString('base64url'), name: t.name, role: t.role, csrf: randomBytes(24).toString('base64url'), expiresAt: now + SESSION_HOURS * 3_600_000 };
+      const s: Session = { id: randomBytes(32).toString('base64url'), name: t.name, role: t.role, tenants: t.tenants ?? null, csrf: randomBytes(24).toString('base64url'), expiresAt: now + SESSION_HOURS * 3_600_000 };
       byId.set(s.id, s);
       return s;
     },
@@ -131,6 +136,11 @@ export function createSessions(clock: Clock): Sessions {
 /** Constant-time comparison of a form's CSRF field with the session's. */
 export function csrfMatches(session: Session, presented: unknown): boolean {
   return typeof presented === 'string' && timingSafeEqual(digest(session.csrf), digest(presented));
+}
+
+/** The tenants the caller of a route sees (null: every tenant); routes pass it to app/ beside the user's query. */
+export function scopeOf(req: { principal: Principal | null }): TenantScope {
+  return req.principal?.tenants ?? null;
 }
 
 /** The `actor` recorded in the event history for an admin action. */

@@ -34,13 +34,20 @@ export function wantsJson(req: FastifyRequest): boolean {
   return /^\/(api\/|healthz|metrics|docs)/.test(req.url);
 }
 
+/** The Swagger UI page itself (not its JSON/YAML document or static files), asked for by a browser. */
+function browserOpensDocs(req: FastifyRequest): boolean {
+  const p = req.url.split('?')[0]!;
+  return /^\/docs(\/|\/static\/index\.html)?$/.test(p) && /\btext\/html\b/.test(String(req.headers.accept ?? ''));
+}
+
 export function installErrorHandling(app: FastifyInstance, log: Logger): void {
   app.setErrorHandler((err, req, reply) => {
     const e = toAgentcertError(err);
     const status = ERRORS[e.code].status;
     if (status >= 500) log.error({ err: (e.cause as Error) ?? e, url: req.url, method: req.method, code: e.code }, `API ${req.method} ${req.url} failed`);
+    // A browser opening the API docs (advertised in the banner) signs in and comes back; scripts still get 401 JSON.
+    if (e.code === 'AC_UNAUTHORIZED' && req.method === 'GET' && (!wantsJson(req) || browserOpensDocs(req))) return reply.redirect(`/login?next=${encodeURIComponent(req.url)}`);
     if (wantsJson(req)) return reply.code(status).type('application/json').send(errorBody(e));
-    if (e.code === 'AC_UNAUTHORIZED' && req.method === 'GET') return reply.redirect(`/login?next=${encodeURIComponent(req.url)}`);
     return reply.code(status).type('text/html; charset=utf-8').send(errorPage(errorBody(e)));
   });
   app.setNotFoundHandler((req, reply) => {

@@ -5,8 +5,9 @@ import type { Static } from '@sinclair/typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import {
-  allPages, caCertificates, CERTIFICATE_EXPORT_COLUMNS, crlSummary, latestCrl, listCertificates, listRequests, REQUEST_EXPORT_COLUMNS, signCrlNow, toCsv, type AppContext,
+  allPages, caCertificates, CERTIFICATE_EXPORT_COLUMNS, crlSummary, latestCrl, listCertificates, listRequests, REQUEST_EXPORT_COLUMNS, requireAllTenants, signCrlNow, toCsv, type AppContext,
 } from '../app/index.js';
+import { scopeOf } from './auth.js';
 import * as S from './schemas.js';
 
 const security = [{ bearer: [] as string[] }];
@@ -38,7 +39,10 @@ export function registerCaRoutes(app: FastifyInstance, ctx: AppContext): void {
   app.post(
     '/api/v1/ca/crl',
     { config: { auth: 'admin' }, schema: { tags: ['ca'], summary: 'Sign and publish a new CRL now', security, response: { 200: S.CrlSummary, ...S.errorResponses } } },
-    async () => crlSummary(await signCrlNow(ctx)),
+    async (req) => {
+      requireAllTenants(scopeOf(req), 'signing the CA\'s CRL');
+      return crlSummary(await signCrlNow(ctx));
+    },
   );
 
   app.get<{ Params: Static<typeof ExportFormat>; Querystring: Static<typeof S.CertificateListQuery> }>(
@@ -46,7 +50,7 @@ export function registerCaRoutes(app: FastifyInstance, ctx: AppContext): void {
     { config: { auth: 'reader' }, schema: { tags: ['exports'], summary: 'Every certificate matching the filters, as CSV (RFC 4180) or JSON', security, params: ExportFormat, querystring: Type.Omit(S.CertificateListQuery, ['limit', 'offset']), produces: ['text/csv', 'application/json'] } },
     async (req, reply) => {
       const now = ctx.clock.now();
-      const rows = await allPages((limit, offset) => listCertificates(ctx.store, { ...req.query, limit, offset }, now));
+      const rows = await allPages((limit, offset) => listCertificates(ctx.store, { ...req.query, limit, offset }, now, scopeOf(req)));
       if (req.params.format === 'csv') return attachment(reply, 'certificates.csv', 'text/csv; charset=utf-8').send(toCsv(rows, CERTIFICATE_EXPORT_COLUMNS));
       return attachment(reply, 'certificates.json', 'application/json; charset=utf-8').send(JSON.stringify(rows));
     },
@@ -56,7 +60,7 @@ export function registerCaRoutes(app: FastifyInstance, ctx: AppContext): void {
     '/api/v1/exports/requests.:format',
     { config: { auth: 'reader' }, schema: { tags: ['exports'], summary: 'Every request matching the filters, as CSV (RFC 4180) or JSON', security, params: ExportFormat, querystring: Type.Omit(S.RequestListQuery, ['limit', 'offset']), produces: ['text/csv', 'application/json'] } },
     async (req, reply) => {
-      const rows = await allPages((limit, offset) => listRequests(ctx.store, { ...req.query, limit, offset }));
+      const rows = await allPages((limit, offset) => listRequests(ctx.store, { ...req.query, limit, offset }, scopeOf(req)));
       if (req.params.format === 'csv') return attachment(reply, 'requests.csv', 'text/csv; charset=utf-8').send(toCsv(rows, REQUEST_EXPORT_COLUMNS));
       return attachment(reply, 'requests.json', 'application/json; charset=utf-8').send(JSON.stringify(rows));
     },

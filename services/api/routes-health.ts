@@ -4,6 +4,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { requestCounts, type AppContext, type Monitors } from '../app/index.js';
+import { scopeOf } from './auth.js';
 import type { ApiMetrics } from './metrics.js';
 import * as S from './schemas.js';
 
@@ -29,8 +30,9 @@ export function registerHealthRoutes(app: FastifyInstance, d: { ctx: AppContext;
   app.get(
     '/metrics',
     { config: { auth: 'reader' }, schema: { tags: ['health'], summary: 'Prometheus metrics', security: [{ bearer: [] }], produces: ['text/plain'] } },
-    async (_req, reply) => {
-      const text = await d.metrics.render(await d.monitors.evaluate());
+    async (req, reply) => {
+      const scope = scopeOf(req);
+      const text = scope ? await d.metrics.renderScoped(scope) : await d.metrics.render(await d.monitors.evaluate());
       return reply.type(d.metrics.registry.contentType).send(text);
     },
   );

@@ -5,7 +5,7 @@
 import type { Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { approveRequest, certificateDetail, crlSummary, denyRequest, listCertificates, listEvents, listRequests, overview, renewalTiming, revokeCertificate, showRecord, type AppContext } from '../app/index.js';
-import { actorOf } from './auth.js';
+import { actorOf, scopeOf } from './auth.js';
 import * as S from './schemas.js';
 
 export interface RecordRouteDeps {
@@ -24,13 +24,13 @@ export function registerRecordRoutes(app: FastifyInstance, d: RecordRouteDeps): 
   app.get<{ Querystring: Static<typeof S.RequestListQuery> }>(
     '/api/v1/requests',
     { config: reader, schema: { tags: ['requests'], summary: 'Requests, newest first (filter by state, tenant, FQDN; search with q)', security, querystring: S.RequestListQuery, response: { 200: S.RequestPage, ...S.errorResponses } } },
-    async (req) => listRequests(ctx.store, req.query),
+    async (req) => listRequests(ctx.store, req.query, scopeOf(req)),
   );
 
   app.get<{ Params: Static<typeof S.KeyParam> }>(
     '/api/v1/requests/:id',
     { config: reader, schema: { tags: ['requests'], summary: 'One request (id, fingerprint, FQDN, serial or thumbprint) with its certificate, findings and every event', security, params: S.KeyParam, response: { 200: S.RequestDetail, ...S.errorResponses } } },
-    async (req) => showRecord(ctx.store, req.params.id, renewalTiming(ctx.config)),
+    async (req) => showRecord(ctx.store, req.params.id, renewalTiming(ctx.config), scopeOf(req)),
   );
 
   app.post<{ Params: Static<typeof S.KeyParam>; Body: Static<typeof S.ApproveBody> | undefined }>(
@@ -38,7 +38,7 @@ export function registerRecordRoutes(app: FastifyInstance, d: RecordRouteDeps): 
     { config: admin, schema: { tags: ['approvals'], summary: 'Approve a held request; the pipeline issues it without a restart', security, params: S.KeyParam, body: S.ApproveBody, response: { 200: S.RequestStateResult, ...S.errorResponses } } },
     async (req) => {
       const actor = actorOf(req.principal!);
-      const r = await approveRequest(ctx, req.params.id, { actor, ...(req.body?.comment ? { comment: req.body.comment } : {}) });
+      const r = await approveRequest(ctx, req.params.id, { actor, scope: scopeOf(req), ...(req.body?.comment ? { comment: req.body.comment } : {}) });
       d.kick();
       return { id: r.id, fqdn: r.fqdn, state: r.state, actor };
     },
@@ -49,7 +49,7 @@ export function registerRecordRoutes(app: FastifyInstance, d: RecordRouteDeps): 
     { config: admin, schema: { tags: ['approvals'], summary: 'Deny a held request; the reason is written to rejected/<FQDN>.txt', security, params: S.KeyParam, body: S.DenyBody, response: { 200: S.RequestStateResult, ...S.errorResponses } } },
     async (req) => {
       const actor = actorOf(req.principal!);
-      const r = await denyRequest(ctx, req.params.id, { actor, reason: req.body.reason });
+      const r = await denyRequest(ctx, req.params.id, { actor, scope: scopeOf(req), reason: req.body.reason });
       return { id: r.id, fqdn: r.fqdn, state: r.state, actor };
     },
   );
@@ -57,13 +57,13 @@ export function registerRecordRoutes(app: FastifyInstance, d: RecordRouteDeps): 
   app.get<{ Querystring: Static<typeof S.CertificateListQuery> }>(
     '/api/v1/certificates',
     { config: reader, schema: { tags: ['certificates'], summary: 'Certificates by notAfter (filter by state, FQDN, tenant, expiring within N days; search with q)', security, querystring: S.CertificateListQuery, response: { 200: S.CertificatePage, ...S.errorResponses } } },
-    async (req) => listCertificates(ctx.store, req.query, ctx.clock.now()),
+    async (req) => listCertificates(ctx.store, req.query, ctx.clock.now(), scopeOf(req)),
   );
 
   app.get<{ Params: Static<typeof S.SerialParam> }>(
     '/api/v1/certificates/:serial',
     { config: reader, schema: { tags: ['certificates'], summary: 'One certificate by serial (either byte order) or thumbprint', security, params: S.SerialParam, response: { 200: S.CertificateDetail, ...S.errorResponses } } },
-    async (req) => certificateDetail(ctx.store, req.params.serial),
+    async (req) => certificateDetail(ctx.store, req.params.serial, scopeOf(req)),
   );
 
   app.post<{ Params: Static<typeof S.SerialParam>; Body: Static<typeof S.RevokeBody> }>(
@@ -71,7 +71,7 @@ export function registerRecordRoutes(app: FastifyInstance, d: RecordRouteDeps): 
     { config: admin, schema: { tags: ['certificates'], summary: 'Revoke a certificate and publish a new CRL', security, params: S.SerialParam, body: S.RevokeBody, response: { 200: S.RevocationResult, ...S.errorResponses } } },
     async (req) => {
       const actor = actorOf(req.principal!);
-      const r = await revokeCertificate(ctx, req.params.serial, { actor, reason: req.body.reason, ...(req.body.comment ? { comment: req.body.comment } : {}) });
+      const r = await revokeCertificate(ctx, req.params.serial, { actor, scope: scopeOf(req), reason: req.body.reason, ...(req.body.comment ? { comment: req.body.comment } : {}) });
       return { ...r, actor, crl: r.crl ? crlSummary(r.crl) : null };
     },
   );
@@ -79,12 +79,12 @@ export function registerRecordRoutes(app: FastifyInstance, d: RecordRouteDeps): 
   app.get<{ Querystring: Static<typeof S.EventListQuery> }>(
     '/api/v1/events',
     { config: reader, schema: { tags: ['audit'], summary: 'The audit trail across requests, newest first (filter by request, actor, reason)', security, querystring: S.EventListQuery, response: { 200: S.EventPage, ...S.errorResponses } } },
-    async (req) => listEvents(ctx.store, req.query),
+    async (req) => listEvents(ctx.store, req.query, scopeOf(req)),
   );
 
   app.get(
     '/api/v1/overview',
     { config: reader, schema: { tags: ['audit'], summary: 'Counts by state, expiring certificates and the 12-month expiry timeline', security, response: { 200: S.OverviewSchema, ...S.errorResponses } } },
-    async () => overview(ctx.store, ctx.clock.now()),
+    async (req) => overview(ctx.store, ctx.clock.now(), scopeOf(req)),
   );
 }

@@ -183,6 +183,7 @@ export const RevocationResult = Type.Object({
   actor: Type.String(),
   caMessage: Type.String(),
   crl: Nullable(CrlSummary),
+  packageWithdrawnTo: Nullable(Type.String({ description: 'where issued/<FQDN>/ was moved (archive/revoked/…); null when no package of this certificate was published' })),
 });
 
 export const CaChain = Type.Object({

@@ -8,7 +8,7 @@ import formbody from '@fastify/formbody';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { createMonitors, latestCrl, signsCrl, type AppContext, type MonitorState } from '../app/index.js';
+import { createMonitors, latestCrl, signsCrl, type AppContext, type Monitors, type MonitorState } from '../app/index.js';
 import { createSessions, createThrottle, createTokenVerifier, resolveApiTokens, type ApiToken } from './auth.js';
 import { createAuthHook } from './auth-hook.js';
 import { registerDashboard } from './dashboard/routes.js';
@@ -17,6 +17,7 @@ import { createMetrics } from './metrics.js';
 import { registerCaRoutes } from './routes-ca.js';
 import { registerHealthRoutes } from './routes-health.js';
 import { registerRecordRoutes } from './routes-records.js';
+import { installSecurityHeaders } from './security-headers.js';
 import { ErrorBody } from './schemas.js';
 
 export interface ApiOptions {
@@ -32,9 +33,11 @@ export interface ApiOptions {
   tokens?: ApiToken[];
   /** Re-sign the CRL when it passes half its validity (the service does; tests and benches need not). */
   refreshCrl?: boolean;
+  /** The service's one set of monitors (it also evaluates them on a timer for the Event Log); made here when absent. */
+  monitors?: Monitors;
 }
 
-function watcherProbe(o: ApiOptions): () => { state: MonitorState; message: string } {
+export function watcherProbe(o: Pick<ApiOptions, 'ctx' | 'watcherReady' | 'watcherLastEventAt'>): () => { state: MonitorState; message: string } {
   return () => {
     if (!o.watcherReady()) return { state: 'critical', message: 'the share watcher is not running: new requests are not seen (the reconcile scan stops with it)' };
     const last = o.watcherLastEventAt?.() ?? null;
@@ -49,7 +52,7 @@ export function buildApi(o: ApiOptions): FastifyInstance {
   const verifier = createTokenVerifier(tokens);
   const throttle = createThrottle(ctx.clock);
   const sessions = createSessions(ctx.clock);
-  const monitors = createMonitors(ctx, watcherProbe(o));
+  const monitors = o.monitors ?? createMonitors(ctx, watcherProbe(o));
   const metrics = createMetrics(ctx);
   const kick = () => o.pipeline?.kick();
 
@@ -58,6 +61,7 @@ export function buildApi(o: ApiOptions): FastifyInstance {
   installErrorHandling(app, ctx.log);
   void app.register(cookie);
   void app.register(formbody);
+  installSecurityHeaders(app);
   void app.register(swagger, {
     openapi: {
       info: { title: 'agentcert API', version: '1', description: 'Certificates for SCOM agents: requests, approvals, certificates, revocation, audit trail. Errors are `{ code, message, remediation }` with the registry\'s HTTP status.' },

@@ -10,10 +10,13 @@ import { removePending, writeRejection } from '../intake/index.js';
 import { transition, type PipelineContext } from '../lifecycle/index.js';
 import { adminDenied } from '../rules/index.js';
 import { resolveRequest } from './records.js';
+import { ALL_TENANTS, type TenantScope } from './tenant-scope.js';
 
 export interface AdminActor {
   /** Who: `api:<token name>`, `dashboard:<token name>`, `cli:<os user>`. */
   actor: string;
+  /** The tenants the actor may act on (a tenant-scoped token); absent: every tenant. */
+  scope?: TenantScope;
 }
 
 function requireState(r: StoredRequest, state: RequestState, action: string): void {
@@ -31,7 +34,7 @@ async function explainConflict<T>(fn: () => Promise<T>): Promise<T> {
 
 /** awaiting_approval → checked (reason APPROVED), then pending/<FQDN>.txt goes away. */
 export async function approveRequest(ctx: PipelineContext, key: string, o: AdminActor & { comment?: string }): Promise<StoredRequest> {
-  const r = await resolveRequest(ctx.store, key);
+  const r = await resolveRequest(ctx.store, key, o.scope ?? ALL_TENANTS);
   requireState(r, 'awaiting_approval', 'approved');
   const why = o.comment?.trim() ? `: ${o.comment.trim()}` : '';
   const next = await explainConflict(() =>
@@ -46,7 +49,7 @@ export async function approveRequest(ctx: PipelineContext, key: string, o: Admin
 export async function denyRequest(ctx: PipelineContext, key: string, o: AdminActor & { reason: string }): Promise<StoredRequest> {
   const reason = o.reason.trim();
   if (!reason) throw new AgentcertError('AC_USAGE', 'a denial needs a reason: the server owner reads it in rejected/<FQDN>.txt');
-  const r = await resolveRequest(ctx.store, key);
+  const r = await resolveRequest(ctx.store, key, o.scope ?? ALL_TENANTS);
   requireState(r, 'awaiting_approval', 'denied');
   const findings = [...r.findings, adminDenied(reason)];
   // Written before the state change (as the pipeline does), so a denied request never lacks its explanation.

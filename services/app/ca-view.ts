@@ -1,5 +1,5 @@
 /** The CA's certificates as the API and `agentcert ca show` present them, and the CRL operations they offer. */
-import { initializeCa, localCaChain } from '../ca/index.js';
+import { caKeys, initializeCa, localCaChain, type CaKeyOperations } from '../ca/index.js';
 import type { Config } from '../config/index.js';
 import { AgentcertError, isCrlSigner, type CaBackend, type Clock } from '../domain/index.js';
 import { currentCrl, publishCrl, type CrlPublication, type PipelineContext } from '../lifecycle/index.js';
@@ -50,4 +50,15 @@ export function localChain(config: Readonly<Config>): Buffer[] | null {
 /** Create the configured CA when agentcert keeps it itself (`ca init`); null when its CA lives elsewhere. */
 export function initializeLocalCa(config: Readonly<Config>, clock: Clock): { created: boolean } | null {
   return initializeCa(config.ca, config.data.dir, clock);
+}
+
+/** The configured CA's key operations (`ca show`, `ca protect`, `ca root export|import`, doctor, the banner). */
+export function localCaKeys(config: Readonly<Config>): CaKeyOperations | null {
+  return caKeys(config.ca, config.data.dir);
+}
+
+export function requireLocalCaKeys(config: Readonly<Config>): CaKeyOperations {
+  const k = localCaKeys(config);
+  if (!k) throw new AgentcertError('AC_USAGE', `agentcert holds no CA keys here: ca.backend "${config.ca.backend}" keeps its keys elsewhere, or the CA is not created yet (agentcert ca init)`);
+  return k;
 }

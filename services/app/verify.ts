@@ -5,6 +5,7 @@
 import { humanDate, humanDateAndRelative } from '../domain/index.js';
 import { describeCertificate, readCertificateFile, reverseSerialHex, verifyChain, type ChainCheck } from '../pki/index.js';
 import { checkCertificate } from '../rules/index.js';
+import { revocationChecks, type RevocationSources } from './verify-revocation.js';
 
 export interface VerifyDocument {
   fqdn: string;
@@ -17,6 +18,8 @@ export interface VerifyDocument {
   notAfter: string;
   chain: { subject: string; thumbprint: string }[];
   passed: boolean;
+  /** A store record or a given CRL says the certificate is revoked. */
+  revoked: boolean;
   checks: ChainCheck[];
 }
 
@@ -28,6 +31,8 @@ export interface VerifyInput {
   configuredRoots: Buffer[];
   minKeyBits: number;
   at: Date;
+  /** Where to look the certificate up for revocation (absent: not checked). */
+  revocation?: (serialNumber: string) => RevocationSources;
 }
 
 const selfSigned = (der: Buffer): boolean => {
@@ -35,10 +40,16 @@ const selfSigned = (der: Buffer): boolean => {
   return c.subject === c.issuer && c.isCA === true;
 };
 
+/** The certificate a file is about: its first end-entity certificate (a .p7b also holds its chain). */
+export function leafOf(file: { name: string; bytes: Buffer }): { der: Buffer; serialNumber: string; inFile: Buffer[] } {
+  const inFile = readCertificateFile(file.bytes, file.name);
+  const der = inFile.find((d) => describeCertificate(d).isCA !== true) ?? inFile[0]!;
+  return { der, serialNumber: describeCertificate(der).serialNumber, inFile };
+}
+
 export function verifyCertificateFile(o: VerifyInput): VerifyDocument {
-  const inFile = readCertificateFile(o.file.bytes, o.file.name);
-  // The leaf is the first end-entity certificate; the rest of the file (a .p7b with its chain) helps build the path.
-  const leaf = inFile.find((d) => describeCertificate(d).isCA !== true) ?? inFile[0]!;
+  // The rest of the file (a .p7b with its chain) helps build the path.
+  const { der: leaf, inFile } = leafOf(o.file);
   const others = [...inFile.filter((d) => d !== leaf), ...o.chainFiles.flatMap((f) => readCertificateFile(f.bytes, f.name))];
   const givenRoots = others.filter(selfSigned);
   const roots = givenRoots.length ? givenRoots : o.configuredRoots;
@@ -46,7 +57,8 @@ export function verifyCertificateFile(o: VerifyInput): VerifyDocument {
   const report = roots.length
     ? verifyChain({ leafDer: leaf, intermediatesDer: others.filter((d) => !selfSigned(d)), trustedRootsDer: roots, at: o.at })
     : { ok: false, checks: [{ rule: 'root-trusted', passed: false, message: 'no root to chain to: pass the CA certificates with --chain (or run where the built-in CA lives)' }], chain: [info] };
-  const checks = [...checkCertificate({ info, fqdn: o.fqdn?.toLowerCase() ?? null, at: o.at, minKeyBits: o.minKeyBits }), ...report.checks];
+  const revocation = o.revocation ? revocationChecks(leaf, o.revocation(info.serialNumber), o.at) : [];
+  const checks = [...checkCertificate({ info, fqdn: o.fqdn?.toLowerCase() ?? null, at: o.at, minKeyBits: o.minKeyBits }), ...report.checks, ...revocation];
   return {
     fqdn: (o.fqdn ?? info.commonNames[0] ?? info.dnsNames[0] ?? '').toLowerCase(),
     serialNumber: info.serialNumber,
@@ -58,6 +70,7 @@ export function verifyCertificateFile(o: VerifyInput): VerifyDocument {
     notAfter: info.notAfter.toISOString(),
     chain: report.chain.map((c) => ({ subject: c.subject, thumbprint: c.thumbprint })),
     passed: checks.every((c) => c.passed),
+    revoked: revocation.some((c) => !c.passed && c.message.startsWith('REVOKED')),
     checks,
   };
 }
@@ -74,6 +87,8 @@ export function renderVerify(d: VerifyDocument): string {
     '',
     ...d.checks.map((c) => `  [${c.passed ? 'PASS' : 'FAIL'}] ${c.rule}: ${c.message}`),
     '',
-    d.passed ? '*** This certificate meets the SCOM requirements ***' : '*** This certificate does NOT meet the SCOM requirements ***',
+    d.revoked
+      ? '*** This certificate is REVOKED: do not install it; make a new request ***'
+      : d.passed ? '*** This certificate meets the SCOM requirements ***' : '*** This certificate does NOT meet the SCOM requirements ***',
   ].join('\n');
 }

@@ -21,6 +21,24 @@ export interface CaBackendDeps {
   initIfMissing: boolean;
 }
 
+/** How the CA keys agentcert holds are protected at rest (doctor, the start-up banner, `ca show`). */
+export interface CaKeyReport {
+  /** One line, e.g. "issuing key encrypted (PBKDF2-HMAC-SHA256, 600000 iterations); root key offline". */
+  summary: string;
+  /** A key is unencrypted or encrypted more weakly than agentcert writes today. */
+  weak: boolean;
+  rootOffline: boolean;
+}
+
+/** The key operations of a CA whose keys agentcert holds (`agentcert ca protect`, `ca root export|import`). */
+export interface CaKeyOperations {
+  report(): CaKeyReport;
+  /** Encrypt every held key again at today's parameters; `currentPassphrase` opens them when it changes (null: the configured one). */
+  protect(currentPassphrase: string | null): CaKeyReport;
+  exportRoot(out: string): { file: string; encrypted: boolean; scheme: string | null };
+  importRoot(file: string): { file: string };
+}
+
 export interface CaBackendEntry<S extends TSchema = TSchema> {
   /** One line for the README's configuration table and `doctor`. */
   title: string;
@@ -33,6 +51,8 @@ export interface CaBackendEntry<S extends TSchema = TSchema> {
   localChain?(settings: Static<S>, common: CaCommonSettings): Buffer[] | null;
   /** Create the CA itself (`agentcert ca init`); backends whose CA lives elsewhere leave it out. */
   initialize?(settings: Static<S>, common: CaCommonSettings, clock: Clock): { created: boolean };
+  /** The key operations, for a backend whose keys agentcert holds; null when its CA does not exist yet. */
+  keys?(settings: Static<S>, common: CaCommonSettings): CaKeyOperations | null;
 }
 
 /** Keeps the settings type of an entry (the registry's entries stay precisely typed). */

@@ -2,12 +2,12 @@
  * The CA backends behind one interface (domain/ca-port.ts), chosen by `ca.backend` from the registry.
  */
 import type { CaBackend, Clock } from '../domain/index.js';
-import type { CaBackendDeps, CaBackendEntry, CaCommonSettings } from './backend-entry.js';
+import type { CaBackendDeps, CaBackendEntry, CaCommonSettings, CaKeyOperations } from './backend-entry.js';
 import { CA_BACKENDS, type CaKind, type CaSettings } from './registry.js';
 
 export * from './builtin/index.js';
 export * from './registry.js';
-export type { CaBackendDeps, CaBackendEntry, CaCommonSettings } from './backend-entry.js';
+export type { CaBackendDeps, CaBackendEntry, CaCommonSettings, CaKeyOperations, CaKeyReport } from './backend-entry.js';
 
 /** The `ca` section of the configuration as this folder reads it. */
 export type CaSection = { backend: CaKind; leafValidityDays: number; crlDistributionPoint: string | null } & CaSettings;
@@ -32,6 +32,11 @@ export function localCaChain(ca: CaSection, dataDir: string): Buffer[] | null {
 /** Create the configured CA (`agentcert ca init`); null when the backend's CA lives elsewhere. */
 export function initializeCa(ca: CaSection, dataDir: string, clock: Clock): { created: boolean } | null {
   return entryOf(ca).initialize?.(ca[ca.backend], common(ca, dataDir), clock) ?? null;
+}
+
+/** The key operations of the configured CA when agentcert holds its keys and the CA exists, else null. */
+export function caKeys(ca: CaSection, dataDir: string): CaKeyOperations | null {
+  return entryOf(ca).keys?.(ca[ca.backend], common(ca, dataDir)) ?? null;
 }
 
 /** Problems of the configured backend's settings that the schema cannot express. */

@@ -43,6 +43,7 @@ export const ENV_KEYS: Record<string, { path: string; type: 'string' | 'int' | '
   AGENTCERT_ADCS_CONFIG: { path: 'ca.adcs.config', type: 'string' },
   AGENTCERT_LOG_LEVEL: { path: 'log.level', type: 'string' },
   AGENTCERT_PIPELINE_CONCURRENCY: { path: 'pipeline.concurrency', type: 'int' },
+  AGENTCERT_EVENT_LOG: { path: 'eventLog.enabled', type: 'bool' },
 };
 
 type Tree = Record<string, unknown>;
@@ -143,6 +144,12 @@ function semanticProblems(c: Config, origins: Origins): string[] {
     seenNames.add(t.name.toLowerCase());
     seenFolders.add(folder);
   });
+  const tenantNames = [c.policy.defaultTenant.name, ...c.policy.tenants.map((t) => t.name)];
+  c.api.tokens.forEach((t, i) =>
+    t.tenants?.forEach((name, j) => {
+      if (!tenantNames.includes(name)) problems.push(`api.tokens.${i}.tenants.${j}: "${name}" is not a tenant (tenants: ${tenantNames.join(', ')})`);
+    }),
+  );
   return problems;
 }
 

@@ -58,6 +58,8 @@ export const ConfigSchema = Type.Object(
               name: Type.String({ minLength: 1 }),
               token: Type.String({ minLength: 16 }),
               role: Type.Union([Type.Literal('reader'), Type.Literal('admin')]),
+              /** Only these tenants' requests and certificates (README "Security of the admin surface"); absent: all. */
+              tenants: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { minItems: 1, uniqueItems: true })),
             },
             { additionalProperties: false },
           ),
@@ -124,6 +126,8 @@ export const ConfigSchema = Type.Object(
         stallMinutes: Type.Integer({ minimum: 1 }),
         /** How long a CA ping result is reused (AD CS pings spawn certutil). */
         caPingCacheSeconds: Type.Integer({ minimum: 0 }),
+        /** Certificates are due for renewal but no request arrived for this long: warning (monitor 7006). */
+        missingRequestsHours: Type.Integer({ minimum: 1 }),
       },
       { additionalProperties: false },
     ),
@@ -147,6 +151,20 @@ export const ConfigSchema = Type.Object(
         digestHourUtc: Type.Integer({ minimum: 0, maximum: 23 }),
         /** How often the expiry watch runs. */
         checkIntervalMs: Type.Integer({ minimum: 1000 }),
+        /** A certificate this many days past its renewal date with no request for its FQDN since: event 7141. */
+        renewalOverdueDays: Type.Integer({ minimum: 0 }),
+      },
+      { additionalProperties: false },
+    ),
+    /** The Windows Application log (README "Event Log"): one long-lived PowerShell writes the registry's events. */
+    eventLog: Type.Object(
+      {
+        enabled: Type.Boolean(),
+        powershellPath: Type.String({ minLength: 1 }),
+        /** Events are gathered this long and written in one batch. */
+        batchMs: Type.Integer({ minimum: 10, maximum: 60_000 }),
+        /** How often the service evaluates its monitors, so a state change reaches the log without a /healthz call. */
+        monitorIntervalSeconds: Type.Integer({ minimum: 5 }),
       },
       { additionalProperties: false },
     ),
@@ -190,7 +208,7 @@ export const DEFAULT_CONFIG: Config = {
   },
   packaging: { makensisPath: null, buildExe: true, shareUncPath: null, resultsUncPath: null },
   pipeline: { concurrency: 16, retryBaseMs: 5_000, retryMaxMs: 600_000, tickMs: 1_000 },
-  monitors: { waitingWarningMinutes: 30, waitingCriticalMinutes: 240, approvalWarningHours: 24, stallMinutes: 10, caPingCacheSeconds: 60 },
+  monitors: { waitingWarningMinutes: 30, waitingCriticalMinutes: 240, approvalWarningHours: 24, stallMinutes: 10, caPingCacheSeconds: 60, missingRequestsHours: 24 },
   lifecycle: {
     renewAtPercent: 66.67,
     renewDaysBefore: null,
@@ -201,6 +219,9 @@ export const DEFAULT_CONFIG: Config = {
     webhookRetryBaseMs: 2_000,
     digestHourUtc: 7,
     checkIntervalMs: 3_600_000,
+    renewalOverdueDays: 7,
   },
+  // On by default only where there is an Event Log.
+  eventLog: { enabled: process.platform === 'win32', powershellPath: 'powershell.exe', batchMs: 250, monitorIntervalSeconds: 60 },
   log: { level: 'info' },
 };

@@ -157,6 +157,18 @@ export const ERRORS = {
     summary: 'One of the share\'s own folders (requests, issued, results, pending, rejected, archive, tools) is a symbolic link.',
     remediation: 'Replace the link with a real folder on the share (move its content in), then start again; nothing was read or written.',
   },
+  AC_WINDOWS_ONLY: {
+    status: 501,
+    exitCode: 2,
+    summary: 'This command runs only on Windows.',
+    remediation: 'Run it on the Windows server that runs agentcert, as administrator; elsewhere `agentcert service install --dry-run` prints the service definition and the commands it would run.',
+  },
+  AC_SERVICE_FAILED: {
+    status: 500,
+    exitCode: 1,
+    summary: 'A Windows service command failed.',
+    remediation: 'Read the command and its output printed above; run the command prompt as administrator, and check the service account with `sc.exe qc agentcert` and the wrapper log under data.dir\\logs.',
+  },
   AC_DER_MALFORMED: {
     status: 400,
     exitCode: 2,

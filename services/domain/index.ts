@@ -6,4 +6,5 @@ export * from './ca-port.js';
 export * from './store-port.js';
 export * from './errors.js';
 export * from './human-time.js';
+export * from './event-ids.js';
 export * from './backoff.js';

@@ -58,6 +58,8 @@ export interface CommittedTransition {
   message: string;
   actor: string;
   data: Record<string, unknown> | null;
+  /** The certificate's serial when the transition stored one (issued). */
+  serialNumber?: string | null;
 }
 
 /** Told of every committed transition, after the commit (never inside a transaction). Must not throw or block. */

@@ -120,6 +120,12 @@ export interface LifecycleStateStore {
   setAppliedResultHash(fqdn: string, hash: string): Promise<void>;
   /** A write that proves the store accepts writes (monitor 7002, doctor). */
   heartbeat(at: string, by: 'monitor' | 'doctor'): Promise<void>;
+  /** When event 7141 (renewal overdue) was raised for a certificate, or null (it is raised once). */
+  renewalOverdueNotifiedAt(serial: string): Promise<string | null>;
+  setRenewalOverdueNotifiedAt(serial: string, at: string): Promise<void>;
+  /** How many certificates the last renewal watch found due with no request since (monitor 7006). */
+  renewalsWaiting(): Promise<number>;
+  setRenewalsWaiting(count: number): Promise<void>;
 }
 
 export interface Page<T> {
@@ -132,6 +138,8 @@ export interface Page<T> {
 export interface RequestPageFilter {
   state?: RequestState;
   tenant?: string;
+  /** Only these tenants (a tenant-scoped token); absent: every tenant. */
+  tenants?: readonly string[];
   fqdn?: string;
   /** Substring of the FQDN or the request id. */
   q?: string;
@@ -159,6 +167,8 @@ export interface RequestSummary {
 export interface CertificatePageFilter {
   state?: CertificateState;
   tenant?: string;
+  /** Only these tenants (a tenant-scoped token); absent: every tenant. */
+  tenants?: readonly string[];
   fqdn?: string;
   /** Only certificates whose notAfter lies between `now` and this instant (ISO). */
   expiringBefore?: string;
@@ -186,6 +196,8 @@ export interface CertificateSummary {
 }
 
 export interface EventPageFilter {
+  /** Only events of these tenants' requests; absent: every tenant. */
+  tenants?: readonly string[];
   requestId?: string;
   actor?: string;
   reason?: string;
@@ -193,21 +205,32 @@ export interface EventPageFilter {
   offset: number;
 }
 
+export interface TenantStateCount {
+  tenant: string;
+  state: string;
+  n: number;
+}
+
 /** Read models: lists, counts and the figures monitors and metrics read. Never part of a state change. */
 export interface StoreViews {
   pageRequests(f: RequestPageFilter): Promise<Page<RequestSummary>>;
   pageCertificates(f: CertificatePageFilter): Promise<Page<CertificateSummary>>;
   pageEvents(f: EventPageFilter): Promise<Page<AuditEvent>>;
-  requestsByState(): Promise<Record<string, number>>;
-  certificatesByState(): Promise<Record<string, number>>;
-  countActiveExpiring(now: Date, before: Date): Promise<number>;
-  expiryByMonth(from: Date, to: Date): Promise<{ month: string; count: number }[]>;
+  /** `tenants`, here and below: only those tenants' rows (a tenant-scoped token); absent: every tenant. */
+  requestsByState(tenants?: readonly string[]): Promise<Record<string, number>>;
+  certificatesByState(tenants?: readonly string[]): Promise<Record<string, number>>;
+  /** Requests and certificates by tenant and state (the per-tenant metrics). */
+  countsByTenant(tenants?: readonly string[]): Promise<{ requests: TenantStateCount[]; certificates: TenantStateCount[] }>;
+  countActiveExpiring(now: Date, before: Date, tenants?: readonly string[]): Promise<number>;
+  expiryByMonth(from: Date, to: Date, tenants?: readonly string[]): Promise<{ month: string; count: number }[]>;
   /** The request longest in one of the group's states (by its last change). */
   oldestIn(group: StateGroup): Promise<{ id: string; fqdn: string; state: RequestState; since: string } | null>;
   /** How many requests the pipeline could work on now (the stall monitor). */
   countDue(now: Date): Promise<number>;
   /** The newest event (the pipeline's last sign of life). */
   lastEvent(): Promise<{ id: number; at: string } | null>;
+  /** When the newest request arrived (monitor 7006: requests arriving while renewals are due). */
+  lastRequestAt(): Promise<string | null>;
   /** Issuance latencies (created → packaged) of packagings recorded after event `afterId`. */
   packagedSince(afterId: number): Promise<{ eventId: number; seconds: number }[]>;
   /** CA failures (AC_CA_* reasons other than a denial) after event `afterId`. */

@@ -5,7 +5,7 @@
 import type { Config } from '../config/index.js';
 import {
   assertTransition, type CaBackend, type Clock, type IssuedCertificate, type Logger, type ReasonCode, type RequestState, type Runner, type Store,
-  type StoredRequest, type StoreTx, type TransitionListener, type TransitionRecord, type Finding,
+  type StoredRequest, type StoreTx, type TransitionListener, type TransitionRecord, type Finding, type EventSink,
 } from '../domain/index.js';
 import type { ShareArchive, ShareLayout } from '../intake/index.js';
 import type { SharedDirSync } from '../files/index.js';
@@ -24,6 +24,8 @@ export interface PipelineContext {
   parsed: ParsedRequests;
   /** Told of every committed transition (the outside world's adapters: services/notify). */
   listeners: TransitionListener[];
+  /** Outcomes that are no transition (certificate expiring, renewal overdue), for the same adapters. */
+  events?: EventSink;
   /** The share's long-lived helpers, owned by the application: archive/, the staging thread, issued/'s group fsync. */
   share: ShareIo;
 }
@@ -98,6 +100,6 @@ export function announceTransition(ctx: Pick<PipelineContext, 'log' | 'listeners
   if (t.to === 'failed' || t.to === 'rejected' || t.to === 'denied') ctx.log.warn(line, t.message);
   else ctx.log.info(line, t.message);
   for (const l of ctx.listeners) {
-    l.onTransition({ requestId: r.id, fqdn: r.fqdn, tenant: r.tenant, from: r.state, to: t.to, reason: t.reason, message: t.message, actor, data: t.data ?? null });
+    l.onTransition({ requestId: r.id, fqdn: r.fqdn, tenant: r.tenant, from: r.state, to: t.to, reason: t.reason, message: t.message, actor, data: t.data ?? null, serialNumber: t.certificate?.serialNumber ?? null });
   }
 }

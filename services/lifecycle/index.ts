@@ -12,6 +12,7 @@ export { authenticateResult, RESULT_LIMITS, type InstallResult, type ReadResult 
 export { effectiveProtectedNames, routeRequest } from './steps/trust.js';
 export { currentCertificate } from './steps/redrop.js';
 export { runExpiryWatch, type ExpiryReport } from './schedule/expiry.js';
+export { runRenewalWatch, type RenewalWatchReport } from './schedule/renewal-watch.js';
 export { revokeSupersededAfterGrace } from './schedule/superseded.js';
 export { renewalDueAt, renewalTiming, type RenewalTiming } from './schedule/renewal-due.js';
 export { revokeIssued, type Revocation, type RevocationOrder } from './revocation.js';

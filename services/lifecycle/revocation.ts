@@ -1,12 +1,14 @@
 /**
  * Revoking an issued certificate, wherever the decision comes from (an admin, the superseded-after-grace
  * schedule): at the CA when the backend revokes there, recorded with the request's `revoked` event, then a new
- * CRL (signed by agentcert for a CRL-signing backend, or asked of the CA that publishes its own).
+ * CRL (signed by agentcert for a CRL-signing backend, or asked of the CA that publishes its own). The
+ * certificate's package is withdrawn from issued/<FQDN>/ (packaging/withdraw.ts).
  */
 import {
   AgentcertError, canRevoke, isCaRevoker, isCrlPublisher, isCrlSigner, STATE_GROUPS, type IssuedCertificate, type RevocationReason,
 } from '../domain/index.js';
 import { announceTransition, recordTransition, requestLog, type PipelineContext, type TransitionInput } from './context.js';
+import { withdrawPackage, type WithdrawInput } from '../packaging/index.js';
 import { publishCrl, type CrlPublication } from './crl.js';
 
 export interface RevocationOrder {
@@ -21,6 +23,18 @@ export interface Revocation {
   /** The new CRL agentcert signed, or null when the CA publishes its own. */
   crl: CrlPublication | null;
   caMessage: string;
+  /** Where issued/<FQDN>/ went (archive/revoked/…), or null when no package of this certificate was published. */
+  packageWithdrawnTo: string | null;
+}
+
+/** After the revocation is recorded: a failure to move the package is logged, and never undoes the revocation. */
+async function withdrawRevokedPackage(ctx: PipelineContext, w: Omit<WithdrawInput, 'shareRoot'>): Promise<string | null> {
+  try {
+    return await withdrawPackage({ shareRoot: ctx.layout.root, ...w });
+  } catch (err) {
+    ctx.log.error({ err, event: 'package_withdraw_failed', fqdn: w.fqdn, serialNumber: w.serialNumber }, `certificate ${w.serialNumber} is revoked, but its package in issued/${w.fqdn}/ could not be withdrawn; remove it by hand`);
+    return null;
+  }
 }
 
 async function revokeAtCa(ctx: PipelineContext, serial: string, reason: RevocationReason): Promise<string> {
@@ -49,11 +63,12 @@ export async function revokeIssued(ctx: PipelineContext, cert: IssuedCertificate
   });
   if (req.state !== 'revoked') announceTransition(ctx, req, change);
   requestLog(ctx, req).warn({ event: 'revoked', reason: o.reason, serialNumber: cert.serialNumber, actor: o.actor }, `certificate ${cert.serialNumber} revoked`);
+  const packageWithdrawnTo = await withdrawRevokedPackage(ctx, { fqdn: cert.fqdn, serialNumber: cert.serialNumber, reason: o.reason, revokedAt, actor: o.actor });
   let crl: CrlPublication | null = null;
   if (isCrlSigner(ctx.backend)) crl = await publishCrl(ctx);
   else if (isCrlPublisher(ctx.backend)) {
     const pub = await ctx.backend.publishCrl();
     if (pub.kind !== 'done') ctx.log.warn({ event: 'crl_publish_failed', message: pub.message }, `the CA did not publish a new CRL: ${pub.message}`);
   }
-  return { certificate: { ...cert, state: 'revoked', revokedAt, revocationReason: o.reason }, revokedAt, crl, caMessage };
+  return { certificate: { ...cert, state: 'revoked', revokedAt, revocationReason: o.reason }, revokedAt, crl, caMessage, packageWithdrawnTo };
 }

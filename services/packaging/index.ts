@@ -16,3 +16,4 @@ export { describeForPackage, serialHexFromDer, type CertificateFacts } from './c
 export { quotePowerShell } from './powershell-quote.js';
 export { renderInstallScript, renderPackageBlock } from './render.js';
 export type { SigningConfig } from './nsis.js';
+export { REVOKED_NOTICE, withdrawPackage, type WithdrawInput } from './withdraw.js';

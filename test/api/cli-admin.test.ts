@@ -2,7 +2,7 @@
  * The admin CLI (built, as a child process) on the same application functions as the API: approve, deny,
  * revoke, ca crl and doctor, with the service stopped and with it running.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -63,8 +63,8 @@ describe('admin CLI with the service stopped', () => {
 
   it('revokes by FQDN, publishes the CRL, and ca crl signs the next number', () => {
     expect(cli('revoke', 'web01.contoso.local', '--reason', 'stolen').code).toBe(2);
-    const r = json<{ serialNumber: string; reason: string; actor: string; crl: { crlNumber: string; file: string } }>(cli('revoke', 'web01.contoso.local', '--reason', 'superseded', '--json'));
-    expect(r).toMatchObject({ reason: 'superseded', actor });
+    const r = json<{ serialNumber: string; reason: string; actor: string; crl: { crlNumber: string; file: string }; packageWithdrawnTo: string }>(cli('revoke', 'web01.contoso.local', '--reason', 'superseded', '--json'));
+    expect(r).toMatchObject({ reason: 'superseded', actor, packageWithdrawnTo: expect.stringMatching(new RegExp(`^archive/revoked/.*-${r.serialNumber}-web01\\.contoso\\.local$`)) });
     const crl = parseCrl(readFileSync(r.crl.file));
     expect(crl.entries).toEqual([expect.objectContaining({ serialHex: r.serialNumber, reason: 'superseded' })]);
     const next = json<{ crlNumber: string; entries: number }>(cli('ca', 'crl', '--json'));
@@ -72,6 +72,44 @@ describe('admin CLI with the service stopped', () => {
     expect(next.entries).toBe(1);
     const list = json<{ state: string; fqdn: string }[]>(cli('list', '--state', 'revoked', '--json'));
     expect(list.map((x) => x.fqdn)).toEqual(['web01.contoso.local']);
+  });
+
+  it('withdraws the revoked package to the archive, and verify reports it revoked by the store and by --crl, exiting 5', () => {
+    const issued = path.join(env.share, 'issued', 'web01.contoso.local');
+    expect(existsSync(path.join(issued, 'manifest.json'))).toBe(false);
+    expect(readdirSync(issued)).toEqual(['REVOKED.txt']);
+    const notice = readFileSync(path.join(issued, 'REVOKED.txt'), 'utf8');
+    expect(notice).toMatch(/was revoked on .* \(reason: superseded, by cli:/);
+    expect(notice).toContain('Do not install it');
+    const archived = readdirSync(path.join(env.share, 'archive', 'revoked'));
+    expect(archived).toHaveLength(1);
+    const pkg = path.join(env.share, 'archive', 'revoked', archived[0]!);
+    expect(readdirSync(pkg)).toEqual(expect.arrayContaining(['manifest.json', 'web01.contoso.local.cer', 'install-certificate.ps1']));
+    const cer = path.join(pkg, 'web01.contoso.local.cer');
+    // By agentcert's records (the store is here).
+    const byStore = cli('verify', cer);
+    expect(byStore.code).toBe(5);
+    expect(byStore.stdout).toMatch(/\[FAIL\] not-revoked: REVOKED on .* \(superseded\) according to agentcert's records/);
+    expect(byStore.stdout).toContain('This certificate is REVOKED');
+    // By a CRL alone, somewhere without the store: the CRL's signature is checked with the given CA certificate.
+    const root = readdirSync(pkg).find((f) => f.startsWith('root-'))!;
+    const elsewhere = ['--data', path.join(env.dir, 'no-store-here'), '--chain', path.join(pkg, root)];
+    const byCrl = runCli(['verify', cer, '--crl', path.join(env.share, 'tools', 'agentcert.crl'), '--json', ...elsewhere], cliEnv());
+    expect(byCrl.code).toBe(5);
+    const doc = JSON.parse(byCrl.stdout) as { revoked: boolean; checks: { rule: string; passed: boolean; message: string }[] };
+    expect(doc.revoked).toBe(true);
+    expect(doc.checks.find((c) => c.rule === 'not-revoked')!.message).toMatch(/^REVOKED on .*agentcert\.crl \(CRL \d+\)/);
+    // A certificate the CRL does not list passes; a tampered CRL is not believed.
+    const ms01 = path.join(env.share, 'issued', 'ms01.contoso.local', 'ms01.contoso.local.cer');
+    const clean = runCli(['verify', ms01, '--crl', path.join(env.share, 'tools', 'agentcert.crl'), ...elsewhere], cliEnv());
+    expect(clean.code, clean.stdout).toBe(0);
+    expect(clean.stdout).toMatch(/\[PASS\] not-revoked: not revoked according to .*agentcert\.crl/);
+    const crlBytes = readFileSync(path.join(env.share, 'tools', 'agentcert.crl'));
+    crlBytes[crlBytes.length - 5]! ^= 0xff;
+    writeFileSync(path.join(env.dir, 'tampered.crl'), crlBytes);
+    const tampered = runCli(['verify', ms01, '--crl', path.join(env.dir, 'tampered.crl'), ...elsewhere], cliEnv());
+    expect(tampered.code).toBe(5);
+    expect(tampered.stdout).toMatch(/signature of .*tampered\.crl does not verify/);
   });
 
   it('doctor prints one line per check and exits 0 when nothing fails', () => {

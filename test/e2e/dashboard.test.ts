@@ -21,6 +21,7 @@ let browser: Browser;
 let page: Page;
 let base = '';
 let configFile = '';
+const consoleErrors: string[] = [];
 
 function drop(fqdn: string): void {
   const dir = path.join(env.share, 'requests');
@@ -53,6 +54,13 @@ beforeAll(async () => {
   if (!executablePath) return; // the browser test skips itself (needTools)
   browser = await chromium.launch({ executablePath, args: ARGS });
   page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  // Every CSP violation the page reports, and every console error (Chromium logs blocked resources there too).
+  await page.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) => console.error(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || 'inline'}`));
+  });
+  page.on('console', (m) => {
+    if (m.type() === 'error') consoleErrors.push(`${page.url()}: ${m.text()}`);
+  });
 }, 120_000);
 
 afterAll(async () => {
@@ -65,6 +73,8 @@ describe('the dashboard in Chromium', () => {
   it('prints where the admin token is (never the token) and keeps it owner-only', () => {
     const file = path.join(env.data, 'admin-token');
     expect(svc.stdout()).toContain(`Admin token        : ${file}`);
+    // No passphrase configured: the banner says so plainly.
+    expect(svc.stdout()).toMatch(/CA keys {12}: root key NOT ENCRYPTED \(plain PKCS#8, protected by file mode 0600 only\) — set ca\.builtin\.passphrase/);
     const token = readFileSync(file, 'utf8').trim();
     expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(svc.stdout()).not.toContain(token);
@@ -107,12 +117,21 @@ describe('the dashboard in Chromium', () => {
     // Revoke the first certificate.
     await page.goto(webUrl);
     await page.screenshot({ path: path.join(artifacts, 'dashboard-request.png'), fullPage: true });
+    // No reason is preselected and the browser refuses the form until one is chosen and the box is ticked.
+    expect(await page.locator('select[name=reason]').inputValue()).toBe('');
+    await page.click('#revoke');
+    expect(await stateOf(page, '#certificate-state')).toBe('active');
+    expect(await page.locator('#actions form:has(#revoke) label').innerText()).toMatch(/revoke web01\.contoso\.local's certificate [0-9A-F]+; this cannot be undone/);
     await page.selectOption('select[name=reason]', 'keyCompromise');
+    await page.click('#revoke');
+    expect(await stateOf(page, '#certificate-state')).toBe('active');
     await page.fill('#actions form:has(#revoke) input[name=comment]', 'key exported by mistake');
+    await page.check('#revoke-confirm');
     await page.click('#revoke');
     await page.waitForSelector('#certificate-state .s-revoked');
     expect(await stateOf(page, '#request-state')).toBe('revoked');
-    expect(await page.locator('[role=status]').innerText()).toMatch(/CRL \d+ published/);
+    expect(await page.locator('[role=status]').innerText()).toMatch(/revoked by dashboard:admin; the new CRL lists it, and issued\/web01\.contoso\.local\/ no longer offers its package/);
+    expect(readFileSync(path.join(env.share, 'issued', 'web01.contoso.local', 'REVOKED.txt'), 'utf8')).toContain('Do not install it');
     expect(await page.locator('#events').innerText()).toMatch(/REVOKED\s+dashboard:admin/);
 
     // Revoked everywhere: the certificate table, the CRL on the share, the CLI.
@@ -128,5 +147,24 @@ describe('the dashboard in Chromium', () => {
     expect(await stateOf(page, '#service-state')).toMatch(/healthy|warning/);
     await page.screenshot({ path: path.join(artifacts, 'dashboard.png'), fullPage: true });
     expect(statSync(path.join(artifacts, 'dashboard.png')).size).toBeGreaterThan(10_000);
+    // The style sheet applied under the CSP (it is a file now): the header's dark background is drawn.
+    expect(await page.evaluate(() => getComputedStyle(document.querySelector('header')!).backgroundColor)).toBe('rgb(29, 35, 43)');
+
+    // The API docs work under the same policy.
+    await page.goto(`${base}/docs`);
+    await page.waitForSelector('.swagger-ui .opblock', { timeout: 30_000 });
+    expect(consoleErrors).toEqual([]);
   }, 120_000);
+
+  it('sends a browser with no session from /docs to the sign-in page and back', async () => {
+    const fresh = await browser.newContext();
+    const p = await fresh.newPage();
+    await p.goto(`${base}/docs`);
+    expect(new URL(p.url()).pathname).toBe('/login');
+    await p.fill('#token', readFileSync(path.join(env.data, 'admin-token'), 'utf8').trim());
+    await p.click('button[type=submit]');
+    await p.waitForSelector('.swagger-ui .opblock', { timeout: 30_000 });
+    expect(new URL(p.url()).pathname).toMatch(/^\/docs/);
+    await fresh.close();
+  }, 60_000);
 });

@@ -6,7 +6,7 @@ export function loginPage(o: { next: string; error: string | null }): string {
     title: 'Sign in',
     user: null,
     body: html`<h1>Sign in</h1>
-<div class="panel" style="max-width:520px">
+<div class="panel narrow">
 <p class="muted">Use an API token (reader or admin). With no token configured, the service made an admin token in
 <span class="mono">&lt;data&gt;/admin-token</span> at its first start.</p>
 ${o.error ? html`<p class="err" role="alert">${o.error}</p>` : ''}

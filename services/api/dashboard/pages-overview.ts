@@ -7,6 +7,8 @@ export interface PageUser {
   name: string;
   role: string;
   csrf: string;
+  /** The tenants this user sees (a tenant-scoped token); null: every tenant. */
+  tenants: readonly string[] | null;
 }
 
 /** Inline SVG bars: active certificates expiring per month for the next 12 months. */
@@ -30,7 +32,7 @@ export function expiryChart(timeline: { month: string; count: number }[]): SafeH
 <text x="${(x + barW / 2).toFixed(1)}" y="${h - pad.bottom + 14}" font-size="11" text-anchor="middle" fill="#5b6672">${label}</text>
 <text x="${(x + barW / 2).toFixed(1)}" y="${h - pad.bottom + 27}" font-size="9" text-anchor="middle" fill="#8b949e">${m.month.slice(0, 4)}</text></g>`;
   });
-  return html`<svg id="expiry-chart" role="img" aria-label="Certificates expiring per month, next 12 months" viewBox="0 0 ${w} ${h}" width="100%" style="max-width:${w}px;background:#fff;border:1px solid #d8dde3;border-radius:6px">
+  return html`<svg id="expiry-chart" role="img" aria-label="Certificates expiring per month, next 12 months" viewBox="0 0 ${w} ${h}" width="100%">
 <line x1="${pad.left}" y1="${h - pad.bottom}" x2="${w}" y2="${h - pad.bottom}" stroke="#d8dde3"></line>
 <text x="4" y="${pad.top + 4}" font-size="10" fill="#5b6672">${max}</text>${bars}</svg>
 <p class="muted" id="expiry-total">${total === 0 ? 'No active certificate expires in the next 12 months.' : `${total} active certificate(s) expire in the next 12 months (red: this month, amber: the next two).`}</p>`;
@@ -47,7 +49,7 @@ export function overviewPage(o: { user: PageUser; overview: Overview; health: He
   const v = o.overview;
   const states = Object.entries(v.requestsByState).sort((a, b) => b[1] - a[1]);
   const card = (n: number, label: string, link: string | null) =>
-    link ? html`<a class="card" href="${link}" style="text-decoration:none;color:inherit"><div class="n">${n}</div><div class="l">${label}</div></a>` : html`<div class="card"><div class="n">${n}</div><div class="l">${label}</div></div>`;
+    link ? html`<a class="card" href="${link}"><div class="n">${n}</div><div class="l">${label}</div></a>` : html`<div class="card"><div class="n">${n}</div><div class="l">${label}</div></div>`;
   const body = html`<h1>Overview <span id="service-state">${stateBadge(o.health.state)}</span></h1>
 <h2>Requests by state</h2>
 <div class="cards" id="request-counts">

@@ -52,22 +52,40 @@ function adminActions(v: RecordView, user: PageUser): SafeHtml {
 <input type="text" name="reason" placeholder="reason (shown to the server owner)" size="34" required aria-label="Denial reason"><button class="act danger" type="submit" id="deny">Deny</button></form>`);
   }
   if (v.certificate && v.certificate.state === 'active') {
-    forms.push(html`<form class="inline" method="post" action="/certificates/${v.certificate.serialNumber}/revoke"><input type="hidden" name="csrf" value="${user.csrf}">
-<select name="reason" aria-label="Revocation reason">${Object.keys(REVOCATION_REASONS).map((k) => html`<option value="${k}">${k}</option>`)}</select>
-<input type="text" name="comment" placeholder="comment (optional)" size="24" aria-label="Revocation comment"><button class="act danger" type="submit" id="revoke">Revoke</button></form>`);
+    const c = v.certificate;
+    // No reason is preselected, and the admin ticks a box that names the certificate: revoking cannot be undone.
+    forms.push(html`<form class="inline" method="post" action="/certificates/${c.serialNumber}/revoke"><input type="hidden" name="csrf" value="${user.csrf}">
+<select name="reason" aria-label="Revocation reason" required><option value="" selected disabled>choose a reason…</option>${Object.keys(REVOCATION_REASONS).map((k) => html`<option value="${k}">${k}</option>`)}</select>
+<input type="text" name="comment" placeholder="comment (optional)" size="24" aria-label="Revocation comment">
+<label><input type="checkbox" name="confirm" value="${c.serialNumber}" id="revoke-confirm" required> revoke ${r.fqdn}'s certificate ${c.serialNumber}; this cannot be undone</label>
+<button class="act danger" type="submit" id="revoke">Revoke</button></form>`);
   }
   return forms.length ? html`<div class="panel" id="actions"><strong>Admin actions</strong><br>${forms}</div>` : html``;
+}
+
+/** What an admin action's redirect may ask the detail page to say; the words come from the record, not the URL. */
+const NOTICES = ['approved', 'denied', 'revoked'] as const;
+export type NoticeKey = (typeof NOTICES)[number];
+export const noticeKey = (s: string | undefined): NoticeKey | undefined => NOTICES.find((k) => k === s);
+
+function noticeText(key: NoticeKey, v: RecordView): string {
+  const last = [...v.events].reverse().find((e) => e.reason === { approved: 'APPROVED', denied: 'ADMIN_DENIED', revoked: 'REVOKED' }[key]);
+  const by = last ? ` by ${last.actor}` : '';
+  if (key === 'approved') return `Approved${by}; the pipeline issues it now.`;
+  if (key === 'denied') return `Denied${by}; the reason is in rejected/${v.request.fqdn}.txt.`;
+  const c = v.certificate;
+  return c?.state === 'revoked' ? `Certificate ${c.serialNumber} revoked${by}; the new CRL lists it, and issued/${v.request.fqdn}/ no longer offers its package.` : 'No revocation is recorded for this request.';
 }
 
 /** Pipeline states change by themselves: the page reloads itself until the request rests. */
 const MOVING = new Set(['received', 'checked', 'submitted', 'issued', 'verified']);
 
-export function requestDetailPage(o: { user: PageUser; view: RecordView; notice?: string }): string {
+export function requestDetailPage(o: { user: PageUser; view: RecordView; notice?: NoticeKey }): string {
   const v = o.view;
   const r = v.request;
   const c = v.certificate;
   const body = html`<h1>${r.fqdn} <span id="request-state">${stateBadge(r.state)}</span></h1>
-${o.notice ? html`<div class="panel" role="status">${o.notice}</div>` : ''}
+${o.notice ? html`<div class="panel" role="status">${noticeText(o.notice, v)}</div>` : ''}
 ${adminActions(v, o.user)}
 <div class="panel"><table><tbody>
 <tr><th>Request id</th><td class="mono">${r.id}</td></tr><tr><th>Fingerprint</th><td class="mono">${r.fingerprint}</td></tr>

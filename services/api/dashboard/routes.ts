@@ -4,17 +4,18 @@
  * the API and record the actor as `dashboard:<token name>`.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { REQUEST_STATES } from '../../domain/index.js';
+import { AgentcertError, REQUEST_STATES } from '../../domain/index.js';
 import {
-  approveRequest, CERTIFICATE_STATES, denyRequest, listCertificates, listRequests, overview, renewalTiming, revokeCertificate, showRecord,
+  approveRequest, CERTIFICATE_STATES, denyRequest, listCertificates, listRequests, overview, renewalTiming, resolveCertificate, revokeCertificate, showRecord,
   type AppContext, type Monitors,
 } from '../../app/index.js';
-import { actorOf, SESSION_COOKIE, SESSION_HOURS, type Sessions, type Throttle, type TokenVerifier } from '../auth.js';
+import { actorOf, scopeOf, SESSION_COOKIE, SESSION_HOURS, type Sessions, type Throttle, type TokenVerifier } from '../auth.js';
 import { checkCsrf } from '../auth-hook.js';
+import { safeNext } from '../safe-redirect.js';
 import { href } from './html.js';
 import { loginPage } from './pages-misc.js';
 import { overviewPage, type PageUser } from './pages-overview.js';
-import { certificatesPage, requestDetailPage, requestsPage } from './pages-records.js';
+import { certificatesPage, noticeKey, requestDetailPage, requestsPage, type NoticeKey } from './pages-records.js';
 
 export interface DashboardDeps {
   ctx: AppContext;
@@ -32,7 +33,7 @@ type Form = Record<string, unknown>;
 type ListQuery = { q?: unknown; state?: unknown; offset?: unknown; expiring?: unknown };
 
 function userOf(req: FastifyRequest): PageUser {
-  return { name: req.session!.name, role: req.session!.role, csrf: req.session!.csrf };
+  return { name: req.session!.name, role: req.session!.role, csrf: req.session!.csrf, tenants: req.session!.tenants };
 }
 
 const html = (reply: FastifyReply, body: string) => reply.type('text/html; charset=utf-8').send(body);
@@ -46,14 +47,12 @@ const num = (v: unknown, max = 1_000_000_000) => {
   const s = one(v);
   return s && /^\d{1,10}$/.test(s) ? Math.min(Number(s), max) : undefined;
 };
-/** Only local paths: `next` must never send a signed-in admin to another site. */
-const safeNext = (n: string | undefined) => (n && /^\/(?![/\\])/.test(n) ? n : '/');
 
 export function registerDashboard(app: FastifyInstance, d: DashboardDeps): void {
   const { ctx } = d;
   const hide = { hide: true };
 
-  app.get<{ Querystring: { next?: string } }>('/login', { config: { auth: 'public' }, schema: hide }, async (req, reply) => html(reply, loginPage({ next: safeNext(req.query.next), error: null })));
+  app.get<{ Querystring: { next?: string } }>('/login', { config: { auth: 'public' }, schema: hide }, async (req, reply) => html(reply, loginPage({ next: safeNext(one(req.query.next)), error: null })));
 
   app.post<{ Body: Form }>('/login', { config: { auth: 'public' }, schema: hide }, async (req, reply) => {
     const next = safeNext(one(req.body?.next));
@@ -79,15 +78,16 @@ export function registerDashboard(app: FastifyInstance, d: DashboardDeps): void 
 
   app.get('/', { config: page, schema: hide }, async (req, reply) => {
     const now = ctx.clock.now();
-    const pending = (await listRequests(ctx.store, { state: 'awaiting_approval', limit: 50 })).items;
-    const failures = (await listRequests(ctx.store, { state: 'failed', limit: 20 })).items;
-    return html(reply, overviewPage({ user: userOf(req), overview: await overview(ctx.store, now), health: await d.monitors.evaluate(), pending, failures }));
+    const scope = scopeOf(req);
+    const pending = (await listRequests(ctx.store, { state: 'awaiting_approval', limit: 50 }, scope)).items;
+    const failures = (await listRequests(ctx.store, { state: 'failed', limit: 20 }, scope)).items;
+    return html(reply, overviewPage({ user: userOf(req), overview: await overview(ctx.store, now, scope), health: await d.monitors.evaluate(), pending, failures }));
   });
 
   app.get<{ Querystring: ListQuery }>('/requests', { config: page, schema: hide }, async (req, reply) => {
     const q = { ...req.query, q: one(req.query.q), state: one(req.query.state) };
     const state = q.state && (REQUEST_STATES as readonly string[]).includes(q.state) ? q.state : undefined;
-    const p = await listRequests(ctx.store, { ...(q.q ? { q: q.q } : {}), ...(state ? { state } : {}), limit: PAGE, offset: num(q.offset) ?? 0 });
+    const p = await listRequests(ctx.store, { ...(q.q ? { q: q.q } : {}), ...(state ? { state } : {}), limit: PAGE, offset: num(q.offset) ?? 0 }, scopeOf(req));
     return html(reply, requestsPage({ user: userOf(req), page: p, ...(q.q ? { q: q.q } : {}), ...(state ? { state } : {}), states: REQUEST_STATES }));
   });
 
@@ -95,32 +95,37 @@ export function registerDashboard(app: FastifyInstance, d: DashboardDeps): void 
     const q = { ...req.query, q: one(req.query.q), state: one(req.query.state) };
     const state = q.state && (CERTIFICATE_STATES as readonly string[]).includes(q.state) ? q.state : undefined;
     const expiring = num(q.expiring, 36500);
-    const p = await listCertificates(ctx.store, { ...(q.q ? { q: q.q } : {}), ...(state ? { state } : {}), ...(expiring !== undefined ? { expiringWithinDays: expiring } : {}), limit: PAGE, offset: num(q.offset) ?? 0 }, ctx.clock.now());
+    const p = await listCertificates(ctx.store, { ...(q.q ? { q: q.q } : {}), ...(state ? { state } : {}), ...(expiring !== undefined ? { expiringWithinDays: expiring } : {}), limit: PAGE, offset: num(q.offset) ?? 0 }, ctx.clock.now(), scopeOf(req));
     return html(reply, certificatesPage({ user: userOf(req), page: p, ...(q.q ? { q: q.q } : {}), ...(state ? { state } : {}), ...(expiring !== undefined ? { expiring: String(expiring) } : {}), states: CERTIFICATE_STATES }));
   });
 
   app.get<{ Params: { id: string }; Querystring: { notice?: unknown } }>('/requests/:id', { config: page, schema: hide }, async (req, reply) => {
-    const notice = one(req.query.notice)?.slice(0, 300);
-    return html(reply, requestDetailPage({ user: userOf(req), view: await showRecord(ctx.store, req.params.id, renewalTiming(ctx.config)), ...(notice ? { notice } : {}) }));
+    // A fixed key, never text from the URL: a link cannot make the status panel say what its author wants.
+    const notice = noticeKey(one(req.query.notice));
+    return html(reply, requestDetailPage({ user: userOf(req), view: await showRecord(ctx.store, req.params.id, renewalTiming(ctx.config), scopeOf(req)), ...(notice ? { notice } : {}) }));
   });
 
-  const back = (reply: FastifyReply, id: string, notice: string) => reply.redirect(href(`/requests/${encodeURIComponent(id)}`, { notice }), 303);
+  const back = (reply: FastifyReply, id: string, notice: NoticeKey) => reply.redirect(href(`/requests/${encodeURIComponent(id)}`, { notice }), 303);
 
   app.post<{ Params: { id: string }; Body: Form }>('/requests/:id/approve', { config: pageAdmin, schema: hide, preHandler: checkCsrf }, async (req, reply) => {
     const comment = one(req.body.comment);
-    const r = await approveRequest(ctx, req.params.id, { actor: actorOf(req.principal!), ...(comment?.trim() ? { comment } : {}) });
+    const r = await approveRequest(ctx, req.params.id, { actor: actorOf(req.principal!), scope: scopeOf(req), ...(comment?.trim() ? { comment } : {}) });
     d.kick();
-    return back(reply, r.id, `Approved by ${req.principal!.name}; the pipeline issues it now.`);
+    return back(reply, r.id, 'approved');
   });
 
   app.post<{ Params: { id: string }; Body: Form }>('/requests/:id/deny', { config: pageAdmin, schema: hide, preHandler: checkCsrf }, async (req, reply) => {
-    const r = await denyRequest(ctx, req.params.id, { actor: actorOf(req.principal!), reason: one(req.body.reason) ?? '' });
-    return back(reply, r.id, `Denied by ${req.principal!.name}; the reason is in rejected/${r.fqdn}.txt.`);
+    const r = await denyRequest(ctx, req.params.id, { actor: actorOf(req.principal!), scope: scopeOf(req), reason: one(req.body.reason) ?? '' });
+    return back(reply, r.id, 'denied');
   });
 
   app.post<{ Params: { serial: string }; Body: Form }>('/certificates/:serial/revoke', { config: pageAdmin, schema: hide, preHandler: checkCsrf }, async (req, reply) => {
     const comment = one(req.body.comment);
-    const r = await revokeCertificate(ctx, req.params.serial, { actor: actorOf(req.principal!), reason: one(req.body.reason) ?? 'unspecified', ...(comment?.trim() ? { comment } : {}) });
-    return back(reply, r.requestId, `Certificate ${r.serialNumber} revoked (${r.reason})${r.crl ? `; CRL ${r.crl.crlNumber} published` : ''}.`);
+    const reason = one(req.body.reason);
+    if (!reason) throw new AgentcertError('AC_USAGE', 'choose a revocation reason: none is assumed');
+    const serial = (await resolveCertificate(ctx.store, req.params.serial, scopeOf(req))).serialNumber;
+    if (one(req.body.confirm)?.toUpperCase() !== serial.toUpperCase()) throw new AgentcertError('AC_USAGE', `confirm the revocation of certificate ${serial}: tick the box that names it`);
+    const r = await revokeCertificate(ctx, serial, { actor: actorOf(req.principal!), scope: scopeOf(req), reason, ...(comment?.trim() ? { comment } : {}) });
+    return back(reply, r.requestId, 'revoked');
   });
 }

@@ -6,7 +6,7 @@
 import { constants } from 'node:fs';
 import { access, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { createBackend } from '../../ca/index.js';
+import { caKeys, createBackend } from '../../ca/index.js';
 import type { Config } from '../../config/index.js';
 import { isAgentcertError, isCrlSigner, type CaBackend, type Clock, type ErrorCode, type Logger, type Runner, type Store } from '../../domain/index.js';
 import { ensureShareLayout, SHARE_DIRS } from '../../intake/index.js';
@@ -18,6 +18,7 @@ import { adminTokenMode, adminTokenPath } from '../tokens.js';
 import { storePath } from '../app.js';
 import { createMonitors } from './monitors.js';
 import { trustCheck } from './doctor-trust.js';
+import { serviceState } from '../../windows-service/index.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';
 
@@ -56,6 +57,13 @@ async function caCheck(config: Readonly<Config>, backend: CaBackend | null, back
     if (days < 90) return warn('ca', `${p.message}; the issuing CA expires in ${days} days: plan its renewal`);
   }
   return ok('ca', p.message);
+}
+
+/** The built-in CA's keys at rest: a plain key, or one encrypted with fewer iterations than today's, is a warning. */
+function caKeysCheck(config: Readonly<Config>): DoctorCheck[] {
+  const r = caKeys(config.ca, config.data.dir)?.report();
+  if (!r) return [];
+  return [r.weak ? warn('ca keys', r.summary) : ok('ca keys', r.summary)];
 }
 
 async function crlCheck(config: Readonly<Config>, backend: CaBackend | null, clock: Clock): Promise<DoctorCheck> {
@@ -106,6 +114,19 @@ async function optionalToolsCheck(config: Readonly<Config>, runner: Runner): Pro
   return !r.spawnError && r.exitCode === 0 ? ok('makensis', `${exe} ${r.stdout.trim()}: packages get <FQDN>-install.exe`) : warn('makensis', `${exe} not found: packages have the zip and scripts, no .exe`);
 }
 
+/** The Windows service (README "Windows service"): asked of its wrapper on Windows; elsewhere it does not apply. */
+export async function windowsServiceCheck(config: Readonly<Config>, runner: Runner, o: { platform?: string; id?: string } = {}): Promise<DoctorCheck> {
+  const name = 'windows service';
+  const platform = o.platform ?? process.platform;
+  if (platform !== 'win32') return ok(name, `not applicable on ${platform} (agentcert service install runs on Windows)`);
+  const id = o.id ?? 'agentcert';
+  const s = await serviceState(config.data.dir, id, runner);
+  if (s.state === 'running') return ok(name, `${id} is running (WinSW: ${s.detail})`);
+  if (s.state === 'stopped') return warn(name, `${id} is installed but stopped: \`agentcert service start\``);
+  if (s.state === 'not-installed') return warn(name, `${id} is not installed as a service (${s.detail}): \`agentcert --config <file> service install --account <account>\``);
+  return warn(name, `${id}: the wrapper did not say (${s.detail})`);
+}
+
 export async function runDoctor(config: Readonly<Config>, deps: { clock: Clock; log: Logger; runner: Runner }): Promise<DoctorCheck[]> {
   const checks: DoctorCheck[] = [ok('config', `valid (share ${config.share.root}, data ${config.data.dir}, CA backend ${config.ca.backend})`)];
   checks.push(await shareCheck(config));
@@ -126,14 +147,16 @@ export async function runDoctor(config: Readonly<Config>, deps: { clock: Clock; 
     backendError = err;
   }
   checks.push(await caCheck(config, backend, backendError, deps.clock));
+  checks.push(...caKeysCheck(config));
   checks.push(await crlCheck(config, backend, deps.clock));
   checks.push(await toolsCheck(config), agentPathsCheck(config));
   checks.push(...serviceAndTokenChecks(config));
+  checks.push(await windowsServiceCheck(config, deps.runner));
   checks.push(await optionalToolsCheck(config, deps.runner));
   if (store) {
     try {
       const report = await createMonitors({ config, store, backend, clock: deps.clock, log: deps.log }, () => ({ state: 'healthy', message: '' })).evaluate();
-      for (const m of report.monitors.filter((x) => x.id === 'request-waiting' || x.id === 'pipeline-activity')) {
+      for (const m of report.monitors.filter((x) => x.id === 'request-waiting' || x.id === 'pipeline-activity' || x.id === 'requests-arriving')) {
         const name = `monitor ${m.eventId}`;
         checks.push(m.state === 'healthy' ? ok(name, `${m.name}: ${m.message}`) : m.state === 'warning' ? warn(name, `${m.name}: ${m.message}`) : fail(name, `${m.name}: ${m.message}`, 'AC_INTERNAL'));
       }

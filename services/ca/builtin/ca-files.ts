@@ -1,12 +1,15 @@
 /**
  * The built-in CA's material on disk, under <data>/ca/: certificates as DER, private keys as PKCS#8 PEM with
- * owner-only permissions always, encrypted (AES-256-CBC, PKCS#8 PBES2) when a passphrase is configured.
+ * owner-only permissions always, encrypted (PBES2: PBKDF2-HMAC-SHA256 at 600,000 iterations, AES-256-CBC;
+ * key-encryption.ts) when a passphrase is configured. In two-tier mode the root key may be offline (root-offline.ts):
+ * the service signs with the issuing key only.
  */
-import { createPrivateKey, type KeyObject } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createHash, type KeyObject } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { AgentcertError, type Clock } from '../../domain/index.js';
 import { createIssuingCa, createRootCa, type CaMaterial } from '../../pki/index.js';
+import { decryptPrivateKey, encryptPrivateKey } from './key-encryption.js';
 
 export interface BuiltinCaSettings {
   twoTier: boolean;
@@ -35,27 +38,38 @@ export function caExists(dataDir: string): boolean {
   return existsSync(path.join(caDir(dataDir), 'root.cer'));
 }
 
-function writePrivate(file: string, data: string | Buffer): void {
+export function writePrivate(file: string, data: string | Buffer): void {
   const tmp = `${file}.tmp`;
   writeFileSync(tmp, data, { mode: 0o600 });
   chmodSync(tmp, 0o600);
   renameSync(tmp, file);
 }
 
-function exportKey(key: KeyObject, passphrase: string | null): string {
-  return passphrase
-    ? (key.export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase }) as string)
-    : (key.export({ type: 'pkcs8', format: 'pem' }) as string);
+export function exportKey(key: KeyObject, passphrase: string | null): string {
+  return passphrase ? encryptPrivateKey(key, passphrase) : (key.export({ type: 'pkcs8', format: 'pem' }) as string);
 }
 
-function importKey(file: string, passphrase: string | null): KeyObject {
+/**
+ * Opened keys by file, size, mtime and passphrase: 600,000 PBKDF2 iterations cost about 0.1 s, and the CRL is
+ * signed again on every revocation and every 15 minutes.
+ */
+const opened = new Map<string, KeyObject>();
+
+export function importKey(file: string, passphrase: string | null): KeyObject {
   const pem = readFileSync(file, 'utf8');
   chmodSync(file, 0o600); // keep it owner-only even if someone loosened it
   if (pem.includes('ENCRYPTED PRIVATE KEY') && !passphrase) {
     throw new AgentcertError('AC_CA_KEY_LOCKED', `${file} is encrypted and no passphrase was given`);
   }
+  const st = statSync(file);
+  const memo = createHash('sha256').update(`${file}\0${st.size}\0${st.mtimeMs}\0${passphrase ?? ''}\0`).update(pem).digest('hex');
+  const known = opened.get(memo);
+  if (known) return known;
   try {
-    return createPrivateKey(passphrase ? { key: pem, format: 'pem', passphrase } : { key: pem, format: 'pem' });
+    const key = decryptPrivateKey(pem, passphrase);
+    if (opened.size > 16) opened.clear();
+    opened.set(memo, key);
+    return key;
   } catch (err) {
     throw new AgentcertError('AC_CA_KEY_LOCKED', `${file} could not be decrypted: wrong passphrase?`, [], { cause: err });
   }

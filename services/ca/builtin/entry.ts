@@ -2,6 +2,7 @@
 import { defineCaBackend } from '../backend-entry.js';
 import { createBuiltinBackend } from './builtin-backend.js';
 import { initBuiltinCa, loadBuiltinCa, loadBuiltinChain, caExists } from './ca-files.js';
+import { builtinKeyOperations } from './root-offline.js';
 import { BUILTIN_DEFAULTS, BuiltinSettingsSchema } from './settings.js';
 
 export const builtinBackend = defineCaBackend({
@@ -18,4 +19,5 @@ export const builtinBackend = defineCaBackend({
   },
   localChain: (_settings, common) => (caExists(common.dataDir) ? loadBuiltinChain(common.dataDir) : null),
   initialize: (settings, common, clock) => initBuiltinCa(common.dataDir, settings, clock),
+  keys: (settings, common) => (caExists(common.dataDir) ? builtinKeyOperations(common.dataDir, settings.passphrase) : null),
 });

@@ -53,6 +53,12 @@ export async function runExpiryWatch(ctx: PipelineContext, notifier: Notifier): 
       at: now.toISOString(),
       data: { fqdn: c.fqdn, serialNumber: c.serialNumber, notAfter: c.notAfter, windowDays: window, requestId: c.requestId },
     });
+    ctx.events?.emit({
+      key: 'certificate.expiring',
+      level: window <= windows[0]! ? 'Error' : 'Warning',
+      message: `${c.fqdn}: certificate ${c.serialNumber} expires in ${days} day(s) (${c.notAfter}) without a successful renewal`,
+      values: { fqdn: c.fqdn, serialNumber: c.serialNumber, daysLeft: days, notAfter: c.notAfter },
+    });
     report.notified.push({ serial: c.serialNumber, fqdn: c.fqdn, windowDays: window });
   }
   report.digestSent = await maybeSendDigest(ctx, notifier, now, widest);

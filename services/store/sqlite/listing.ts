@@ -76,6 +76,7 @@ export function pageRequests(db: Database.Database, f: RequestPageFilter): Page<
   const args: unknown[] = [];
   if (f.state) (where.push('r.state = ?'), args.push(f.state));
   if (f.tenant) (where.push('r.tenant = ?'), args.push(f.tenant));
+  if (f.tenants) (where.push(`r.tenant IN (${marks(f.tenants)})`), args.push(...f.tenants));
   if (f.fqdn) (where.push('r.fqdn = ?'), args.push(f.fqdn.toLowerCase()));
   let scanned = false;
   if (f.q) {
@@ -110,6 +111,7 @@ export function pageCertificates(db: Database.Database, f: CertificatePageFilter
   const args: unknown[] = [];
   if (f.state) (where.push('state = ?'), args.push(f.state));
   if (f.tenant) (where.push('tenant = ?'), args.push(f.tenant));
+  if (f.tenants) (where.push(`tenant IN (${marks(f.tenants)})`), args.push(...f.tenants));
   if (f.fqdn) (where.push('fqdn = ?'), args.push(f.fqdn.toLowerCase()));
   if (f.expiringBefore) {
     where.push('not_after <= ?', 'not_after > ?');
@@ -134,18 +136,35 @@ export function pageCertificates(db: Database.Database, f: CertificatePageFilter
   return { items: rows, total, limit: f.limit, offset: f.offset };
 }
 
+/** One `?` per value, for `IN (…)`. */
+export const marks = (values: readonly unknown[]): string => values.map(() => '?').join(', ');
+
+/** `AND tenant IN (…)` and its arguments when the counts are limited to some tenants (a tenant-scoped token). */
+function inTenants(tenants: readonly string[] | undefined): { sql: string; args: string[] } {
+  return tenants ? { sql: ` AND tenant IN (${marks(tenants)})`, args: [...tenants] } : { sql: '', args: [] };
+}
+
 /** Active certificates per calendar month (UTC, `YYYY-MM`) of their notAfter, from `from` to `to`. */
-export function expiryByMonth(db: Database.Database, from: string, to: string): { month: string; count: number }[] {
+export function expiryByMonth(db: Database.Database, from: string, to: string, tenants?: readonly string[]): { month: string; count: number }[] {
+  const t = inTenants(tenants);
   return db
-    .prepare(`SELECT substr(not_after, 1, 7) AS month, COUNT(*) AS count FROM certificates WHERE state = 'active' AND not_after > ? AND not_after <= ? GROUP BY month ORDER BY month`)
-    .all(from, to) as { month: string; count: number }[];
+    .prepare(`SELECT substr(not_after, 1, 7) AS month, COUNT(*) AS count FROM certificates WHERE state = 'active' AND not_after > ? AND not_after <= ?${t.sql} GROUP BY month ORDER BY month`)
+    .all(from, to, ...t.args) as { month: string; count: number }[];
 }
 
-export function countActiveExpiring(db: Database.Database, now: string, before: string): number {
-  return (db.prepare(`SELECT COUNT(*) AS n FROM certificates WHERE state = 'active' AND not_after > ? AND not_after <= ?`).get(now, before) as { n: number }).n;
+export function countActiveExpiring(db: Database.Database, now: string, before: string, tenants?: readonly string[]): number {
+  const t = inTenants(tenants);
+  return (db.prepare(`SELECT COUNT(*) AS n FROM certificates WHERE state = 'active' AND not_after > ? AND not_after <= ?${t.sql}`).get(now, before, ...t.args) as { n: number }).n;
 }
 
-export function countCertificatesByState(db: Database.Database): Record<string, number> {
-  const rows = db.prepare(`SELECT state, COUNT(*) AS n FROM certificates GROUP BY state`).all() as { state: string; n: number }[];
+/** Rows by state (and by tenant), of the requests or the certificates table, optionally limited to some tenants. */
+export function countByTenantAndState(db: Database.Database, table: 'requests' | 'certificates', tenants?: readonly string[]): { tenant: string; state: string; n: number }[] {
+  const t = inTenants(tenants);
+  return db.prepare(`SELECT tenant, state, COUNT(*) AS n FROM ${table} WHERE 1 = 1${t.sql} GROUP BY tenant, state`).all(...t.args) as { tenant: string; state: string; n: number }[];
+}
+
+export function countByState(db: Database.Database, table: 'requests' | 'certificates', tenants?: readonly string[]): Record<string, number> {
+  const t = inTenants(tenants);
+  const rows = db.prepare(`SELECT state, COUNT(*) AS n FROM ${table} WHERE 1 = 1${t.sql} GROUP BY state`).all(...t.args) as { state: string; n: number }[];
   return Object.fromEntries(rows.map((r) => [r.state, r.n]));
 }

@@ -127,4 +127,10 @@ export const MIGRATIONS: string[] = [
   DROP TABLE search_fill_a;
   DROP TABLE search_fill_b;
   `,
+  // 5: counts by tenant and state (a tenant-scoped token's lists and overview, the per-tenant metrics) from the
+  // index alone: without it, GROUP BY tenant, state read every row (137 ms at 100,000 certificates).
+  `
+  CREATE INDEX requests_tenant_state ON requests(tenant, state);
+  CREATE INDEX certificates_tenant_state ON certificates(tenant, state);
+  `,
 ];

@@ -11,6 +11,8 @@ const KEYS = {
   expiryNotified: (serial: string) => `expiry-notified:${serial}`,
   appliedResult: (fqdn: string) => `result:${fqdn}`,
   heartbeat: (by: string) => (by === 'doctor' ? 'doctor.checkedAt' : 'monitor.heartbeat'),
+  renewalOverdue: (serial: string) => `renewal-overdue:${serial}`,
+  renewalsWaiting: 'renewals.waiting',
 };
 
 export class SqliteState implements LifecycleStateStore {
@@ -71,5 +73,21 @@ export class SqliteState implements LifecycleStateStore {
 
   heartbeat(at: string, by: 'monitor' | 'doctor'): Promise<void> {
     return this.set(KEYS.heartbeat(by), at);
+  }
+
+  renewalOverdueNotifiedAt(serial: string): Promise<string | null> {
+    return this.get(KEYS.renewalOverdue(serial));
+  }
+
+  setRenewalOverdueNotifiedAt(serial: string, at: string): Promise<void> {
+    return this.set(KEYS.renewalOverdue(serial), at);
+  }
+
+  async renewalsWaiting(): Promise<number> {
+    return Number((await this.get(KEYS.renewalsWaiting)) ?? 0);
+  }
+
+  setRenewalsWaiting(count: number): Promise<void> {
+    return this.set(KEYS.renewalsWaiting, String(count));
   }
 }

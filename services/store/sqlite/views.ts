@@ -1,7 +1,7 @@
 /** Read models over the SQLite tables: the admin surface's pages and counts, and the monitors' and metrics' figures. */
-import { sqlStateList, type AuditEvent, type CertificatePageFilter, type CertificateSummary, type EventPageFilter, type Page, type RequestPageFilter, type RequestState, type RequestSummary, type StateGroup, type StoreViews } from '../../domain/index.js';
+import { sqlStateList, type AuditEvent, type CertificatePageFilter, type CertificateSummary, type EventPageFilter, type Page, type RequestPageFilter, type RequestState, type RequestSummary, type StateGroup, type StoreViews, type TenantStateCount } from '../../domain/index.js';
 import type { SqliteDb } from './database.js';
-import { countActiveExpiring, countCertificatesByState, expiryByMonth, pageCertificates, pageRequests } from './listing.js';
+import { countActiveExpiring, countByState, countByTenantAndState, expiryByMonth, marks, pageCertificates, pageRequests } from './listing.js';
 import { rowToEvent, type EventRow } from './rows.js';
 
 export class SqliteViews implements StoreViews {
@@ -21,6 +21,7 @@ export class SqliteViews implements StoreViews {
     if (f.requestId) (where.push('request_id = ?'), args.push(f.requestId));
     if (f.actor) (where.push('actor = ?'), args.push(f.actor));
     if (f.reason) (where.push('reason = ?'), args.push(f.reason));
+    if (f.tenants) (where.push(`request_id IN (SELECT id FROM requests WHERE tenant IN (${marks(f.tenants)}))`), args.push(...f.tenants));
     const w = where.length ? `WHERE ${where.join(' AND ')}` : '';
     return this.s.run(() => {
       const total = (this.s.stmt(`SELECT COUNT(*) AS n FROM events ${w}`).get(...args) as { n: number }).n;
@@ -29,20 +30,24 @@ export class SqliteViews implements StoreViews {
     });
   }
 
-  requestsByState(): Promise<Record<string, number>> {
-    return this.s.run(() => Object.fromEntries((this.s.stmt(`SELECT state, COUNT(*) AS n FROM requests GROUP BY state`).all() as { state: string; n: number }[]).map((r) => [r.state, r.n])));
+  requestsByState(tenants?: readonly string[]): Promise<Record<string, number>> {
+    return this.s.run(() => countByState(this.s.db, 'requests', tenants));
   }
 
-  certificatesByState(): Promise<Record<string, number>> {
-    return this.s.run(() => countCertificatesByState(this.s.db));
+  certificatesByState(tenants?: readonly string[]): Promise<Record<string, number>> {
+    return this.s.run(() => countByState(this.s.db, 'certificates', tenants));
   }
 
-  countActiveExpiring(now: Date, before: Date): Promise<number> {
-    return this.s.run(() => countActiveExpiring(this.s.db, now.toISOString(), before.toISOString()));
+  countsByTenant(tenants?: readonly string[]): Promise<{ requests: TenantStateCount[]; certificates: TenantStateCount[] }> {
+    return this.s.run(() => ({ requests: countByTenantAndState(this.s.db, 'requests', tenants), certificates: countByTenantAndState(this.s.db, 'certificates', tenants) }));
   }
 
-  expiryByMonth(from: Date, to: Date): Promise<{ month: string; count: number }[]> {
-    return this.s.run(() => expiryByMonth(this.s.db, from.toISOString(), to.toISOString()));
+  countActiveExpiring(now: Date, before: Date, tenants?: readonly string[]): Promise<number> {
+    return this.s.run(() => countActiveExpiring(this.s.db, now.toISOString(), before.toISOString(), tenants));
+  }
+
+  expiryByMonth(from: Date, to: Date, tenants?: readonly string[]): Promise<{ month: string; count: number }[]> {
+    return this.s.run(() => expiryByMonth(this.s.db, from.toISOString(), to.toISOString(), tenants));
   }
 
   oldestIn(group: StateGroup): Promise<{ id: string; fqdn: string; state: RequestState; since: string } | null> {
@@ -62,6 +67,10 @@ export class SqliteViews implements StoreViews {
 
   lastEvent(): Promise<{ id: number; at: string } | null> {
     return this.s.run(() => (this.s.stmt(`SELECT id, at FROM events ORDER BY id DESC LIMIT 1`).get() as { id: number; at: string } | undefined) ?? null);
+  }
+
+  lastRequestAt(): Promise<string | null> {
+    return this.s.run(() => (this.s.stmt(`SELECT MAX(created_at) AS at FROM requests`).get() as { at: string | null }).at);
   }
 
   packagedSince(afterId: number): Promise<{ eventId: number; seconds: number }[]> {
