@@ -94,7 +94,7 @@ export function startBacklogProgress(o: { total: number; sink: ProgressSink; clo
       else done++;
       if (requestId) seen.set(requestId, outcome);
       counts[outcome]++;
-      if (o.clock.now().getTime() - lastDraw >= every || (o.sink.isTTY && done === o.total)) draw();
+      if (o.clock.now().getTime() - lastDraw >= every || (o.sink.isTTY && done === o.total && !before)) draw();
     },
     finish() {
       if (timer) clearInterval(timer);
