@@ -156,7 +156,8 @@ describe('the dashboard in Chromium', () => {
     expect(consoleErrors).toEqual([]);
   }, 120_000);
 
-  it('sends a browser with no session from /docs to the sign-in page and back', async () => {
+  it('sends a browser with no session from /docs to the sign-in page and back', async (ctx) => {
+    needTools(ctx, 'chromium');
     const fresh = await browser.newContext();
     const p = await fresh.newPage();
     await p.goto(`${base}/docs`);
