@@ -14,6 +14,7 @@ import { createLogger } from '../services/log.js';
 import { serve } from '../services/main.js';
 import { caCommand } from './ca-command.js';
 import { adminCommands } from './admin-commands.js';
+import { balanceCommand } from './balance-command.js';
 import { lifecycleCommands } from './lifecycle-commands.js';
 import { serviceCommand } from './service-command.js';
 import { printTable } from './output.js';
@@ -50,6 +51,7 @@ export function registerCommands(program: Command): void {
   caCommand(program, configFrom, out);
   adminCommands(program, configFrom, out);
   lifecycleCommands(program, configFrom, out);
+  balanceCommand(program, configFrom, out);
   serviceCommand(program, configFrom, out);
 
   program
@@ -74,7 +76,7 @@ export function registerCommands(program: Command): void {
         const columns = expiring !== undefined ? CERTIFICATE_EXPORT_COLUMNS : REQUEST_EXPORT_COLUMNS;
         if (opts.json) out(JSON.stringify(rows, null, 2));
         else if (opts.csv) out(toCsv(rows, columns));
-        else printTable(out, (rows as Record<string, unknown>[]).map((r) => ({ ...r, notAfter: humanDate(r['notAfter'] as string | null) })), expiring !== undefined ? ['serialNumber', 'fqdn', 'tenant', 'state', 'notAfter'] : ['id', 'fqdn', 'tenant', 'state', 'serialNumber', 'notAfter']);
+        else printTable(out, (rows as Record<string, unknown>[]).map((r) => ({ ...r, notAfter: humanDate(r['notAfter'] as string | null) })), expiring !== undefined ? ['serialNumber', 'fqdn', 'tenant', 'state', 'notAfter'] : ['id', 'fqdn', 'tenant', 'state', 'serialNumber', 'notAfter', ...(rows.some((r) => (r as { primaryServer?: string | null }).primaryServer) ? ['primaryServer'] : [])]);
       } finally {
         await store.close();
       }
@@ -96,6 +98,7 @@ export function registerCommands(program: Command): void {
         if (r.caRequestId) out(`  CA request id ${r.caRequestId}`);
         if (r.nextAttemptAt) out(`  next attempt ${humanDateAndRelative(r.nextAttemptAt)} (attempt ${r.attempts})`);
         if (v.certificate) out(`Certificate serial ${v.certificate.serialNumber}  thumbprint ${v.certificate.thumbprint}  valid ${humanDate(v.certificate.notBefore)} → ${humanDateAndRelative(v.certificate.notAfter)}  (${v.certificate.state}), renewal due ${humanDateAndRelative(v.certificate.renewalDueAt)}`);
+        if (v.assignment) out(`Management servers: primary ${v.assignment.primary}, failovers ${v.assignment.failovers.join(', ') || '-'} (since ${v.assignment.assignedAt})`);
         for (const f of r.findings) out(`  [${f.severity}] ${f.rule}: ${f.message}`);
         out('Events:');
         for (const e of v.events) out(`  ${humanDate(e.at)}  ${e.from ?? '-'} → ${e.to}  ${e.reason}  (${e.actor})  ${e.message}`);

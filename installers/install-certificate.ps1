@@ -4,7 +4,8 @@
 
 .DESCRIPTION
     Driven by manifest.json next to this script (the agentcert delivery package). Steps: preflight, trust, accept,
-    verify, bind, restart + event check, store-copy check, self-heal (once), result, and the daily renewal task
+    verify, the agent (installed with -InstallAgent or when the manifest asks, README "Management group"), bind,
+    restart + event check, store-copy check, self-heal (once), result, and the daily renewal task
     (renew-certificate.ps1). Each step cites the section of agentcert's docs/scom-facts.md it follows (the SCOM
     certificate facts with their public sources, in the agentcert repository). agentcert's README.md ("What the
     installer does") says what each step does and has the troubleshooting table.
@@ -23,6 +24,7 @@
       7  certificate-unusable   the installed certificate fails a SCOM requirement (key, KeySpec, chain, EKU, KU)
       8  bind-failed            the registry values could not be written or read back
       9  agent-rejected         the agent logged a certificate error after the restart (and self-heal did not fix it)
+      12 agent-install-failed   MOMAgent.msi was not found, msiexec failed, or the agent's management group could not be added
 
 .PARAMETER Force
     Install even though this computer's FQDN does not match the package.
@@ -42,8 +44,17 @@
     Bind through the registry only (MOMCertImport may show a dialog on some builds).
 .PARAMETER NoRenewalTask
     Do not register the scheduled task "agentcert renewal <FQDN>" that renews the certificate (renew by hand).
+.PARAMETER InstallAgent
+    Install the SCOM agent first when this server has none (the package does it by itself when the service sets
+    managementGroup.installAgent): msiexec with the manifest's management group and assigned primary, certificate
+    authentication settings, a verbose log next to result.json. An installed agent is never reinstalled; one that
+    lacks this management group gets it added. Management server and gateway packages never install an agent.
+.PARAMETER AgentMsiPath
+    MOMAgent.msi to install from (default: the manifest's agentMsi path, then its share path, then next to this script).
+.PARAMETER AgentInstallTimeoutSeconds
+    How long msiexec may run.
 .PARAMETER WhatIf
-    Print the plan; change nothing.
+    Print the plan (the msiexec command line too); change nothing.
 #>
 [CmdletBinding(SupportsShouldProcess = $true)]
 param(
@@ -55,7 +66,10 @@ param(
     [ValidateRange(10, 3600)][int]$EventWaitSeconds = 180,
     [switch]$NoSelfHeal,
     [switch]$SkipMomCertImport,
-    [switch]$NoRenewalTask
+    [switch]$NoRenewalTask,
+    [switch]$InstallAgent,
+    [string]$AgentMsiPath,
+    [ValidateRange(60, 7200)][int]$AgentInstallTimeoutSeconds = 1800
 )
 
 Set-StrictMode -Version 2.0
@@ -82,7 +96,7 @@ $Diagnoses = @{
     21036 = @{ Cause = 'The certificate in Machine Settings cannot be used (often 0x8009030D): missing or unassociated private key, a stale copy, or a chain the machine cannot build.'; Fix = 'Self-heal removes stale copies, re-adds the CA certificates and re-imports; if it persists, make a new request.' }
     20071 = @{ Cause = 'The connection to the management server or gateway closed without authentication: the other side rejected this agent.'; Fix = 'On the management server/gateway: trust this CA (LocalMachine\Root), have its own certificate bound, allow TCP 5723.' }
 }
-$ExitCodes = @{ 'installed' = 0; 'error' = 1; 'not-elevated' = 2; 'package-damaged' = 3; 'wrong-computer' = 4; 'trust-failed' = 5; 'accept-failed' = 6; 'certificate-unusable' = 7; 'bind-failed' = 8; 'agent-rejected' = 9; 'installed-unbound' = 10; 'installed-unconfirmed' = 11 }
+$ExitCodes = @{ 'installed' = 0; 'error' = 1; 'not-elevated' = 2; 'package-damaged' = 3; 'wrong-computer' = 4; 'trust-failed' = 5; 'accept-failed' = 6; 'certificate-unusable' = 7; 'bind-failed' = 8; 'agent-rejected' = 9; 'installed-unbound' = 10; 'installed-unconfirmed' = 11; 'agent-install-failed' = 12 }
 
 $script:WhatIfMode = [bool]$WhatIfPreference
 # -BindOnly forbids installing trust or the certificate; self-heal lifts it for its re-import.
@@ -141,9 +155,15 @@ function ConvertTo-ArgumentString([string[]]$Arguments) {
 function Invoke-Native {
     # certreq/certutil can hang or wait on hidden UI (docs/scom-facts.md §6, §8.8): always a timeout, never a window.
     param([string]$FilePath, [string[]]$Arguments, [int]$TimeoutSeconds = 120)
+    return (Invoke-NativeLine $FilePath (ConvertTo-ArgumentString $Arguments) $TimeoutSeconds)
+}
+
+function Invoke-NativeLine {
+    # The same with a command line built by the caller (msiexec parses its own, see Get-MsiexecCommandLine).
+    param([string]$FilePath, [string]$ArgumentLine, [int]$TimeoutSeconds = 120)
     $psi = New-Object System.Diagnostics.ProcessStartInfo
     $psi.FileName = $FilePath
-    $psi.Arguments = ConvertTo-ArgumentString $Arguments
+    $psi.Arguments = $ArgumentLine
     $psi.UseShellExecute = $false
     $psi.RedirectStandardOutput = $true
     $psi.RedirectStandardError = $true
@@ -224,6 +244,7 @@ function Read-PackageManifest {
         $manifestChain = @($m.chain | ForEach-Object { $_.thumbprint }) -join ','
         $pinnedChain = @($Package.Chain | ForEach-Object { $_.Thumbprint }) -join ','
         if ($manifestChain -ne $pinnedChain) { Stop-Install 'package-damaged' 'manifest.json chain differs from the installer' }
+        if ($Package.ContainsKey('ManagementGroup')) { Test-PinnedManagementGroup $m $Package.ManagementGroup }
     }
     return $m
 }
@@ -344,6 +365,122 @@ function Test-InstalledCertificate($m) {
     if (-not $chain.Ok) { [void]$problems.Add('the chain does not build in machine context: ' + $chain.Status) }
     if ($problems.Count -gt 0) { Stop-Install 'certificate-unusable' ($problems -join ' | ') }
     return 'private key (machine, KeyNumber Exchange), chain, EKU and KU are good'
+}
+
+# --- 4b. the agent (README "Management group"; the MSI's properties: Microsoft Learn, "Install Windows agent
+# manually using MOMAgent.msi", https://learn.microsoft.com/system-center/scom/manage-deploy-windows-agent-manually)
+function Get-ManifestManagementGroup($m) {
+    # Manifests written before the management group settings have no such field.
+    if ($m.PSObject.Properties.Name -contains 'managementGroup') { return $m.managementGroup }
+    return $null
+}
+
+function Test-PinnedManagementGroup($m, $pinned) {
+    $mg = Get-ManifestManagementGroup $m
+    if ($null -eq $pinned -and $null -eq $mg) { return }
+    if ($null -eq $pinned -or $null -eq $mg) { Stop-Install 'package-damaged' 'manifest.json managementGroup differs from the installer' }
+    $primary = $null; $port = $null
+    if ($mg.primary) { $primary = $mg.primary.fqdn; $port = [string]$mg.primary.port }
+    $pairs = @(
+        @('name', $mg.name, $pinned.Name), @('primary', $primary, $pinned.PrimaryServer), @('port', $port, $pinned.PrimaryPort),
+        @('failovers', (@($mg.failovers | ForEach-Object { $_.fqdn }) -join ','), $pinned.FailoverServers),
+        @('installAgent', ([string]$mg.installAgent).ToLowerInvariant(), $pinned.InstallAgent),
+        @('agentMsi.path', $mg.agentMsi.path, $pinned.AgentMsiPath), @('agentMsi.sharePath', $mg.agentMsi.sharePath, $pinned.AgentMsiSharePath),
+        @('primary (msiexec properties)', $(if ($mg.primary) { Get-MsiPropertyString (Get-AgentMsiProperties $mg) } else { $null }), $pinned.MsiProperties)
+    )
+    foreach ($p in $pairs) { if ([string]$p[1] -ne [string]$p[2]) { Stop-Install 'package-damaged' ('manifest.json managementGroup.' + $p[0] + ' differs from the installer: ' + $p[1]) } }
+}
+
+function Get-AgentMsiProperties($mg) {
+    # Manual settings instead of AD integration, the group and the assigned primary with its port, the local
+    # system as action account, the licence accepted (the MSI's public properties, page cited above).
+    return [ordered]@{
+        USE_SETTINGS_FROM_AD = '0'
+        USE_MANUALLY_SPECIFIED_SETTINGS = '1'
+        MANAGEMENT_GROUP = [string]$mg.name
+        MANAGEMENT_SERVER_DNS = [string]$mg.primary.fqdn
+        SECURE_PORT = [string]$mg.primary.port
+        ACTIONS_USE_COMPUTER_ACCOUNT = '1'
+        AcceptEndUserLicenseAgreement = '1'
+    }
+}
+
+function ConvertTo-MsiValue([string]$Value) {
+    # msiexec reads PROPERTY="value" itself: a value with anything but these characters goes in double quotes,
+    # a quote inside written twice (Windows Installer, "Command-Line Options").
+    if ($Value -match '^[A-Za-z0-9._-]+$') { return $Value }
+    return '"' + $Value.Replace('"', '""') + '"'
+}
+
+function Get-MsiPropertyString($Properties) {
+    return (@(foreach ($k in $Properties.Keys) { $k + '=' + (ConvertTo-MsiValue $Properties[$k]) }) -join ' ')
+}
+
+function Get-MsiexecCommandLine([string]$Msi, [string]$Log, [string]$PropertyString) {
+    # The properties as the service rendered them (services/packaging/agent-install.ts; the preflight checked
+    # they are the manifest's), else built from the manifest.
+    return ('/i ' + (ConvertTo-MsiValue $Msi) + ' /qn /l*v ' + (ConvertTo-MsiValue $Log) + ' ' + $PropertyString)
+}
+
+function Find-AgentMsi($mg) {
+    # -AgentMsiPath, then the path the service was given, then the share's copy, then one next to this script.
+    foreach ($c in @($AgentMsiPath, $mg.agentMsi.path, $mg.agentMsi.sharePath, (Join-Path $PSScriptRoot 'MOMAgent.msi'))) {
+        if ($c -and (Test-Path -LiteralPath $c -PathType Leaf)) { return [string]$c }
+    }
+    return $null
+}
+
+function Get-AgentConfig {
+    # The agent configuration API (COM AgentConfigManager.MgmtSvcCfg; Microsoft Learn,
+    # https://learn.microsoft.com/previous-versions/system-center/developer/hh328967(v=msdn.10)).
+    try { return (New-Object -ComObject 'AgentConfigManager.MgmtSvcCfg') } catch { return $null }
+}
+
+function Get-AgentPlan($m, $agent, [string[]]$Groups) {
+    # What this run does about the agent: server (never an agent), none, install, present, add-group, other-group.
+    $mg = Get-ManifestManagementGroup $m
+    if ($m.role -ne 'agent') { return 'server' }
+    if ($null -eq $mg -or $null -eq $mg.primary -or $script:BindOnlyMode) { return 'none' }
+    $wanted = [bool]$InstallAgent -or [bool]$mg.installAgent
+    if (-not $agent.Present) { if ($wanted) { return 'install' } else { return 'none' } }
+    if ($Groups -contains [string]$mg.name) { return 'present' }
+    if ($wanted) { return 'add-group' }
+    return 'other-group'
+}
+
+function Install-Agent($m, $agent) {
+    $mg = Get-ManifestManagementGroup $m
+    $cfg = $null; $groups = @()
+    if ($agent.Present) { $cfg = Get-AgentConfig }
+    if ($cfg) { $groups = @($cfg.GetManagementGroups() | ForEach-Object { [string]$_.managementGroupName }) }
+    $plan = Get-AgentPlan $m $agent $groups
+    if ($agent.Present -and -not $cfg -and ($plan -eq 'add-group' -or $plan -eq 'other-group')) {
+        return 'agent present; its management groups cannot be read (no AgentConfigManager.MgmtSvcCfg): left as it is'
+    }
+    switch ($plan) {
+        'server' { return ('a ' + $m.role + ' package never installs an agent; its certificate is bound as an agent''s is') }
+        'none' { if ($agent.Present) { return 'agent present' } else { return 'no agent to install (-InstallAgent or the service''s managementGroup.installAgent asks for it)' } }
+        'present' { return ('agent already installed in management group ' + $mg.name + ': not reinstalled') }
+        'other-group' { return ('agent installed in ' + ($groups -join ', ') + ', not in ' + $mg.name + ': left as it is (-InstallAgent adds it)') }
+        'add-group' {
+            $d = 'AgentConfigManager.MgmtSvcCfg AddManagementGroup ' + $mg.name + ' ' + $mg.primary.fqdn + ' ' + $mg.primary.port + '; ReloadConfiguration'
+            Invoke-Change $d { $cfg.AddManagementGroup([string]$mg.name, [string]$mg.primary.fqdn, [int]$mg.primary.port); $cfg.ReloadConfiguration() } | Out-Null
+            return ('management group ' + $mg.name + ' added to the installed agent (primary ' + $mg.primary.fqdn + ':' + $mg.primary.port + '), no reinstall')
+        }
+    }
+    $msi = Find-AgentMsi $mg
+    if (-not $msi) { Stop-Install 'agent-install-failed' ('MOMAgent.msi not found (-AgentMsiPath, ' + $mg.agentMsi.path + ', ' + $mg.agentMsi.sharePath + ', next to the script): copy it to the share''s tools\agent\ or pass -AgentMsiPath') }
+    $log = Join-Path $script:LogDir ('MOMAgent-install-' + (Get-Date -Format 'yyyyMMdd-HHmmss') + '.log')
+    $properties = Get-MsiPropertyString (Get-AgentMsiProperties $mg)
+    if ($null -ne $Package -and $Package.ContainsKey('ManagementGroup') -and $Package.ManagementGroup.MsiProperties) { $properties = $Package.ManagementGroup.MsiProperties }
+    $line = Get-MsiexecCommandLine $msi $log $properties
+    $script:AgentInstallPlanned = $true
+    $r = Invoke-Change ('msiexec.exe ' + $line) { Invoke-NativeLine 'msiexec.exe' $line $AgentInstallTimeoutSeconds }
+    if ($script:WhatIfMode) { return ('planned: msiexec.exe ' + $line) }
+    # 0 done; 3010 and 1641: done, a restart is needed or started (Windows Installer error codes).
+    if ($r.TimedOut -or @(0, 3010, 1641) -notcontains $r.ExitCode) { Stop-Install 'agent-install-failed' ('msiexec exit ' + $r.ExitCode + ' ' + $r.Output.Trim() + '; read ' + $log) }
+    if (-not (Get-Service -Name 'HealthService' -ErrorAction SilentlyContinue)) { Stop-Install 'agent-install-failed' ('msiexec ended but there is no HealthService; read ' + $log) }
+    return ('agent installed for ' + $mg.name + ', primary ' + $mg.primary.fqdn + ':' + $mg.primary.port + ' (msiexec exit ' + $r.ExitCode + ', log ' + $log + ')')
 }
 
 # --- 5. bind (docs/scom-facts.md §2: MOMCertImport, then ChannelCertificateSerialNumber by serial + ChannelCertificateHash)
@@ -659,8 +796,12 @@ try {
     Invoke-Step 'trust' { Install-Trust $manifest }
     Invoke-Step 'accept' { Install-Certificate $manifest }
     Invoke-Step 'verify' { Test-InstalledCertificate $manifest }
+    $script:AgentInstallPlanned = $false
+    $agentBefore = Get-AgentInfo
+    Invoke-Step 'agent' { Install-Agent $manifest $agentBefore }
     $agent = Get-AgentInfo
-    if (-not $agent.Present) {
+    # Under -WhatIf a planned install leaves no agent yet: the plan goes on as after the install.
+    if (-not $agent.Present -and -not ($script:WhatIfMode -and $script:AgentInstallPlanned)) {
         # Installed before the SCOM agent: trust + certificate are in place; binding waits for the agent.
         Invoke-Step 'bind' { 'skipped: no SCOM agent (HealthService) on this computer yet. Install the agent, then run this package again (or with -BindOnly) to bind the certificate.' }
         $status = 'installed-unbound'

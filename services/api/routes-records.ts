@@ -5,6 +5,7 @@
 import type { Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { approveRequest, certificateDetail, crlSummary, denyRequest, listCertificates, listEvents, listRequests, overview, renewalTiming, revokeCertificate, showRecord, type AppContext } from '../app/index.js';
+import { storedServerLoads } from '../app/index.js';
 import { actorOf, scopeOf } from './auth.js';
 import * as S from './schemas.js';
 
@@ -85,6 +86,6 @@ export function registerRecordRoutes(app: FastifyInstance, d: RecordRouteDeps): 
   app.get(
     '/api/v1/overview',
     { config: reader, schema: { tags: ['audit'], summary: 'Counts by state, expiring certificates and the 12-month expiry timeline', security, response: { 200: S.OverviewSchema, ...S.errorResponses } } },
-    async (req) => overview(ctx.store, ctx.clock.now(), scopeOf(req)),
+    async (req) => ({ ...(await overview(ctx.store, ctx.clock.now(), scopeOf(req))), agentsPerServer: await storedServerLoads(ctx.config, ctx.store, scopeOf(req)) }),
   );
 }

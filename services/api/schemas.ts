@@ -102,6 +102,7 @@ export const RequestSummarySchema = Type.Object({
   serialNumber: Nullable(Type.String()),
   certificateState: Nullable(Type.String()),
   notAfter: Nullable(Type.String()),
+  primaryServer: Type.Optional(Nullable(Type.String())),
 });
 
 export const CertificateSummarySchema = Type.Object({
@@ -159,6 +160,7 @@ export const RequestDetail = Type.Object({
     }),
   ),
   events: Type.Array(EventSchema),
+  assignment: Type.Optional(Nullable(Type.Object({ primary: Type.String(), failovers: Type.Array(Type.String()), assignedAt: Type.String() }))),
 });
 
 export const CertificateDetail = Type.Intersect([CertificateSummarySchema, Type.Object({ sha256: Type.String(), pem: Type.String(), requestState: Type.String() })]);
@@ -204,10 +206,36 @@ export const HealthDocument = Type.Object({
   requests: Type.Record(Type.String(), Type.Integer()),
 });
 
+export const ServerLoadSchema = Type.Object({
+  server: Type.String(),
+  kind: literals(['management-server', 'gateway']),
+  reachable: Type.Boolean(),
+  weight: Type.Integer(),
+  agents: Type.Integer(),
+});
+
+export const AssignmentList = Type.Object({
+  managementGroup: Nullable(Type.String()),
+  perServer: Type.Array(ServerLoadSchema),
+  items: Type.Array(Type.Object({ agent: Type.String(), tenant: Type.String(), primary: Type.String(), failovers: Type.Array(Type.String()), assignedAt: Type.String(), updatedAt: Type.String() })),
+});
+
+export const BalanceBody = Type.Object({ rebalance: Type.Optional(Type.Boolean()) }, { additionalProperties: false });
+
+export const BalanceSummarySchema = Type.Object({
+  managementGroup: Type.String(),
+  rebalanced: Type.Boolean(),
+  agents: Type.Integer(),
+  moved: Type.Array(Type.Object({ agent: Type.String(), from: Nullable(Type.String()), to: Type.String() })),
+  unassigned: Type.Array(Type.String()),
+  perServer: Type.Array(ServerLoadSchema),
+});
+
 export const OverviewSchema = Type.Object({
   requestsByState: Type.Record(Type.String(), Type.Integer()),
   certificatesByState: Type.Record(Type.String(), Type.Integer()),
   expiringWithin30Days: Type.Integer(),
   expiringWithin7Days: Type.Integer(),
   expiryTimeline: Type.Array(Type.Object({ month: Type.String(), count: Type.Integer() })),
+  agentsPerServer: Type.Optional(Type.Array(ServerLoadSchema)),
 });

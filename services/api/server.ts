@@ -14,6 +14,7 @@ import { createAuthHook } from './auth-hook.js';
 import { registerDashboard } from './dashboard/routes.js';
 import { installErrorHandling } from './http-errors.js';
 import { createMetrics } from './metrics.js';
+import { registerBalanceRoutes } from './routes-balance.js';
 import { registerCaRoutes } from './routes-ca.js';
 import { registerHealthRoutes } from './routes-health.js';
 import { registerRecordRoutes } from './routes-records.js';
@@ -75,6 +76,7 @@ export function buildApi(o: ApiOptions): FastifyInstance {
     registerHealthRoutes(api, { ctx, monitors, metrics, startedAt: o.startedAt });
     registerRecordRoutes(api, { ctx, kick });
     registerCaRoutes(api, ctx);
+    registerBalanceRoutes(api, ctx);
     registerDashboard(api, { ctx, monitors, verifier, throttle, sessions, kick });
   });
   void app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { persistAuthorization: false } });

@@ -20,3 +20,4 @@ export { renewalTiming, chainForPackage, runExpiryWatch, revokeSupersededAfterGr
 export { REVOCATION_REASONS, CERTIFICATE_STATES, REQUEST_STATES } from '../domain/index.js';
 export { sendTestNotification } from './notifications.js';
 export { makeSampleRequest } from '../pki/index.js';
+export * from './balance.js';

@@ -46,17 +46,26 @@ function pageBounds(limit: number | undefined, offset: number | undefined, max =
   return { limit: l, offset: o };
 }
 
+/** A request row with its agent's primary management server (README "Management group"), null when none. */
+export type RequestListItem = RequestSummary & { primaryServer: string | null };
+
+async function withPrimaryServers(store: Store, pending: Promise<Page<RequestSummary>>): Promise<Page<RequestListItem>> {
+  const page = await pending;
+  const assigned = await store.assignments.getMany(page.items.map((r) => r.fqdn));
+  return { ...page, items: page.items.map((r) => ({ ...r, primaryServer: assigned.get(r.fqdn)?.primary ?? null })) };
+}
+
 /** `scope`: the caller's tenants (a tenant-scoped token; tenant-scope.ts), passed apart from the user's query. */
-export function listRequests(store: Store, f: RequestQuery, scope: TenantScope = ALL_TENANTS, max = MAX_PAGE): Promise<Page<RequestSummary>> {
+export function listRequests(store: Store, f: RequestQuery, scope: TenantScope = ALL_TENANTS, max = MAX_PAGE): Promise<Page<RequestListItem>> {
   if (f.state && !REQUEST_STATES.includes(f.state as RequestState)) throw new AgentcertError('AC_USAGE', `unknown request state "${f.state}"`, [`states: ${REQUEST_STATES.join(', ')}`]);
-  return store.views.pageRequests({
+  return withPrimaryServers(store, store.views.pageRequests({
     ...(f.state ? { state: f.state as RequestState } : {}),
     ...(f.tenant ? { tenant: f.tenant } : {}),
     ...scopedTenants(scope, f.tenant),
     ...(f.fqdn ? { fqdn: f.fqdn } : {}),
     ...(searchText(f.q) ? { q: searchText(f.q)! } : {}),
     ...pageBounds(f.limit, f.offset, max),
-  });
+  }));
 }
 
 export function listCertificates(store: Store, f: CertificateQuery, now: Date, scope: TenantScope = ALL_TENANTS, max = MAX_PAGE): Promise<Page<CertificateSummary>> {

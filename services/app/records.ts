@@ -11,6 +11,8 @@ export interface RecordView {
   request: Omit<StoredRequest, 'csrDer' | 'originalBytes'>;
   certificate: { serialNumber: string; thumbprint: string; sha256: string; notBefore: string; notAfter: string; renewalDueAt: string; subject: string; issuer: string; state: string; pem: string } | null;
   events: AuditEvent[];
+  /** The agent's management servers (README "Management group"); null when it has none. */
+  assignment: { primary: string; failovers: string[]; assignedAt: string } | null;
 }
 
 /**
@@ -54,7 +56,13 @@ export async function showRecord(store: Store, key: string, renewal: RenewalTimi
       ? { serialNumber: c.serialNumber, thumbprint: c.thumbprint, sha256: c.sha256, notBefore: c.notBefore, notAfter: c.notAfter, renewalDueAt: renewalDueAt(new Date(c.notBefore), new Date(c.notAfter), renewal).toISOString(), subject: c.subject, issuer: c.issuer, state: c.state, pem: derToPem(c.der, 'CERTIFICATE') }
       : null,
     events: await store.events.forRequest(r.id),
+    assignment: await assignmentOf(store, r.fqdn),
   };
+}
+
+async function assignmentOf(store: Store, fqdn: string): Promise<RecordView['assignment']> {
+  const a = await store.assignments.get(fqdn);
+  return a ? { primary: a.primary, failovers: a.failovers, assignedAt: a.assignedAt } : null;
 }
 
 /** One certificate with its PEM and its request's state (API `GET /certificates/:serial`). */

@@ -130,6 +130,32 @@ function flagOverrides(flags: ConfigFlags, problems: string[]): Tree {
   return tree;
 }
 
+/** A server written as `{fqdn}` gets SCOM's port 5723, kind management-server, reachable and weight 1. */
+export const SERVER_DEFAULTS = { port: 5723, kind: 'management-server', reachable: true, weight: 1 } as const;
+
+function fillServerDefaults(tree: Tree): void {
+  const mg = tree['managementGroup'];
+  if (!isPlainObject(mg) || !Array.isArray(mg['servers'])) return;
+  mg['servers'] = mg['servers'].map((s: unknown) => (isPlainObject(s) ? { ...SERVER_DEFAULTS, ...s } : s));
+}
+
+function managementGroupProblems(c: Config): string[] {
+  const mg = c.managementGroup;
+  const problems: string[] = [];
+  const tenants = new Set([c.policy.defaultTenant.name, ...c.policy.tenants.map((t) => t.name)].map((n) => n.toLowerCase()));
+  const seen = new Set<string>();
+  mg.servers.forEach((s, i) => {
+    if (seen.has(s.fqdn)) problems.push(`managementGroup.servers.${i}.fqdn: "${s.fqdn}" is listed twice`);
+    seen.add(s.fqdn);
+    for (const t of s.tenants ?? []) {
+      if (!tenants.has(t.toLowerCase())) problems.push(`managementGroup.servers.${i}.tenants: "${t}" is not a tenant (policy.defaultTenant or policy.tenants)`);
+    }
+  });
+  if (mg.servers.length > 0 && mg.name === null) problems.push('managementGroup.name: servers are listed but the management group has no name');
+  if (mg.name !== null && !mg.servers.some((s) => s.reachable)) problems.push('managementGroup.servers: no server is reachable, so no agent can be given a primary');
+  return problems;
+}
+
 /** Checks the schema cannot express. */
 function semanticProblems(c: Config, origins: Origins): string[] {
   const problems: string[] = [];
@@ -150,6 +176,7 @@ function semanticProblems(c: Config, origins: Origins): string[] {
       if (!tenantNames.includes(name)) problems.push(`api.tokens.${i}.tenants.${j}: "${name}" is not a tenant (tenants: ${tenantNames.join(', ')})`);
     }),
   );
+  problems.push(...managementGroupProblems(c));
   return problems;
 }
 
@@ -172,6 +199,7 @@ export function loadConfig(o: LoadConfigOptions = {}): Readonly<Config> {
   const flags = o.flags ?? {};
   tree = deepMerge(tree, flagOverrides(flags, problems));
   for (const f of Object.keys(FLAG_KEYS) as (keyof ConfigFlags)[]) if (flags[f] !== undefined) origins.set(FLAG_KEYS[f], `from --${f}`);
+  fillServerDefaults(tree);
   for (const e of Value.Errors(ConfigSchema, tree)) problems.push(describeSchemaError(e, origins));
   if (problems.length === 0) problems.push(...semanticProblems(tree as unknown as Config, origins));
   if (problems.length > 0) {

@@ -28,6 +28,52 @@ export const TenantSchema = Type.Object(
   { additionalProperties: false },
 );
 
+/** A DNS name as SCOM knows a management server or gateway (lower-case labels, at least two). */
+const SERVER_FQDN = '^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$';
+
+/**
+ * A management server or gateway agents may report to. Written without port, kind, reachable or weight, the
+ * loader fills in 5723, management-server, true and 1 (load.ts).
+ */
+export const ManagementServerSchema = Type.Object(
+  {
+    fqdn: Type.String({ pattern: SERVER_FQDN }),
+    /** TCP port agents connect to (SCOM's default is 5723). */
+    port: Type.Integer({ minimum: 1, maximum: 65535 }),
+    kind: Type.Union([Type.Literal('management-server'), Type.Literal('gateway')]),
+    /** false: agents never get it as primary or failover (a root management server behind a firewall). */
+    reachable: Type.Boolean(),
+    /** Its share of the agents, relative to the other servers' weights. */
+    weight: Type.Integer({ minimum: 1, maximum: 1000 }),
+    /** Only agents of these tenants (policy.tenants names, or the default tenant's) use it; absent: every tenant. */
+    tenants: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })),
+  },
+  { additionalProperties: false },
+);
+
+export const ManagementGroupSchema = Type.Object(
+  {
+    /**
+     * The management group's name, or null: no assignment, no agent install. 1 to 50 letters, digits, `_` or
+     * `-` (the agent configuration API's rule for a management group name, see README "Management group").
+     */
+    name: Type.Union([Type.String({ pattern: '^[A-Za-z0-9_-]{1,50}$' }), Type.Null()]),
+    servers: Type.Array(ManagementServerSchema),
+    agentMsi: Type.Object(
+      {
+        /** Path of MOMAgent.msi below the share root (`tools/agent/MOMAgent.msi`); with packaging.shareUncPath it becomes the UNC path agents read. */
+        sharePath: Type.Union([Type.String({ minLength: 1, pattern: '^[^\\0]+$' }), Type.Null()]),
+        /** A path the installer uses as it is (e.g. `C:\\Install\\MOMAgent.msi`), tried before sharePath. */
+        path: Type.Union([Type.String({ minLength: 1, pattern: '^[^\\0]+$' }), Type.Null()]),
+      },
+      { additionalProperties: false },
+    ),
+    /** true: an agent's package installs the agent when the server has none (as if run with -InstallAgent). */
+    installAgent: Type.Boolean(),
+  },
+  { additionalProperties: false },
+);
+
 export const ConfigSchema = Type.Object(
   {
     share: Type.Object(
@@ -104,6 +150,7 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false },
     ),
+    managementGroup: ManagementGroupSchema,
     pipeline: Type.Object(
       {
         concurrency: Type.Integer({ minimum: 1, maximum: 256 }),
@@ -180,6 +227,8 @@ export const ConfigSchema = Type.Object(
 
 export type Config = Static<typeof ConfigSchema>;
 export type TenantConfig = Static<typeof TenantSchema>;
+export type ManagementServerConfig = Static<typeof ManagementServerSchema>;
+export type ManagementGroupConfig = Static<typeof ManagementGroupSchema>;
 
 export const DEFAULT_CONFIG: Config = {
   share: {
@@ -207,6 +256,7 @@ export const DEFAULT_CONFIG: Config = {
     protectedNames: [],
   },
   packaging: { makensisPath: null, buildExe: true, shareUncPath: null, resultsUncPath: null },
+  managementGroup: { name: null, servers: [], agentMsi: { sharePath: 'tools/agent/MOMAgent.msi', path: null }, installAgent: false },
   pipeline: { concurrency: 16, retryBaseMs: 5_000, retryMaxMs: 600_000, tickMs: 1_000 },
   monitors: { waitingWarningMinutes: 30, waitingCriticalMinutes: 240, approvalWarningHours: 24, stallMinutes: 10, caPingCacheSeconds: 60, missingRequestsHours: 24 },
   lifecycle: {

@@ -151,6 +151,12 @@ export const ERRORS = {
     summary: 'A folder the service needs (data.dir, share.root) cannot be created or written.',
     remediation: 'Check the path named in the message and the setting it comes from, and that the service account may create and write it; nothing else was changed.',
   },
+  AC_NO_MANAGEMENT_GROUP: {
+    status: 409,
+    exitCode: 2,
+    summary: 'No management group is configured, so agents have no management servers to be balanced over.',
+    remediation: 'Set managementGroup.name and managementGroup.servers in the config file (README "Management group"), then run `agentcert balance` again.',
+  },
   AC_SHARE_UNSAFE: {
     status: 500,
     exitCode: 2,

@@ -9,7 +9,7 @@
  */
 import type { RequestState, StateGroup } from './states.js';
 import type { ReasonCode } from './reasons.js';
-import type { AgentRole, AuditEvent, CertificateState, Finding, IssuedCertificate, StoredRequest } from './types.js';
+import type { AgentAssignment, AgentRole, AuditEvent, CertificateState, Finding, IssuedCertificate, StoredAssignment, StoredRequest } from './types.js';
 
 export interface NewRequest {
   fingerprint: string;
@@ -237,12 +237,32 @@ export interface StoreViews {
   caErrorsSince(afterId: number): Promise<{ eventId: number; reason: string }[]>;
 }
 
+/** Each agent's management servers (README "Management group"), one row per agent FQDN. */
+export interface AssignmentStore {
+  get(fqdn: string): Promise<StoredAssignment | null>;
+  /** Several at once (a list page's FQDNs), keyed by FQDN. */
+  getMany(fqdns: readonly string[]): Promise<Map<string, StoredAssignment>>;
+  /** Ordered by FQDN. */
+  all(): Promise<StoredAssignment[]>;
+  /** Agents per primary among the agents of these tenants (one pool), for placing a new agent. */
+  countsByPrimary(tenants: readonly string[]): Promise<Map<string, number>>;
+  /** Agents per primary server, every server that has one; with `tenants`, only those tenants' agents. */
+  perServer(tenants?: readonly string[] | null): Promise<{ server: string; agents: number }[]>;
+  /** Insert or update one agent's assignment; assignedAt moves only when the primary changes. */
+  save(a: AgentAssignment, at: string): Promise<void>;
+  /** A whole balancing result at once: every assignment saved, the listed agents' rows removed. */
+  saveAll(list: readonly AgentAssignment[], remove: readonly string[], at: string): Promise<void>;
+  /** Every FQDN with an active certificate except `servers`, with the tenant of its newest one, by FQDN. */
+  agents(servers: readonly string[]): Promise<{ fqdn: string; tenant: string }[]>;
+}
+
 export interface StoreTx {
   readonly requests: RequestStore;
   readonly certificates: CertificateStore;
   readonly events: EventStore;
   readonly state: LifecycleStateStore;
   readonly views: StoreViews;
+  readonly assignments: AssignmentStore;
 }
 
 export interface Store extends StoreTx {

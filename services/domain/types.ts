@@ -95,3 +95,17 @@ export interface IssuedCertificate {
 
 export const CERTIFICATE_STATES = ['active', 'revoked', 'superseded', 'expired'] as const;
 export type CertificateState = (typeof CERTIFICATE_STATES)[number];
+
+/** An agent's management servers: a primary and its failovers in order (README "Management group"). */
+export interface AgentAssignment {
+  agent: string;
+  tenant: string;
+  primary: string;
+  failovers: string[];
+}
+
+export interface StoredAssignment extends AgentAssignment {
+  /** When the agent got its current primary. */
+  assignedAt: string;
+  updatedAt: string;
+}

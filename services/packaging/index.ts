@@ -9,11 +9,16 @@ export {
   type Manifest,
   type ManifestChainEntry,
   type ManifestInput,
+  type ManifestManagementGroup,
   type ManifestRenewal,
+  type ManifestServer,
 } from './manifest.js';
 export { RENEW_SCRIPT, RENEWAL_INF, RENEWAL_TASK_ARGUMENTS, SCRIPT_PLACEHOLDER, renderRenewalInf, renewalKeyLength, renewalTaskName } from './renewal.js';
 export { describeForPackage, serialHexFromDer, type CertificateFacts } from './certificate-facts.js';
 export { quotePowerShell } from './powershell-quote.js';
-export { renderInstallScript, renderPackageBlock } from './render.js';
+export { renderInstallScript, renderPackageBlock, withUtf8Bom } from './render.js';
 export type { SigningConfig } from './nsis.js';
+export { renderBalanceScript, renderBalanceBlock, type BalanceScriptInput } from './balance-script.js';
+export { readInstaller } from './assets.js';
+export { agentMsiProperties, agentMsiPropertyString, msiexecCommandLine, msiValue } from './agent-install.js';
 export { REVOKED_NOTICE, withdrawPackage, type WithdrawInput } from './withdraw.js';

@@ -30,6 +30,25 @@ export interface Manifest {
   resultsPath: string | null;
   /** What the renewal task (renew-certificate.ps1) needs; null fields: not configured on the service. */
   renewal: ManifestRenewal;
+  /** The management group the agent joins and its assigned servers; null: none configured (README "Management group"). */
+  managementGroup: ManifestManagementGroup | null;
+}
+
+export interface ManifestServer {
+  fqdn: string;
+  port: number;
+}
+
+export interface ManifestManagementGroup {
+  name: string;
+  /** The agent's assigned primary management server or gateway; null in a server's own package. */
+  primary: ManifestServer | null;
+  /** Its failovers in order (set in the management group by the balancing script, not by the agent). */
+  failovers: ManifestServer[];
+  /** The installer installs the agent when none is there, as with -InstallAgent; always false for servers. */
+  installAgent: boolean;
+  /** Where the installer looks for MOMAgent.msi: a path as configured, then the share's copy (UNC), or null. */
+  agentMsi: { path: string | null; sharePath: string | null };
 }
 
 export interface ManifestRenewal {
@@ -49,6 +68,8 @@ export interface ManifestInput extends Pick<Manifest, 'fqdn' | 'role' | 'files' 
   renewalDueAt?: string | null;
   /** How agents reach the share root (`\\fs01\agentcert`); omitted or null: renewal paths are null. */
   shareUncPath?: string | null;
+  /** The management group block; omitted or null: none. */
+  managementGroup?: ManifestManagementGroup | null;
 }
 
 export function certificateFileName(fqdn: string): string {
@@ -90,6 +111,7 @@ export function buildManifest(input: ManifestInput): Manifest {
       dueAt: normalizeDueAt(input.renewalDueAt ?? null),
       ...renewalSharePaths(input.shareUncPath ?? null, input.fqdn),
     },
+    managementGroup: input.managementGroup ?? null,
   };
 }
 

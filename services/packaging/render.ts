@@ -5,6 +5,7 @@
  * of the renewal task it registers (renewal.ts).
  */
 import type { Manifest } from './manifest.js';
+import { agentMsiPropertyString } from './agent-install.js';
 import { quotePowerShell } from './powershell-quote.js';
 import { RENEWAL_TASK_ARGUMENTS, renewalTaskName } from './renewal.js';
 import { AgentcertError } from '../domain/index.js';
@@ -14,6 +15,27 @@ const END = '#endregion rendered';
 
 function q(value: string | null): string {
   return value === null ? '$null' : quotePowerShell(value);
+}
+
+/**
+ * The management group values the installer acts on (README "Management group"): the group, the assigned
+ * primary and its port, whether to install the agent, where the MSI is. `$null` when the manifest has none.
+ */
+function managementGroupLines(m: Manifest): string[] {
+  const mg = m.managementGroup;
+  if (mg === null) return ['    ManagementGroup = $null'];
+  return [
+    '    ManagementGroup = @{',
+    `        Name = ${q(mg.name)}`,
+    `        PrimaryServer = ${q(mg.primary?.fqdn ?? null)}`,
+    `        PrimaryPort = ${q(mg.primary ? String(mg.primary.port) : null)}`,
+    `        FailoverServers = ${q(mg.failovers.map((f) => f.fqdn).join(','))}`,
+    `        InstallAgent = ${q(mg.installAgent ? 'true' : 'false')}`,
+    `        AgentMsiPath = ${q(mg.agentMsi.path)}`,
+    `        AgentMsiSharePath = ${q(mg.agentMsi.sharePath)}`,
+    `        MsiProperties = ${q(mg.primary ? agentMsiPropertyString(mg) : null)}`,
+    '    }',
+  ];
 }
 
 export function renderPackageBlock(m: Manifest): string {
@@ -36,6 +58,7 @@ export function renderPackageBlock(m: Manifest): string {
     '    Chain = @(',
     ...chain,
     '    )',
+    ...managementGroupLines(m),
     '}',
     END,
   ].join('\r\n');

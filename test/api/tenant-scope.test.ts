@@ -35,6 +35,7 @@ beforeAll(async () => {
         ],
         protectedNames: ['ms.a.example', 'ms.b.example'],
       },
+      managementGroup: { name: 'MG', servers: [{ fqdn: 'ms1.mg.example' }, { fqdn: 'ms2.mg.example' }] },
     } as never,
   });
   for (const [fqdn, tenant] of [['web.a.example', 'a'], ['ms.a.example', 'a'], ['web.b.example', 'b'], ['ms.b.example', 'b'], ['app.b.example', 'b']] as const) h.drop(`${fqdn}.req`, makeSampleRequest(fqdn).pem, tenant);
@@ -143,6 +144,24 @@ const API_ROUTES: Record<string, () => Promise<void>> = {
     const ok = await post(`/api/v1/certificates/${serials['app.b.example']}/revoke`, { reason: 'superseded' }, B_ADMIN);
     expect(ok.statusCode).toBe(200);
     expect(ok.json().packageWithdrawnTo).toMatch(new RegExp(`^archive/revoked/.*-${serials['app.b.example']}-app\\.b\\.example$`));
+  },
+  // The management group (README "Management group"): a scoped token sees its tenants' agents and their load only;
+  // balancing and its script move every tenant's agents, so they need an unscoped token.
+  'GET /api/v1/assignments': async () => {
+    const mine = (await get('/api/v1/assignments', B_READER)).json() as { items: { agent: string; tenant: string }[]; perServer: { agents: number }[] };
+    expect(mine.items.map((x) => x.agent)).toContain('web.b.example');
+    expect(mine.items.every((x) => x.tenant === 'b')).toBe(true);
+    expect(mine.perServer.reduce((n, p) => n + p.agents, 0)).toBe(mine.items.length);
+    expect((await get('/api/v1/overview', B_READER)).json().agentsPerServer.reduce((n: number, p: { agents: number }) => n + p.agents, 0)).toBe(mine.items.length);
+    expect((await get('/api/v1/assignments', ALL)).json().items.map((x: { agent: string }) => x.agent)).toContain('web.a.example');
+  },
+  'POST /api/v1/balance': async () => {
+    expect((await post('/api/v1/balance', { rebalance: true }, B_ADMIN)).statusCode).toBe(403);
+    expect((await post('/api/v1/balance', { rebalance: true }, ALL)).statusCode).toBe(200);
+  },
+  'GET /api/v1/balance.ps1': async () => {
+    expect((await get('/api/v1/balance.ps1', B_ADMIN)).statusCode).toBe(403);
+    expect((await get('/api/v1/balance.ps1', ALL)).statusCode).toBe(200);
   },
 };
 

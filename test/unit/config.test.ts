@@ -109,4 +109,39 @@ describe('configuration', () => {
     expect(far).not.toContain('did you mean');
     expect(far).toContain('Known keys here: share, data, api, ca');
   });
+
+  describe('managementGroup', () => {
+    const withGroup = (mg: unknown, extra: Record<string, unknown> = {}): string => {
+      const dir = mkdtempSync(path.join(os.tmpdir(), 'cfg-'));
+      const file = path.join(dir, 'mg.json');
+      writeFileSync(file, JSON.stringify({ managementGroup: mg, ...extra }));
+      return file;
+    };
+
+    it('is off by default, with the share path of the agent MSI ready', () => {
+      const c = loadConfig({ cwd: '/srv/x', env: {} });
+      expect(c.managementGroup).toEqual({ name: null, servers: [], agentMsi: { sharePath: 'tools/agent/MOMAgent.msi', path: null }, installAgent: false });
+    });
+
+    it('fills in port 5723, kind management-server, reachable and weight 1 for a server given by FQDN alone', () => {
+      const c = loadConfig({ env: {}, file: withGroup({ name: 'DMZ_MG', servers: [{ fqdn: 'ms1.contoso.local' }, { fqdn: 'gw1.dmz.contoso.local', kind: 'gateway', port: 5724, weight: 2, tenants: ['default'] }, { fqdn: 'root.contoso.local', reachable: false }] }) });
+      expect(c.managementGroup.servers).toEqual([
+        { fqdn: 'ms1.contoso.local', port: 5723, kind: 'management-server', reachable: true, weight: 1 },
+        { fqdn: 'gw1.dmz.contoso.local', port: 5724, kind: 'gateway', reachable: true, weight: 2, tenants: ['default'] },
+        { fqdn: 'root.contoso.local', port: 5723, kind: 'management-server', reachable: false, weight: 1 },
+      ]);
+      expect(c.managementGroup.agentMsi.sharePath).toBe('tools/agent/MOMAgent.msi');
+    });
+
+    it('names every problem: a bad group name, a server twice, an unknown tenant, no reachable server, servers without a name', () => {
+      const p = problems(() => loadConfig({ env: {}, file: withGroup({ name: 'two words', servers: [{ fqdn: 'ms1.contoso.local' }] }) })).join('\n');
+      expect(p).toContain('managementGroup.name');
+      const q = problems(() => loadConfig({ env: {}, file: withGroup({ name: 'MG', servers: [{ fqdn: 'ms1.contoso.local', reachable: false }, { fqdn: 'ms1.contoso.local', reachable: false, tenants: ['nobody'] }] }) })).join('\n');
+      expect(q).toContain('"ms1.contoso.local" is listed twice');
+      expect(q).toContain('"nobody" is not a tenant');
+      expect(q).toContain('no server is reachable');
+      expect(problems(() => loadConfig({ env: {}, file: withGroup({ name: null, servers: [{ fqdn: 'ms1.contoso.local' }] }) })).join('\n')).toContain('servers are listed but the management group has no name');
+      expect(problems(() => loadConfig({ env: {}, file: withGroup({ name: 'MG', servers: [{ fqdn: 'MS1 contoso' }] }) })).join('\n')).toContain('managementGroup.servers.0.fqdn');
+    });
+  });
 });

@@ -41,6 +41,7 @@ function manifestWith(values: { fqdn: string; subject: string; resultsPath: stri
     issuer: 'builtin',
     resultsPath: values.resultsPath,
     renewal: { dueAt: null, requestsPath: null, issuedPath: null },
+    managementGroup: null,
   };
 }
 

@@ -1,6 +1,7 @@
 /** The overview page: service state and monitors, counts by state, pending approvals, failures, expiry chart. */
 import type { HealthReport, Overview } from '../../app/index.js';
 import type { RequestSummary } from '../../domain/index.js';
+import type { ServerLoad } from '../../app/balance.js';
 import { html, layout, stateBadge, when, type SafeHtml } from './html.js';
 
 export interface PageUser {
@@ -45,7 +46,16 @@ ${items.map((r) => html`<tr><td><a href="/requests/${r.id}">${r.fqdn}</a></td><t
 </tbody></table>`;
 }
 
-export function overviewPage(o: { user: PageUser; overview: Overview; health: HealthReport; pending: RequestSummary[]; failures: RequestSummary[] }): string {
+/** Agents per management server or gateway of the stored assignment (README "Management group"). */
+function serverRows(servers: readonly ServerLoad[]): SafeHtml {
+  if (servers.length === 0) return html`<p class="muted">No management group is configured (managementGroup in the config).</p>`;
+  const max = Math.max(1, ...servers.map((s) => s.agents));
+  return html`<table><thead><tr><th>Server</th><th>Kind</th><th>Reachable</th><th>Weight</th><th>Agents</th><th></th></tr></thead><tbody>
+${servers.map((s) => html`<tr><td class="mono">${s.server}</td><td>${s.kind}</td><td>${s.reachable ? 'yes' : 'no'}</td><td>${s.weight}</td><td class="agents">${s.agents}</td><td><span style="display:inline-block;height:10px;background:#0b5cad;width:${Math.round((s.agents / max) * 200)}px"></span></td></tr>`)}
+</tbody></table>`;
+}
+
+export function overviewPage(o: { user: PageUser; overview: Overview; health: HealthReport; pending: RequestSummary[]; failures: RequestSummary[]; servers?: readonly ServerLoad[] }): string {
   const v = o.overview;
   const states = Object.entries(v.requestsByState).sort((a, b) => b[1] - a[1]);
   const card = (n: number, label: string, link: string | null) =>
@@ -66,6 +76,8 @@ ${card(v.certificatesByState['revoked'] ?? 0, 'revoked', '/certificates?state=re
 <div id="pending">${requestRows(o.pending, 'No request waits for approval.')}</div>
 <h2>Failures</h2>
 <div id="failures">${requestRows(o.failures, 'No failed request.')}</div>
+<h2>Agents per management server</h2>
+<div id="agents-per-server">${serverRows(o.servers ?? [])}</div>
 <h2>Expiry, next 12 months</h2>
 ${expiryChart(v.expiryTimeline)}
 <h2>Monitors</h2>

@@ -97,6 +97,9 @@ ${c ? html`<h2>Certificate</h2><div class="panel" id="certificate"><table><tbody
 <tr><th>Serial</th><td class="mono">${c.serialNumber}</td></tr><tr><th>State</th><td id="certificate-state">${stateBadge(c.state)}</td></tr>
 <tr><th>Valid</th><td>${when(c.notBefore)} → ${when(c.notAfter, true)}${c.renewalDueAt ? html` <span class="muted">(renewal due ${when(c.renewalDueAt, true)})</span>` : ''}</td></tr><tr><th>Thumbprint</th><td class="mono">${c.thumbprint}</td></tr>
 <tr><th>Subject / issuer</th><td>${c.subject} / ${c.issuer}</td></tr></tbody></table></div>` : ''}
+${v.assignment ? html`<h2>Management servers</h2><div class="panel" id="assignment"><table><tbody>
+<tr><th>Primary</th><td class="mono">${v.assignment.primary}</td></tr><tr><th>Failovers</th><td class="mono">${v.assignment.failovers.join(', ') || '–'}</td></tr>
+<tr><th>Since</th><td>${v.assignment.assignedAt}</td></tr></tbody></table></div>` : ''}
 <h2>Findings</h2>
 ${r.findings.length ? html`<table id="findings"><thead><tr><th>Rule</th><th>Severity</th><th>Message</th><th>Fix</th></tr></thead><tbody>
 ${r.findings.map((f) => html`<tr><td class="mono">${f.rule}</td><td>${f.severity}${f.holds ? ' (holds)' : ''}</td><td>${f.message}</td><td>${f.remediation}</td></tr>`)}</tbody></table>` : html`<p class="muted">None.</p>`}

@@ -6,6 +6,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AgentcertError, REQUEST_STATES } from '../../domain/index.js';
 import {
+  storedServerLoads,
   approveRequest, CERTIFICATE_STATES, denyRequest, listCertificates, listRequests, overview, renewalTiming, resolveCertificate, revokeCertificate, showRecord,
   type AppContext, type Monitors,
 } from '../../app/index.js';
@@ -81,7 +82,7 @@ export function registerDashboard(app: FastifyInstance, d: DashboardDeps): void 
     const scope = scopeOf(req);
     const pending = (await listRequests(ctx.store, { state: 'awaiting_approval', limit: 50 }, scope)).items;
     const failures = (await listRequests(ctx.store, { state: 'failed', limit: 20 }, scope)).items;
-    return html(reply, overviewPage({ user: userOf(req), overview: await overview(ctx.store, now, scope), health: await d.monitors.evaluate(), pending, failures }));
+    return html(reply, overviewPage({ user: userOf(req), overview: await overview(ctx.store, now, scope), health: await d.monitors.evaluate(), pending, failures, servers: await storedServerLoads(ctx.config, ctx.store, scope) }));
   });
 
   app.get<{ Querystring: ListQuery }>('/requests', { config: page, schema: hide }, async (req, reply) => {

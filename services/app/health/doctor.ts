@@ -95,6 +95,20 @@ async function toolsCheck(config: Readonly<Config>): Promise<DoctorCheck> {
   return found ? ok('tools', `${path.dirname(file)} has request-certificate.ps1`) : warn('tools', `${file} is missing: the service publishes it at start`);
 }
 
+/** The management group (README "Management group"): reachable servers, and the agent MSI the packages install. */
+async function managementGroupCheck(config: Readonly<Config>): Promise<DoctorCheck> {
+  const mg = config.managementGroup;
+  if (mg.name === null) return ok('management-group', 'not configured: packages carry no management group and install no agent');
+  const reachable = mg.servers.filter((s) => s.reachable).length;
+  const what = `${mg.name}: ${reachable} of ${mg.servers.length} server(s) reachable by agents`;
+  if (!mg.installAgent || mg.agentMsi.path !== null || mg.agentMsi.sharePath === null) return ok('management-group', what);
+  const msi = path.join(config.share.root, ...mg.agentMsi.sharePath.split(/[\\/]+/));
+  const found = await access(msi).then(() => true, () => false);
+  if (!found) return warn('management-group', `${what}; installAgent is on but ${msi} is missing: copy MOMAgent.msi there`);
+  if (config.packaging.shareUncPath === null) return warn('management-group', `${what}; installAgent is on but packaging.shareUncPath is not set, so agents cannot reach ${msi}`);
+  return ok('management-group', `${what}; agents install from ${msi}`);
+}
+
 function serviceAndTokenChecks(config: Readonly<Config>): DoctorCheck[] {
   const pid = dataLockHolder(config.data.dir);
   const service = pid ? ok('service', `agentcert serve (pid ${pid}) serves ${config.data.dir}`) : warn('service', `no agentcert serve runs on ${config.data.dir}; approvals and revocations made now are picked up when it starts`);
@@ -150,6 +164,7 @@ export async function runDoctor(config: Readonly<Config>, deps: { clock: Clock; 
   checks.push(...caKeysCheck(config));
   checks.push(await crlCheck(config, backend, deps.clock));
   checks.push(await toolsCheck(config), agentPathsCheck(config));
+  checks.push(await managementGroupCheck(config));
   checks.push(...serviceAndTokenChecks(config));
   checks.push(await windowsServiceCheck(config, deps.runner));
   checks.push(await optionalToolsCheck(config, deps.runner));

@@ -6,6 +6,7 @@ import { removePending, removeRejection, writeRejection } from '../../intake/ind
 import { transition, type PipelineContext } from '../context.js';
 import { scheduleRetry } from '../retry.js';
 import { renewalDueAt, renewalTiming } from '../schedule/renewal-due.js';
+import { assignAgent, manifestManagementGroup, packageRole } from './server-assignment.js';
 
 /** Chain as the package wants it: every CA certificate, issuing CA first; the last one is the root. */
 export function chainForPackage(chain: Buffer[]): { der: Buffer; store: 'Root' | 'CA' }[] {
@@ -17,11 +18,17 @@ async function publishRequestPackage(ctx: PipelineContext, r: StoredRequest): Pr
   if (!cert) throw new AgentcertError('AC_INTERNAL', `request ${r.id} has no certificate`);
   const chain = await ctx.backend.chain();
   const { share, results } = agentPaths(ctx.config.packaging, ctx.config.share.root);
+  const role = packageRole(ctx.config, r.fqdn, r.role);
+  // An agent is placed once and keeps its servers (README "Management group"); servers get no assignment.
+  // In one transaction: two agents published at once must not both count the same server as the emptiest.
+  const at = ctx.clock.now().toISOString();
+  const placing = role === 'agent' && ctx.config.managementGroup.name !== null && ctx.config.managementGroup.servers.length > 0;
+  const assignment = placing ? await ctx.store.withTransaction((tx) => assignAgent(ctx.config, tx, { fqdn: r.fqdn, tenant: r.tenant }, at)) : null;
   const pkg = await publishPackage(
     {
       shareRoot: ctx.layout.root,
       fqdn: r.fqdn,
-      role: r.role,
+      role,
       certificateDer: cert.der,
       chain: chainForPackage(chain),
       requestFingerprint: r.fingerprint,
@@ -31,6 +38,7 @@ async function publishRequestPackage(ctx: PipelineContext, r: StoredRequest): Pr
       resultsPath: results ? `${results}\\${r.fqdn}.json` : null,
       renewalDueAt: renewalDueAt(new Date(cert.notBefore), new Date(cert.notAfter), renewalTiming(ctx.config)).toISOString(),
       shareUncPath: share,
+      managementGroup: manifestManagementGroup(ctx.config, role, assignment),
       makensisPath: ctx.config.packaging.makensisPath,
       buildExe: ctx.config.packaging.buildExe,
     },

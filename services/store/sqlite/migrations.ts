@@ -133,4 +133,19 @@ export const MIGRATIONS: string[] = [
   CREATE INDEX requests_tenant_state ON requests(tenant, state);
   CREATE INDEX certificates_tenant_state ON certificates(tenant, state);
   `,
+  // 6: each agent's management servers (store/sqlite/assignments.ts, README "Management group"): one row per
+  // agent FQDN, its primary and ordered failovers (JSON). The pipeline counts a pool's agents per primary through
+  // (tenant, primary_server) when it places a new agent.
+  `
+  CREATE TABLE assignments (
+    fqdn           TEXT PRIMARY KEY,
+    tenant         TEXT NOT NULL,
+    primary_server TEXT NOT NULL,
+    failovers      TEXT NOT NULL,
+    assigned_at    TEXT NOT NULL,
+    updated_at     TEXT NOT NULL
+  );
+  CREATE INDEX assignments_tenant_primary ON assignments(tenant, primary_server);
+  CREATE INDEX assignments_primary ON assignments(primary_server);
+  `,
 ];

@@ -3,6 +3,7 @@
  * class per aggregate over one connection.
  */
 import type { Clock, Store, StoreTx } from '../../domain/index.js';
+import { SqliteAssignments } from './assignments.js';
 import { SqliteCertificates } from './certificates.js';
 import { SqliteDb } from './database.js';
 import { SqliteEvents } from './events.js';
@@ -16,6 +17,7 @@ export class SqliteStore implements Store {
   readonly events: SqliteEvents;
   readonly state: SqliteState;
   readonly views: SqliteViews;
+  readonly assignments: SqliteAssignments;
   private readonly s: SqliteDb;
 
   constructor(readonly location: string, clock: Clock) {
@@ -25,6 +27,7 @@ export class SqliteStore implements Store {
     this.events = new SqliteEvents(this.s);
     this.state = new SqliteState(this.s);
     this.views = new SqliteViews(this.s);
+    this.assignments = new SqliteAssignments(this.s);
   }
 
   withTransaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
