@@ -133,8 +133,9 @@ export function registerCommands(program: Command): void {
     .option('--chain <file...>', 'CA certificates to chain to (PEM, DER or .p7b); default: the built-in CA')
     .option('--fqdn <name>', 'the FQDN the certificate must be for (default: its CN)')
     .option('--crl <file...>', 'CRLs to check the certificate against (DER or PEM); agentcert\'s own records are checked when its store is here')
+    .option('--allow-short-name', "accept the FQDN's short name after it in the SAN (a tenant with allowShortNameAlias)")
     .option('--json', 'print JSON')
-    .action(async (file: string, opts: { chain?: string[]; fqdn?: string; crl?: string[]; json?: boolean }, cmd: Command) => {
+    .action(async (file: string, opts: { chain?: string[]; fqdn?: string; crl?: string[]; allowShortName?: boolean; json?: boolean }, cmd: Command) => {
       const config = configFrom(cmd);
       const read = (f: string) => {
         try {
@@ -143,7 +144,7 @@ export function registerCommands(program: Command): void {
           throw new AgentcertError('AC_USAGE', `cannot read ${f}: ${(err as NodeJS.ErrnoException).code}`);
         }
       };
-      const doc = await verifyWithRecords(config, { file: read(file), chainFiles: (opts.chain ?? []).map(read), crls: (opts.crl ?? []).map(read), fqdn: opts.fqdn ?? null, at: systemClock.now() });
+      const doc = await verifyWithRecords(config, { file: read(file), chainFiles: (opts.chain ?? []).map(read), crls: (opts.crl ?? []).map(read), fqdn: opts.fqdn ?? null, allowShortName: opts.allowShortName === true, at: systemClock.now() });
       out(opts.json ? JSON.stringify(doc, null, 2) : renderVerify(doc));
       if (!doc.passed) process.exitCode = 5;
     });

@@ -20,6 +20,13 @@ const admin = { auth: 'admin' as const };
 const security = [{ bearer: [] as string[] }];
 
 export function registerRecordRoutes(app: FastifyInstance, d: RecordRouteDeps): void {
+  registerRequestRoutes(app, d);
+  registerCertificateRoutes(app, d);
+  registerAuditRoutes(app, d);
+}
+
+/** Requests: the list, one record, approve and deny. */
+function registerRequestRoutes(app: FastifyInstance, d: RecordRouteDeps): void {
   const { ctx } = d;
 
   app.get<{ Querystring: Static<typeof S.RequestListQuery> }>(
@@ -54,7 +61,11 @@ export function registerRecordRoutes(app: FastifyInstance, d: RecordRouteDeps): 
       return { id: r.id, fqdn: r.fqdn, state: r.state, actor };
     },
   );
+}
 
+/** Certificates: the list, one certificate, revoke. */
+function registerCertificateRoutes(app: FastifyInstance, d: RecordRouteDeps): void {
+  const { ctx } = d;
   app.get<{ Querystring: Static<typeof S.CertificateListQuery> }>(
     '/api/v1/certificates',
     { config: reader, schema: { tags: ['certificates'], summary: 'Certificates by notAfter (filter by state, FQDN, tenant, expiring within N days; search with q)', security, querystring: S.CertificateListQuery, response: { 200: S.CertificatePage, ...S.errorResponses } } },
@@ -76,7 +87,11 @@ export function registerRecordRoutes(app: FastifyInstance, d: RecordRouteDeps): 
       return { ...r, actor, crl: r.crl ? crlSummary(r.crl) : null };
     },
   );
+}
 
+/** The audit trail and the overview. */
+function registerAuditRoutes(app: FastifyInstance, d: RecordRouteDeps): void {
+  const { ctx } = d;
   app.get<{ Querystring: Static<typeof S.EventListQuery> }>(
     '/api/v1/events',
     { config: reader, schema: { tags: ['audit'], summary: 'The audit trail across requests, newest first (filter by request, actor, reason)', security, querystring: S.EventListQuery, response: { 200: S.EventPage, ...S.errorResponses } } },

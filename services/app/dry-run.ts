@@ -13,9 +13,8 @@ import type { Config } from '../config/index.js';
 import { isAgentcertError, type Clock, type Store } from '../domain/index.js';
 import { safeReadRequest } from '../files/index.js';
 import { fqdnFromFileName, listRequestFiles, shareLayout, type ShareLayout } from '../intake/index.js';
-import { ParsedRequests, requestFacts, tenantForFile } from '../lifecycle/index.js';
+import { assessRequest, ParsedRequests, tenantForFile } from '../lifecycle/index.js';
 import { parseRequest } from '../pki/index.js';
-import { assess } from '../rules/index.js';
 import { SqliteStore, storeFile } from '../store/index.js';
 
 export type DryRunOutcome = 'issue' | 'hold' | 'reject' | 'known' | 'wait';
@@ -90,12 +89,10 @@ async function assessFile(ctx: Ctx, file: string): Promise<DryRunLine | null> {
     `${rel} received (dry run)`,
   );
   if (!created) return { outcome: 'known', file: rel, why: `the same request as ${request.id} (${request.state}): archived as a re-drop` };
-  // The check step's assessment (lifecycle/steps/check.ts) with the same facts from the store copy.
-  const facts = await requestFacts(ctx.store, (o) => ctx.parsed.of(o), parsed, fqdn, ctx.clock.now(), request.id);
-  const a = assess({ parsed, fqdn, minKeyBits: ctx.config.policy.minKeyBits, tenant, protectedNames: ctx.config.policy.protectedNames, ...facts });
-  const to = a.outcome === 'reject' ? 'rejected' : a.outcome === 'hold' ? 'awaiting_approval' : 'checked';
-  // Recorded in the copy, so later files of this backlog see it, as in a real run.
-  await ctx.store.requests.transition(request.id, { from: ['received'], to, reason: a.reason, message: a.message, actor: 'dry-run', data: null, findings: a.findings });
+  // The check step's own assessment (lifecycle/steps/check.ts), with the facts of the store copy; recorded in
+  // the copy, so later files of this backlog see it, as in a real run.
+  const a = await assessRequest(ctx, request);
+  await ctx.store.requests.transition(request.id, { ...a.transition, from: ['received'], actor: 'dry-run', data: a.transition.data ?? null });
   const deciding = a.outcome === 'reject' ? a.findings.find((f) => f.severity === 'error') : a.outcome === 'hold' ? a.findings.find((f) => f.holds) : null;
   return { outcome: a.outcome === 'accept' ? 'issue' : a.outcome, file: rel, why: deciding ? `${deciding.rule}: ${deciding.message}` : fqdn };
 }

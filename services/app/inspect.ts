@@ -9,7 +9,8 @@ import type { PolicyVerdict, Store } from '../domain/index.js';
 import { fqdnFromFileName } from '../intake/index.js';
 import { effectiveProtectedNames, requestFacts } from '../lifecycle/index.js';
 import { parseRequest, type ParsedRequest } from '../pki/index.js';
-import { assess, REQUEST_RULES } from '../rules/index.js';
+import { caIssuesAsRequested } from '../ca/index.js';
+import { assess, planNames, REQUEST_RULES, type NamePlan } from '../rules/index.js';
 
 export interface InspectDocument {
   file: string;
@@ -26,6 +27,8 @@ export interface InspectDocument {
   attributes: ParsedRequest['attributes'];
   unknownAttributes: string[];
   fingerprint: string;
+  /** The names the certificate would carry (both backends), and the requested SAN entries it would not. */
+  names: NamePlan;
   verdict: PolicyVerdict;
 }
 
@@ -35,7 +38,8 @@ export async function inspectRequest(bytes: Buffer, o: { fileName: string; fqdn?
   const facts = o.store
     ? await requestFacts(o.store, (r) => parseRequest(r.originalBytes), parsed, fqdn, o.now, null)
     : { hasActiveCertificateWithOtherKey: false, renewal: { isRenewal: false, renewalOf: null, finding: null } };
-  const { outcome, findings } = assess({ parsed, fqdn, minKeyBits: o.config.policy.minKeyBits, tenant: o.config.policy.defaultTenant, protectedNames: effectiveProtectedNames(o.config), ...facts });
+  const caCopies = caIssuesAsRequested(o.config.ca);
+  const { outcome, findings } = assess({ parsed, fqdn, minKeyBits: o.config.policy.minKeyBits, tenant: o.config.policy.defaultTenant, protectedNames: effectiveProtectedNames(o.config), caIssuesAsRequested: caCopies, ...facts });
   return {
     file: o.fileName,
     format: parsed.format,
@@ -51,6 +55,7 @@ export async function inspectRequest(bytes: Buffer, o: { fileName: string; fqdn?
     attributes: parsed.attributes,
     unknownAttributes: parsed.unknownAttributes,
     fingerprint: parsed.fingerprint,
+    names: planNames({ parsed, fqdn, tenant: o.config.policy.defaultTenant, protectedNames: effectiveProtectedNames(o.config), caIssuesAsRequested: caCopies }),
     verdict: { outcome, findings },
   };
 }
@@ -63,6 +68,8 @@ export function renderInspect(d: InspectDocument): string {
     `Request       : ${d.file} (${d.format})`,
     `Subject       : ${d.subject || '(empty)'}`,
     `DNS names     : ${d.dnsNames.join(', ') || '(none)'}`,
+    `SAN requested : ${d.requestedExtensions.subjectAltName.join(', ') || '(none)'}`,
+    `Would issue   : ${d.verdict.outcome === 'reject' ? '(nothing: rejected)' : `CN=${d.names.commonName}, SAN ${d.names.dnsNames.map((n) => `DNS:${n}`).join(', ')}${d.names.dropped.length ? ` (dropped: ${d.names.dropped.map((x) => x.entry).join(', ')})` : ''}`}`,
     `For FQDN      : ${d.fqdn ?? '(none)'}`,
     `Key           : ${d.key.algorithm}${d.key.bits ? `-${d.key.bits}` : ''}${d.key.curve ? ` ${d.key.curve}` : ''}`,
     `Signature     : ${d.signatureAlgorithm}, ${d.signatureValid ? 'valid' : 'INVALID'}`,

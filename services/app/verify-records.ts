@@ -10,7 +10,7 @@ import { leafOf, verifyCertificateFile, type VerifyDocument } from './verify.js'
  * `agentcert verify` where the service may live: the built-in CA's chain when it is here, agentcert's record of
  * the certificate when its store is here (verify also runs on a machine with neither), and the given CRLs.
  */
-export async function verifyWithRecords(config: Readonly<Config>, o: { file: NamedFile; chainFiles: NamedFile[]; crls: NamedFile[]; fqdn: string | null; at: Date }): Promise<VerifyDocument> {
+export async function verifyWithRecords(config: Readonly<Config>, o: { file: NamedFile; chainFiles: NamedFile[]; crls: NamedFile[]; fqdn: string | null; allowShortName?: boolean; at: Date }): Promise<VerifyDocument> {
   const chain = localChain(config) ?? [];
   const crls = o.crls.map((f) => ({ ...f, bytes: crlDer(f.bytes) }));
   const caCertificates = [...chain, ...o.chainFiles.flatMap((f) => readCertificateFile(f.bytes, f.name))];
@@ -29,6 +29,7 @@ export async function verifyWithRecords(config: Readonly<Config>, o: { file: Nam
     file: o.file,
     chainFiles: o.chainFiles,
     fqdn: o.fqdn,
+    allowShortName: o.allowShortName === true,
     configuredRoots: chain.slice(-1),
     minKeyBits: config.policy.minKeyBits,
     at: o.at,

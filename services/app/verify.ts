@@ -4,7 +4,7 @@
  */
 import { humanDate, humanDateAndRelative } from '../domain/index.js';
 import { describeCertificate, readCertificateFile, reverseSerialHex, verifyChain, type ChainCheck } from '../pki/index.js';
-import { checkCertificate } from '../rules/index.js';
+import { checkCertificate, shortNameOf } from '../rules/index.js';
 import { revocationChecks, type RevocationSources } from './verify-revocation.js';
 
 export interface VerifyDocument {
@@ -27,6 +27,8 @@ export interface VerifyInput {
   file: { name: string; bytes: Buffer };
   chainFiles: { name: string; bytes: Buffer }[];
   fqdn: string | null;
+  /** The FQDN's short name may follow it in the SAN (rules/request-names.ts, allowShortNameAlias). */
+  allowShortName?: boolean;
   /** The configured root (the built-in CA's), used when no self-signed certificate is given. */
   configuredRoots: Buffer[];
   minKeyBits: number;
@@ -57,10 +59,13 @@ export function verifyCertificateFile(o: VerifyInput): VerifyDocument {
   const report = roots.length
     ? verifyChain({ leafDer: leaf, intermediatesDer: others.filter((d) => !selfSigned(d)), trustedRootsDer: roots, at: o.at })
     : { ok: false, checks: [{ rule: 'root-trusted', passed: false, message: 'no root to chain to: pass the CA certificates with --chain (or run where the built-in CA lives)' }], chain: [info] };
+  const fqdn = (o.fqdn ?? info.commonNames[0] ?? info.dnsNames[0] ?? '').toLowerCase();
+  // Every SAN entry must be this host's (no other host's name, no wildcard): the names a request may be approved for.
+  const allowedDnsNames = o.allowShortName ? [fqdn, shortNameOf(fqdn)] : [fqdn];
   const revocation = o.revocation ? revocationChecks(leaf, o.revocation(info.serialNumber), o.at) : [];
-  const checks = [...checkCertificate({ info, fqdn: o.fqdn?.toLowerCase() ?? null, at: o.at, minKeyBits: o.minKeyBits }), ...report.checks, ...revocation];
+  const checks = [...checkCertificate({ info, fqdn: o.fqdn?.toLowerCase() ?? null, at: o.at, minKeyBits: o.minKeyBits, allowedDnsNames }), ...report.checks, ...revocation];
   return {
-    fqdn: (o.fqdn ?? info.commonNames[0] ?? info.dnsNames[0] ?? '').toLowerCase(),
+    fqdn,
     serialNumber: info.serialNumber,
     serialNumberReversed: reverseSerialHex(info.serialNumber),
     thumbprint: info.thumbprint,

@@ -47,6 +47,11 @@ export interface CaBackendEntry<S extends TSchema = TSchema> {
   /** Checks across fields the schema cannot express; each problem names its key. */
   validate?(settings: Static<S>): string[];
   create(settings: Static<S>, common: CaCommonSettings, deps: CaBackendDeps): Promise<CaBackend>;
+  /**
+   * The CA issues what the request asks for, unchanged (an AD CS CA that issues at submit: nothing can be amended),
+   * so the request checks reject what would come out other than planned (rules/request-names.ts). Default false.
+   */
+  issuesAsRequested?(settings: Static<S>): boolean;
   /** The CA certificates that can be read locally without keys or a network call (offline `verify`), or null. */
   localChain?(settings: Static<S>, common: CaCommonSettings): Buffer[] | null;
   /** Create the CA itself (`agentcert ca init`); backends whose CA lives elsewhere leave it out. */

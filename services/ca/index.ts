@@ -43,3 +43,11 @@ export function caKeys(ca: CaSection, dataDir: string): CaKeyOperations | null {
 export function caSettingsProblems(ca: CaSection): string[] {
   return entryOf(ca).validate?.(ca[ca.backend]) ?? [];
 }
+
+/**
+ * Whether the configured CA issues what the request asks for, unchanged (`ca.adcs.issuesAtSubmit`); the built-in
+ * CA and a pending AD CS CA issue the names the policy planned.
+ */
+export function caIssuesAsRequested(ca: CaSection): boolean {
+  return entryOf(ca).issuesAsRequested?.(ca[ca.backend]) ?? false;
+}

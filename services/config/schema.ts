@@ -24,6 +24,8 @@ export const TenantSchema = Type.Object(
     /** DNS name patterns: exact names, or `*.domain` for any name below domain. */
     allowedNames: Type.Array(Type.String({ minLength: 1 }), { minItems: 1 }),
     approval: Approval,
+    /** The FQDN's short name (first label) may follow the FQDN in the SAN when the request asks for it. */
+    allowShortNameAlias: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false },
 );

@@ -19,6 +19,10 @@ export interface IssuanceInput {
   csrPem: string;
   /** True when the request itself asks for both serverAuth and clientAuth EKUs. */
   requestHasScomEkus: boolean;
+  /** The DNS names the certificate must carry as its SAN, the FQDN first (services/rules/request-names.ts). */
+  dnsNames: string[];
+  /** The request's own SAN entries ("DNS:x", "IP:…"), which a CA that copies the request would issue. */
+  requestedSubjectAltNames: string[];
 }
 
 /**
@@ -55,6 +59,11 @@ export interface CaBackend {
   /** The CA certificates of the chain, DER, issuing CA first and the root last. */
   chain(): Promise<Buffer[]>;
   ping(): Promise<CaPing>;
+  /**
+   * The exact command an administrator runs to revoke a certificate at this CA by hand, for when agentcert could
+   * not (AD CS: `certutil -config "<CA>" -revoke <serial> <code>`). Optional: a CRL-signing backend never needs it.
+   */
+  manualRevokeCommand?(serialHex: string, reason: RevocationReason): string;
 }
 
 /** The answer to an administrative CA call (revoke, publish a CRL, amend a pending request). */

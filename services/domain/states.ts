@@ -20,6 +20,8 @@ export const REQUEST_STATES = [
   'rejected',
   'denied',
   'failed',
+  /** The CA signed a certificate the verify gate refused: revoked at the CA (or an admin must), the owner told why. */
+  'refused',
   'superseded',
   'revoked',
   'expired',
@@ -36,7 +38,8 @@ export const TRANSITIONS: { readonly [S in RequestState]: readonly RequestState[
   awaiting_approval: ['checked', 'denied'],
   submitted: ['awaiting_ca', 'issued', 'denied', 'failed'],
   awaiting_ca: ['issued', 'denied', 'failed'],
-  issued: ['verified', 'failed', 'revoked'],
+  // refused: the gate refused what the CA signed (lifecycle/refusal.ts); the certificate is revoked with it.
+  issued: ['verified', 'failed', 'refused', 'revoked'],
   verified: ['packaged', 'revoked'],
   packaged: ['installed', 'install_failed', 'superseded', 'expired', 'revoked'],
   installed: ['install_failed', 'superseded', 'expired', 'revoked'],
@@ -44,6 +47,7 @@ export const TRANSITIONS: { readonly [S in RequestState]: readonly RequestState[
   rejected: [],
   denied: [],
   failed: ['revoked'],
+  refused: [],
   superseded: ['expired', 'revoked'],
   revoked: [],
   expired: ['revoked'],
@@ -68,7 +72,7 @@ export const STATE_GROUPS = {
   /** An admin may revoke the certificate of a request in these states. */
   holdsCertificate: HOLDS_CERTIFICATE,
   /** The pipeline has nothing more to do (until a result or an admin acts). */
-  terminal: ['packaged', 'installed', 'install_failed', 'rejected', 'denied', 'failed', 'superseded', 'revoked', 'expired'],
+  terminal: ['packaged', 'installed', 'install_failed', 'rejected', 'denied', 'failed', 'refused', 'superseded', 'revoked', 'expired'],
 } as const satisfies Record<string, readonly RequestState[]>;
 export type StateGroup = keyof typeof STATE_GROUPS;
 

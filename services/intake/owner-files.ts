@@ -1,6 +1,6 @@
 /**
  * What the server owner sees on the share besides the package: rejected/<FQDN>.txt + .json (+ the original
- * request beside it) and pending/<FQDN>.txt.
+ * request beside it) for a rejection, a denial or a refused certificate, and pending/<FQDN>.txt.
  *
  * Owner files are per request: each .txt names its request ("Request id : …", rules/owner-report.ts), and an
  * outcome for one request never removes or overwrites another request's file. When another request's file
@@ -10,7 +10,7 @@
 import { readFile, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { writeFileAtomic } from '../files/index.js';
-import { renderPending, renderRejection } from '../rules/index.js';
+import { renderPending, renderRefusal, renderRejection, type RefusalText } from '../rules/index.js';
 import type { Clock, Finding, StoredRequest } from '../domain/index.js';
 import type { ShareLayout } from './layout.js';
 
@@ -56,6 +56,22 @@ export async function writeRejection(ctx: OwnerFileDeps, r: StoredRequest, findi
   // The .txt last: it is what people look for, and it appears only once the rest is there.
   await writeFileAtomic(`${base}.txt`, renderRejection({ fqdn: r.fqdn, sourceName: r.sourceName, requestId: r.id, findings, at }));
   if (stem === r.fqdn) await removePending(ctx, r);
+  return `${name}.txt`;
+}
+
+/**
+ * A certificate the CA signed and the verify gate refused (lifecycle/refusal.ts): what the CA issued, why it was
+ * refused, whether it was revoked, and the fix — written before the request becomes `refused`.
+ */
+export async function writeRefusal(ctx: OwnerFileDeps, r: StoredRequest, text: Omit<RefusalText, 'fqdn' | 'sourceName' | 'requestId' | 'at'>): Promise<string> {
+  const at = ctx.clock.now().toISOString();
+  const name = await claimStem(ctx, 'rejected', r.fqdn, r.id);
+  const base = path.join(ctx.layout.rejected, name);
+  const doc = { fqdn: r.fqdn, requestId: r.id, fingerprint: r.fingerprint, sourceName: r.sourceName, at, outcome: 'refused', certificate: text.certificate, revocation: text.revocation, findings: text.findings };
+  await writeFileAtomic(`${base}.req`, r.originalBytes);
+  await writeFileAtomic(`${base}.json`, JSON.stringify(doc, null, 2) + '\n');
+  await writeFileAtomic(`${base}.txt`, renderRefusal({ fqdn: r.fqdn, sourceName: r.sourceName, requestId: r.id, at, ...text }));
+  await removePending(ctx, r);
   return `${name}.txt`;
 }
 

@@ -97,7 +97,7 @@ export async function transitions(ctx: TransitionDeps, r: StoredRequest, ts: Tra
 export function announceTransition(ctx: Pick<PipelineContext, 'log' | 'listeners'>, r: StoredRequest, t: TransitionInput): void {
   const actor = t.actor ?? 'service';
   const line = { requestId: r.id, fqdn: r.fqdn, event: `${r.state}->${t.to}`, reason: t.reason, message: t.message, actor };
-  if (t.to === 'failed' || t.to === 'rejected' || t.to === 'denied') ctx.log.warn(line, t.message);
+  if (t.to === 'failed' || t.to === 'rejected' || t.to === 'denied' || t.to === 'refused') ctx.log.warn(line, t.message);
   else ctx.log.info(line, t.message);
   for (const l of ctx.listeners) {
     l.onTransition({ requestId: r.id, fqdn: r.fqdn, tenant: r.tenant, from: r.state, to: t.to, reason: t.reason, message: t.message, actor, data: t.data ?? null, serialNumber: t.certificate?.serialNumber ?? null });

@@ -58,10 +58,11 @@ export async function revokeIssued(ctx: PipelineContext, cert: IssuedCertificate
   const change: TransitionInput = { from: STATE_GROUPS.holdsCertificate, to: 'revoked', reason: 'REVOKED', message, actor: o.actor, data, attempts: req.attempts };
   await ctx.store.withTransaction(async (tx) => {
     await tx.certificates.markRevoked(cert.serialNumber, revokedAt, o.reason);
-    if (req.state === 'revoked') await tx.requests.note(req.id, { reason: 'REVOKED', message, actor: o.actor, data });
+    // A refused request keeps its state: it says why the certificate was never packaged (lifecycle/refusal.ts).
+    if (req.state === 'revoked' || req.state === 'refused') await tx.requests.note(req.id, { reason: 'REVOKED', message, actor: o.actor, data });
     else await recordTransition(tx, req, change);
   });
-  if (req.state !== 'revoked') announceTransition(ctx, req, change);
+  if (req.state !== 'revoked' && req.state !== 'refused') announceTransition(ctx, req, change);
   requestLog(ctx, req).warn({ event: 'revoked', reason: o.reason, serialNumber: cert.serialNumber, actor: o.actor }, `certificate ${cert.serialNumber} revoked`);
   const packageWithdrawnTo = await withdrawRevokedPackage(ctx, { fqdn: cert.fqdn, serialNumber: cert.serialNumber, reason: o.reason, revokedAt, actor: o.actor });
   let crl: CrlPublication | null = null;

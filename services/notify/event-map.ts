@@ -27,6 +27,9 @@ export function transitionEvent(t: TransitionFacts): EventRecord | null {
       return { key: 'request.denied', message, values };
     case 'failed':
       return { key: t.reason.startsWith('AC_CA_') ? 'ca.failed' : 'request.failed', message, values };
+    case 'refused':
+      // Error while the refused certificate is still valid at the CA (lifecycle/refusal.ts), Warning once revoked.
+      return { key: 'certificate.refused', level: t.reason === 'AC_CA_CANNOT_REVOKE' ? 'Error' : 'Warning', message, values };
     case 'install_failed':
       return { key: 'install.failed', message, values };
     case 'installed':

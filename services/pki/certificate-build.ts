@@ -74,6 +74,8 @@ export function signLeafCertificate(o: {
   issuer: CaMaterial; publicKeyDer: Buffer; fqdn: string;
   serialHex: string; notBefore: Date; notAfter: Date; crlDistributionPoint?: string | null;
   extendedKeyUsage?: string[];
+  /** The SAN's DNS names, the FQDN first (default: the FQDN alone); an empty list writes no SAN. */
+  dnsNames?: string[];
 }): Buffer {
   const issuer = issuerParts(o.issuer.certDer);
   // docs/scom-facts.md §1.1: both EKUs, KU ⊇ 0xA0, the FQDN as the single CN and as the first DNS SAN.
@@ -81,10 +83,11 @@ export function signLeafCertificate(o: {
     basicConstraintsExtension(false),
     keyUsageExtension(['digitalSignature', 'keyEncipherment']),
     extKeyUsageExtension(o.extendedKeyUsage ?? [OID.serverAuth, OID.clientAuth]),
-    dnsSanExtension([o.fqdn]),
     subjectKeyIdExtension(keyIdentifier(o.publicKeyDer)),
     authorityKeyIdExtension(issuer.keyId),
   ];
+  const dnsNames = o.dnsNames ?? [o.fqdn];
+  if (dnsNames.length > 0) extensions.splice(3, 0, dnsSanExtension(dnsNames));
   if (o.crlDistributionPoint) extensions.push(crlDistributionPointExtension(o.crlDistributionPoint));
   return buildCertificate({
     issuerKey: o.issuer.key, issuerName: issuer.subject, subjectName: buildName({ commonName: [o.fqdn] }),

@@ -20,6 +20,8 @@ export interface CertificateInfo {
   thumbprint: string;
   sha256: string;
   subject: string; issuer: string; commonNames: string[]; dnsNames: string[];
+  /** Every SAN entry as "DNS:x", "IP:…", "UPN:…", "URI:…", "email:…" (extensions.ts formatGeneralName). */
+  subjectAltName: string[];
   notBefore: Date; notAfter: Date;
   extendedKeyUsage: string[]; keyUsageBits: number | null; keyUsage: string[];
   isCA: boolean | null;
@@ -66,6 +68,7 @@ function describe(der: Buffer): CertificateInfo {
     issuer: formatName(tbs[off + 2]!),
     commonNames: commonNamesOf(subjectNode),
     dnsNames: ext.dnsNames,
+    subjectAltName: ext.subjectAltName,
     notBefore: timeOf(validity[0]),
     notAfter: timeOf(validity[1]),
     extendedKeyUsage: ext.extendedKeyUsage,

@@ -6,6 +6,7 @@ import type { Finding, ReasonCode, VerdictOutcome } from '../domain/index.js';
 import type { ParsedRequest } from '../pki/index.js';
 import { checkRequest } from './catalog.js';
 import { checkIdentity, decideVerdict, type TenantRules } from './identity.js';
+import { checkRequestNames, type NameTenant } from './request-names.js';
 import type { RenewalCheck } from './renewal.js';
 
 export interface AssessInput {
@@ -14,11 +15,13 @@ export interface AssessInput {
   fqdn: string;
   minKeyBits: number;
   /** The tenant whose folder the request came from; null when the folder is no tenant's (a file rule says so). */
-  tenant: TenantRules | null;
+  tenant: (TenantRules & Pick<NameTenant, 'allowShortNameAlias'>) | null;
   protectedNames: readonly string[];
   /** The FQDN holds a valid certificate, or has a request being issued, for another key. */
   hasActiveCertificateWithOtherKey: boolean;
   renewal: RenewalCheck;
+  /** The CA issues what the request asks for, unchanged (ca.adcs.issuesAtSubmit): names must be right before submit. */
+  caIssuesAsRequested: boolean;
   /** Findings the caller gathered from the store (name ownership, the new-name hold: lifecycle/steps/trust.ts). */
   trust?: readonly Finding[];
 }
@@ -35,6 +38,8 @@ export interface Assessment {
 export function assess(i: AssessInput): Assessment {
   const findings = [
     ...checkRequest({ parsed: i.parsed, fileFqdn: i.fqdn, minKeyBits: i.minKeyBits }),
+    // Every name in the request (CN, every SAN entry) is policy input; a folder that is no tenant's may name only its FQDN.
+    ...checkRequestNames({ parsed: i.parsed, fqdn: i.fqdn, tenant: i.tenant ?? { name: '', allowedNames: [] }, protectedNames: i.protectedNames, caIssuesAsRequested: i.caIssuesAsRequested }),
     ...(i.tenant
       ? checkIdentity({ fqdn: i.fqdn, tenant: i.tenant, protectedNames: i.protectedNames, hasActiveCertificateWithOtherKey: i.hasActiveCertificateWithOtherKey, isAuthenticatedRenewal: i.renewal.isRenewal })
       : []),

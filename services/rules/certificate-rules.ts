@@ -14,6 +14,11 @@ export interface CertificateRuleInput {
   /** When given, the certificate must hold exactly this key (the request's SubjectPublicKeyInfo). */
   requestPublicKeyDer?: Buffer | null;
   minKeyBits: number;
+  /**
+   * The DNS names the certificate may carry in its SAN (what the request was approved for, rules/request-names.ts);
+   * default: the FQDN alone.
+   */
+  allowedDnsNames?: readonly string[];
 }
 
 export function checkCertificate(o: CertificateRuleInput): ChainCheck[] {
@@ -25,6 +30,7 @@ export function checkCertificate(o: CertificateRuleInput): ChainCheck[] {
   add('CERT_SUBJECT_CN', cn.length === 1 && cn[0]!.toLowerCase() === fqdn, cn.length === 0 ? 'Certificate Subject Common Name Missing' : cn.length > 1 ? `Duplicate Common Names: ${cn.join(', ')}` : cn[0]!.toLowerCase() === fqdn ? `Subject CN=${cn[0]} matches` : `Subject CN=${cn[0]} does not match ${fqdn}`);
   const firstDns = info.dnsNames[0];
   add('CERT_SAN_FIRST_DNS', firstDns === undefined || firstDns.toLowerCase() === fqdn, firstDns === undefined ? 'no DNS SAN (allowed)' : firstDns.toLowerCase() === fqdn ? `first DNS SAN ${firstDns} matches` : `first DNS SAN ${firstDns} does not match ${fqdn}`);
+  add('CERT_SAN_NAMES', ...sanNamesVerdict(info.subjectAltName, o.allowedDnsNames ?? [fqdn], fqdn));
   const valid = info.notBefore <= o.at && o.at <= info.notAfter;
   add('CERT_VALIDITY', valid, `${valid ? 'valid' : 'NOT valid'} from ${info.notBefore.toISOString()} to ${info.notAfter.toISOString()}`);
   const eku = info.extendedKeyUsage;
@@ -41,4 +47,17 @@ export function checkCertificate(o: CertificateRuleInput): ChainCheck[] {
     add('CERT_KEY_MATCHES_REQUEST', same, same ? 'the certificate holds the request\'s public key' : 'the certificate holds a different public key than the request');
   }
   return checks;
+}
+
+/**
+ * Every SAN entry against what the request was approved for (README "Names in a certificate"): DNS names only,
+ * no wildcard, no name of another host. SCOM's checkers look at the first DNS name only (docs/scom-facts.md §4.1),
+ * but a certificate with Client Authentication for several hosts can impersonate each of them.
+ */
+function sanNamesVerdict(entries: readonly string[], allowed: readonly string[], fqdn: string): [boolean, string] {
+  const ok = new Set(allowed.map((n) => n.toLowerCase()));
+  const bad = entries.filter((e) => !e.startsWith('DNS:') || e.includes('*') || !ok.has(e.slice(4).toLowerCase()));
+  if (entries.length === 0) return [true, 'no SAN (allowed)'];
+  if (bad.length === 0) return [true, `SAN ${entries.join(', ')}: only names approved for ${fqdn}`];
+  return [false, `SAN carries ${bad.join(', ')}, not approved for ${fqdn} (approved: ${[...ok].join(', ')}; no wildcard, no other host, DNS names only)`];
 }

@@ -7,4 +7,6 @@ export * from './file-rules.js';
 export * from './outcome-rules.js';
 export * from './renewal.js';
 export * from './assess.js';
+export * from './request-names.js';
+export * from './refusal-report.js';
 export * from './name-ownership.js';

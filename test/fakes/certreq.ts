@@ -11,7 +11,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { readRequest, stateDir, withLock, type FakeRequestRecord } from './fake-ca-state.js';
 import { caNameOf, certificateFileBytes, createRequestRecord, denyRequest, issueRequest } from './fake-ca-issue.js';
 import { certreqText, type Language } from './fake-ca-text.js';
-import { applyFaults, finish, runTool, startInvocation, type Invocation } from './fake-tool.js';
+import { applyFaults, finish, hangForever, runTool, startInvocation, type Invocation } from './fake-tool.js';
 
 const VERBS = new Set(['-submit', '-retrieve', '-accept', '-new', '-policy', '-sign', '-enroll']);
 const VALUE_OPTIONS = new Set(['-config', '-attrib', '-policyserver', '-cert', '-kerberos', '-username', '-p']);
@@ -88,12 +88,16 @@ function main(): void {
     if (!existsSync(first)) finish(inv, certreqText.fileNotFound(), { verb, requestId: null, outcome: 'file-not-found' }, 2);
     const record = withLock(dir, () => {
       let r: FakeRequestRecord;
-      try { r = createRequestRecord(dir, readFileSync(first)); } catch { return null; }
+      const attrib = args.options.get('-attrib');
+      try { r = createRequestRecord(dir, readFileSync(first), typeof attrib === 'string' ? attrib : null); } catch { return null; }
+      if (inv.scenario.duplicateSubmit) createRequestRecord(dir, readFileSync(first), typeof attrib === 'string' ? attrib : null);
       if (inv.scenario.onSubmit === 'issue') r = issueRequest(dir, r, caName!, inv.scenario);
       else if (inv.scenario.onSubmit === 'deny') r = denyRequest(dir, r);
       return r;
     });
     if (!record) finish(inv, certreqText.badRequest(), { verb, requestId: null, outcome: 'bad-request' }, 1);
+    // The CA took the request, and certreq never prints its RequestId (killed at the caller's timeout).
+    if (inv.scenario.hangAfter?.includes('submit')) hangForever(inv, 'submit', String(record!.id));
     report(inv, args, verb, record!, outFile);
   }
   // certreq_1.md: the id may be decimal or 0x hex (or a serial number, not simulated).

@@ -59,6 +59,7 @@ export function issuanceInput(fqdn: string, withEku = false): IssuanceInput {
   return {
     fingerprint: parsed.fingerprint, fqdn, csrDer: parsed.csrDer, publicKeyDer: parsed.publicKeyDer, csrPem: req.pem,
     requestHasScomEkus: ekus.includes('1.3.6.1.5.5.7.3.1') && ekus.includes('1.3.6.1.5.5.7.3.2'),
+    dnsNames: [fqdn], requestedSubjectAltNames: parsed.requestedExtensions.subjectAltName,
   };
 }
 

@@ -11,7 +11,7 @@ import { createPrivateKey } from 'node:crypto';
 import path from 'node:path';
 import { createRootCa, type CaMaterial } from '../../services/pki/index.js';
 
-export type FakeVerb = 'submit' | 'retrieve' | 'accept' | 'resubmit' | 'setextension' | 'ping' | 'ca.cert' | 'ca.chain' | 'revoke' | 'crl' | 'deny';
+export type FakeVerb = 'submit' | 'retrieve' | 'accept' | 'resubmit' | 'setextension' | 'ping' | 'ca.cert' | 'ca.chain' | 'revoke' | 'crl' | 'deny' | 'view';
 
 export interface FakeScenario {
   /** What the CA's policy module does with a new request; stand-alone CAs keep it pending (docs/scom-facts.md §7). */
@@ -28,6 +28,15 @@ export interface FakeScenario {
   hangRate?: number;
   /** Verbs that hang until killed (before touching any state). */
   hang?: FakeVerb[];
+  /** `certreq -submit` also leaves a second pending request with the same attributes: an earlier, killed submit landing late. */
+  duplicateSubmit?: boolean;
+  /** Verbs that do their work at the CA and then hang until killed, printing nothing (a submit the CA took). */
+  hangAfter?: FakeVerb[];
+  /**
+   * What the issued certificate's SAN is when no -setextension 2.5.29.17 replaced it: `copy` (default) the
+   * request's SAN extension as a stand-alone CA does (no template to replace it), `fqdn` the subject CN alone.
+   */
+  san?: 'copy' | 'fqdn';
   /** Verbs that print output of no known shape (and change nothing). */
   malformed?: FakeVerb[];
   /** Line ending of the output; the real tools write CRLF to a pipe. */
@@ -51,6 +60,10 @@ export interface FakeRequestRecord {
   certB64: string | null;
   dispositionMessage: string;
   revocationReason: number | null;
+  /** The request's own SubjectAltName extension value (DER, base64), or null. */
+  requestedSanB64?: string | null;
+  /** What certreq -attrib gave ("Name:Value" lines), kept with the request like the CA's RequestAttributes. */
+  attributes?: string | null;
 }
 
 export interface FakeLogEntry { tool: 'certreq' | 'certutil'; argv: string[]; verb: string | null; requestId: string | null; outcome: string }
@@ -131,6 +144,16 @@ export function readRequest(dir: string, id: number): FakeRequestRecord | null {
 
 export function writeRequest(dir: string, record: FakeRequestRecord): void {
   writeAtomic(path.join(dir, 'requests', `${record.id}.json`), JSON.stringify(record, null, 2));
+}
+
+/** Every request in the database, in RequestId order. */
+export function allRequests(dir: string): FakeRequestRecord[] {
+  const out: FakeRequestRecord[] = [];
+  for (let id = 1; ; id++) {
+    const r = readRequest(dir, id);
+    if (!r) return out;
+    out.push(r);
+  }
 }
 
 export function findRequestBySerial(dir: string, serialHex: string): FakeRequestRecord | null {

@@ -25,20 +25,23 @@ export function finish(inv: Invocation, lines: string[], entry: Omit<FakeLogEntr
 
 /** Scenario switches checked before a verb touches any state. Returns only when the verb should run normally. */
 export function applyFaults(inv: Invocation, verb: FakeVerb, requestId: string | null, rpcLines: () => string[]): void {
-  if (inv.scenario.hang?.includes(verb) || Math.random() < (inv.scenario.hangRate ?? 0)) {
-    appendLog(inv.dir, { tool: inv.tool, argv: inv.argv, verb, requestId, outcome: 'hang' });
-    // A hung certreq ignores SIGTERM (docs/scom-facts.md §6); only SIGKILL at the caller's timeout ends it.
-    process.on('SIGTERM', () => undefined);
-    process.on('SIGINT', () => undefined);
-    setInterval(() => undefined, 60_000);
-    throw new HangSignal();
-  }
+  if (inv.scenario.hang?.includes(verb) || Math.random() < (inv.scenario.hangRate ?? 0)) hangForever(inv, verb, requestId);
   if (Math.random() < (inv.scenario.rpcUnavailableRate ?? 0) || withLock(inv.dir, () => takeRpcFailure(inv.dir))) {
     finish(inv, rpcLines(), { verb, requestId, outcome: 'rpc-unavailable' }, 1722);
   }
   if (inv.scenario.malformed?.includes(verb)) {
     finish(inv, MALFORMED, { verb, requestId, outcome: 'malformed' }, 0);
   }
+}
+
+/** Log the hang and unwind into an endless wait (the process ends only when the caller kills it). */
+export function hangForever(inv: Invocation, verb: FakeVerb, requestId: string | null): never {
+  appendLog(inv.dir, { tool: inv.tool, argv: inv.argv, verb, requestId, outcome: 'hang' });
+  // A hung certreq ignores SIGTERM (docs/scom-facts.md §6); only SIGKILL at the caller's timeout ends it.
+  process.on('SIGTERM', () => undefined);
+  process.on('SIGINT', () => undefined);
+  setInterval(() => undefined, 60_000);
+  throw new HangSignal();
 }
 
 /** Thrown to unwind the entry point into an endless wait without running the verb. */

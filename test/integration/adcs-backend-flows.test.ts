@@ -17,7 +17,7 @@ beforeEach(() => { env = makeFakeCa(); });
 afterEach(() => env.cleanup());
 
 describe('AdcsBackend flows', () => {
-  it('pending at submit → EKUs added → resubmit issues → retrieved; the id is persisted before any further CA call', async () => {
+  it('pending at submit → EKUs and SAN set → resubmit issues → retrieved; the id is persisted before any further CA call', async () => {
     const backend = env.backend();
     const input = issuanceInput('agent01.dmz.example');
     const rec = recorder(env);
@@ -28,13 +28,15 @@ describe('AdcsBackend flows', () => {
     expect(rec.ids).toEqual(['1']);
     expect(rec.logLengthAtPersist).toEqual([1]); // only the submit had run
     expect(env.log().map((e) => `${e.tool} ${e.verb} ${e.outcome}`)).toEqual([
-      'certreq submit pending', 'certutil setextension set', 'certutil resubmit issued', 'certreq retrieve issued',
+      'certreq submit pending', 'certutil setextension set', 'certutil setextension set', 'certutil resubmit issued', 'certreq retrieve issued',
     ]);
     const info = describeCertificate(outcome.certificateDer);
     // The request asked no EKU (the classic SCOM INF); the certificate carries both (docs/scom-facts.md §8.1).
     expect(info.extendedKeyUsage).toEqual([SERVER_AUTH, CLIENT_AUTH]);
     expect(info.publicKeyDer.equals(input.publicKeyDer)).toBe(true);
     expect(info.commonNames).toEqual(['agent01.dmz.example']);
+    // The SAN the policy planned (the request asked none): the same names the built-in CA writes.
+    expect(info.subjectAltName).toEqual(['DNS:agent01.dmz.example']);
   });
 
   it('never lets a dialog open: certreq always gets -q, -config and every file; certutil always -config', async () => {
@@ -46,15 +48,16 @@ describe('AdcsBackend flows', () => {
     expect(log.filter((e) => ['dialog', 'bad-argument', 'no-config'].includes(e.outcome))).toEqual([]);
     for (const e of log.filter((x) => x.tool === 'certreq')) {
       expect(e.argv.slice(0, 4)).toEqual([`-${e.verb}`, '-q', '-config', 'ca01.example.local\\Example Standalone Root CA']);
-      expect(e.argv).toHaveLength(6);
+      // -submit also carries the fingerprint attribute (-attrib agentcertRequest:<fingerprint>).
+      expect(e.argv).toHaveLength(e.verb === 'submit' ? 8 : 6);
     }
     for (const e of log.filter((x) => x.tool === 'certutil')) expect(e.argv.slice(0, 2)).toEqual(['-config', 'ca01.example.local\\Example Standalone Root CA']);
   });
 
-  it('a request that already asks for both EKUs is not touched with -setextension', async () => {
+  it('a request that already asks for both EKUs gets no EKU -setextension (only the SAN)', async () => {
     const outcome = await env.backend().submit(issuanceInput('agent03.dmz.example', true), () => undefined);
     expect(outcome.kind).toBe('issued');
-    expect(env.log().some((e) => e.verb === 'setextension')).toBe(false);
+    expect(env.log().filter((e) => e.verb === 'setextension').map((e) => e.argv[4])).toEqual(['2.5.29.17']);
   });
 
   it('issued at submit (auto-issuing CA): no resubmit', async () => {

@@ -99,6 +99,11 @@ describe('event mapping', () => {
     expect(['issued', 'rejected', 'awaiting_approval', 'denied', 'install_failed', 'installed', 'checked', 'submitted', 'verified', 'packaged'].map((s) => at(s))).toEqual(['request.issued', 'request.rejected', 'request.held', 'request.denied', 'install.failed', 'install.succeeded', null, null, null, null]);
     expect(at('failed', 'AC_CA_OUTPUT_UNKNOWN')).toBe('ca.failed');
     expect(at('failed', 'AC_VERIFY_FAILED')).toBe('request.failed');
+    // A certificate refused after signing: an alert, Error while it is still valid at the CA.
+    const refused = (reason: string) => transitionEvent({ request, to: 'refused', reason, message: 'm' });
+    expect(refused('AC_VERIFY_FAILED')).toMatchObject({ key: 'certificate.refused', level: 'Warning' });
+    expect(refused('AC_CA_CANNOT_REVOKE')).toMatchObject({ key: 'certificate.refused', level: 'Error' });
+    expect(toPayload(refused('AC_CA_CANNOT_REVOKE')!, 'agentcert')).toMatchObject({ id: 7122, level: 'Error' });
   });
 
   it('writes a monitor state as its own ID with the state in the level', () => {

@@ -61,7 +61,7 @@ describe('pipeline', () => {
     const { pem, der } = makeSampleRequest('resume.contoso.local');
     const { parseRequest, derToPem } = await import('../../services/pki/index.js');
     const parsed = parseRequest(Buffer.from(pem));
-    const input = { fingerprint: parsed.fingerprint, fqdn: 'resume.contoso.local', csrDer: der, csrPem: derToPem(der, 'NEW CERTIFICATE REQUEST'), publicKeyDer: parsed.publicKeyDer, requestHasScomEkus: true };
+    const input = { fingerprint: parsed.fingerprint, fqdn: 'resume.contoso.local', csrDer: der, csrPem: derToPem(der, 'NEW CERTIFICATE REQUEST'), publicKeyDer: parsed.publicKeyDer, requestHasScomEkus: true, dnsNames: ['resume.contoso.local'], requestedSubjectAltNames: [] };
     let id = '';
     const first = await backend.submit(input, async (x) => void (id = x));
     const again = await backend.resume(input, id);
@@ -86,10 +86,12 @@ describe('pipeline', () => {
     h.drop('gate.contoso.local.req', makeSampleRequest('gate.contoso.local').pem);
     await h.settle();
     const r = (await h.app.ctx.store.requests.find({ fqdn: 'gate.contoso.local' }))[0]!;
-    expect(r.state).toBe('failed');
+    // Refused after signing: revoked (built-in CA: in its records and on the CRL), never packaged.
+    expect(r.state).toBe('refused');
     const ev = (await h.app.ctx.store.events.forRequest(r.id)).at(-1)!;
     expect(ev.reason).toBe('AC_VERIFY_FAILED');
     expect(ev.message).toContain('CERT_EKU');
+    expect((await h.app.ctx.store.certificates.find('1A2B3C4D'))!.state).toBe('revoked');
     expect(existsSync(path.join(h.env.share, 'issued', 'gate.contoso.local'))).toBe(false);
   });
 

@@ -35,7 +35,7 @@ function setup(runner: Runner) {
   dirs.push(workDir);
   const req = makeSampleRequest('agent.dmz.example');
   const p = parseRequest(req.der);
-  const input = { fingerprint: p.fingerprint, fqdn: 'agent.dmz.example', csrDer: p.csrDer, publicKeyDer: p.publicKeyDer, csrPem: req.pem, requestHasScomEkus: false };
+  const input = { fingerprint: p.fingerprint, fqdn: 'agent.dmz.example', csrDer: p.csrDer, publicKeyDer: p.publicKeyDer, csrPem: req.pem, requestHasScomEkus: false, dnsNames: ['agent.dmz.example'], requestedSubjectAltNames: [] as string[] };
   const backend = createAdcsBackend({ config: 'ca\\CA', certreqPath: 'certreq.exe', certutilPath: 'certutil.exe', timeoutMs: 1000, workDir, runner, log: recordingLogger() });
   return { backend, input };
 }
@@ -48,6 +48,7 @@ describe('AdcsBackend call order', () => {
     const runner = scripted([
       () => ok('RequestId: 41\r\nRequestId: "41"\r\nCertificate request is pending: Taken Under Submission (0)\r\n'),
       () => ok(BAD_STATUS.replace('-x', '-setextension')),
+      () => ok(BAD_STATUS.replace('-x', '-setextension')),
       () => ok(BAD_STATUS.replace('-x', '-resubmit')),
       (args) => { writeFileSync(args.at(-1)!, derToPem(someCert, 'CERTIFICATE')); return ok('RequestId: 41\r\nRequestId: "41"\r\nCertificate retrieved(Issued) Issued\r\n'); },
     ]);
@@ -56,9 +57,11 @@ describe('AdcsBackend call order', () => {
     expect(outcome).toMatchObject({ kind: 'issued', caRequestId: '41' });
     expect(outcome.kind === 'issued' && outcome.certificateDer.equals(someCert)).toBe(true);
     expect(persisted).toEqual([{ id: '41', callsSoFar: 1 }]);
-    expect(runner.calls.map((c) => c.find((a) => a.startsWith('-') && a !== '-q' && a !== '-config'))).toEqual(['-submit', '-setextension', '-resubmit', '-retrieve']);
+    expect(runner.calls.map((c) => c.find((a) => a.startsWith('-') && a !== '-q' && a !== '-config'))).toEqual(['-submit', '-setextension', '-setextension', '-resubmit', '-retrieve']);
     expect(runner.calls[1]!.slice(0, 6)).toEqual(['-config', 'ca\\CA', '-setextension', '41', '2.5.29.37', '0']);
     expect(runner.calls[1]![6]).toMatch(/^@.*eku\.der$/);
+    expect(runner.calls[2]!.slice(0, 6)).toEqual(['-config', 'ca\\CA', '-setextension', '41', '2.5.29.17', '0']);
+    expect(runner.calls[2]![6]).toMatch(/^@.*san\.der$/);
   });
 
   it('resume retrieves first and stops there when the CA already decided (denied)', async () => {

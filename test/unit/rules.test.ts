@@ -49,7 +49,7 @@ describe('request rules, built requests', () => {
   it('REQ_SUBJECT_FQDN: CN vs file name, case-insensitive; first DNS SAN when there is no CN; no wildcard', () => {
     expect(rulesFor({}, 'WEB01.CONTOSO.LOCAL'.toLowerCase(), 'Web01.Contoso.Local')).not.toContain('REQ_SUBJECT_FQDN');
     expect(rulesFor({}, 'web02.contoso.local')).toContain('REQ_SUBJECT_FQDN');
-    expect(rulesFor({ subject: null, dnsNames: ['web01.contoso.local', 'web01'] })).not.toContain('REQ_SUBJECT_FQDN');
+    expect(rulesFor({ subject: null, dnsNames: ['web01.contoso.local', 'web01'] })).not.toContain('REQ_SUBJECT_FQDN'); // REQ_SUBJECT_CN (request-names.ts) rejects it
     expect(rulesFor({ subject: null, dnsNames: ['*.contoso.local'] })).toContain('REQ_SUBJECT_FQDN');
     expect(rulesFor({ subject: null })).toContain('REQ_SUBJECT_FQDN');
   });

@@ -49,9 +49,17 @@ const num = (v: unknown, max = 1_000_000_000) => {
   return s && /^\d{1,10}$/.test(s) ? Math.min(Number(s), max) : undefined;
 };
 
+const hide = { hide: true };
+
 export function registerDashboard(app: FastifyInstance, d: DashboardDeps): void {
+  registerSignIn(app, d);
+  registerPages(app, d);
+  registerActions(app, d);
+}
+
+/** Sign-in with a token (a session cookie after it) and sign-out. */
+function registerSignIn(app: FastifyInstance, d: DashboardDeps): void {
   const { ctx } = d;
-  const hide = { hide: true };
 
   app.get<{ Querystring: { next?: string } }>('/login', { config: { auth: 'public' }, schema: hide }, async (req, reply) => html(reply, loginPage({ next: safeNext(one(req.query.next)), error: null })));
 
@@ -76,12 +84,17 @@ export function registerDashboard(app: FastifyInstance, d: DashboardDeps): void 
     void reply.clearCookie(SESSION_COOKIE, { path: '/' });
     return reply.redirect('/login', 303);
   });
+}
 
+/** The overview, the lists and one record's page. */
+function registerPages(app: FastifyInstance, d: DashboardDeps): void {
+  const { ctx } = d;
   app.get('/', { config: page, schema: hide }, async (req, reply) => {
     const now = ctx.clock.now();
     const scope = scopeOf(req);
     const pending = (await listRequests(ctx.store, { state: 'awaiting_approval', limit: 50 }, scope)).items;
-    const failures = (await listRequests(ctx.store, { state: 'failed', limit: 20 }, scope)).items;
+    // Refused certificates (revoked, or waiting for an admin to revoke them) belong with the failures.
+    const failures = [...(await listRequests(ctx.store, { state: 'refused', limit: 20 }, scope)).items, ...(await listRequests(ctx.store, { state: 'failed', limit: 20 }, scope)).items];
     return html(reply, overviewPage({ user: userOf(req), overview: await overview(ctx.store, now, scope), health: await d.monitors.evaluate(), pending, failures, servers: await storedServerLoads(ctx.config, ctx.store, scope) }));
   });
 
@@ -105,7 +118,11 @@ export function registerDashboard(app: FastifyInstance, d: DashboardDeps): void 
     const notice = noticeKey(one(req.query.notice));
     return html(reply, requestDetailPage({ user: userOf(req), view: await showRecord(ctx.store, req.params.id, renewalTiming(ctx.config), scopeOf(req)), ...(notice ? { notice } : {}) }));
   });
+}
 
+/** Approve, deny and revoke from the forms (admin role, CSRF token). */
+function registerActions(app: FastifyInstance, d: DashboardDeps): void {
+  const { ctx } = d;
   const back = (reply: FastifyReply, id: string, notice: NoticeKey) => reply.redirect(href(`/requests/${encodeURIComponent(id)}`, { notice }), 303);
 
   app.post<{ Params: { id: string }; Body: Form }>('/requests/:id/approve', { config: pageAdmin, schema: hide, preHandler: checkCsrf }, async (req, reply) => {

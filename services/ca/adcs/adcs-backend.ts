@@ -1,9 +1,11 @@
 /**
  * The AD CS backend: a stand-alone CA driven with certreq.exe and certutil.exe, behind the same
- * CaBackend port as the built-in CA (domain/ports.ts).
+ * CaBackend port as the built-in CA (domain/ca-port.ts).
  *
- * Flow: `certreq -submit` → persist the RequestId at once → (pending) add the SCOM EKUs with
- * `certutil -setextension` when the request lacks them → `certutil -resubmit` → `certreq -retrieve`.
+ * Flow: `certreq -submit -attrib agentcertRequest:<fingerprint>` → persist the RequestId at once → (pending) add
+ * the SCOM EKUs with `certutil -setextension` when the request lacks them, and set the SAN to the names the policy
+ * allowed → `certutil -resubmit` → `certreq -retrieve`. A submit that ended without a RequestId is looked for at
+ * the CA by its fingerprint (submitted-lookup.ts) before it is submitted again.
  * `resume` starts at retrieve and never submits again (docs/architecture.md "The flow of one request"). Stand-alone CAs keep
  * requests pending by default (docs/scom-facts.md §7), so pending-after-submit is the normal path.
  */
@@ -17,8 +19,13 @@ import { createChainCache } from './chain-cache.js';
 import { parseCertreqSubmit, type CertreqResult } from './certreq-output.js';
 import { parseCertutilPing, parseCertutilResubmit, parseCertutilStatus } from './certutil-output.js';
 import { OID_EXT_KEY_USAGE } from './eku-extension.js';
+import { OID_EXT_SUBJECT_ALT_NAME } from './san-extension.js';
+import { DISPOSITION, findSubmitted, submitAttribute, viewCommand } from './submitted-lookup.js';
 import { formatHresult, HRESULT, isTransportHresult } from './hresult.js';
-import { clearCertFile, prepareWorkFiles, readIssuedCertificate, removeWorkFiles, writeExtensionFile, type RequestWorkFiles } from './work-files.js';
+import {
+  clearCertFile, markSubmittedAfterTimeout, prepareWorkFiles, readIssuedCertificate, removeWorkFiles, wasSubmittedAfterTimeout, writeExtensionFile,
+  type RequestWorkFiles,
+} from './work-files.js';
 
 export interface AdcsBackendOptions {
   /** `HOST\CA Name`, as certreq/certutil -config take it. */
@@ -33,6 +40,11 @@ export interface AdcsBackendOptions {
   clock?: Clock;
   /** How long the exported CA chain is trusted before it is asked for again (default 1 hour). */
   chainTtlMs?: number;
+  /**
+   * The CA issues at submit (RequestDisposition 1): nothing can be amended, so a request whose names or EKUs would
+   * come out other than planned is refused here, before the CA sees it (the request checks reject it earlier).
+   */
+  issuesAtSubmit?: boolean;
   /** How often a request the CA keeps pending is asked about again (default 5 minutes). */
   pendingPollMs?: number;
 }
@@ -49,6 +61,15 @@ const retry = (caRequestId: string | null, message: string): CaOutcome => ({ kin
 const unknownShape = (caRequestId: string | null, what: string, raw: string): CaOutcome =>
   ({ kind: 'failed', caRequestId, code: 'AC_CA_OUTPUT_UNKNOWN', message: `${what} printed output of no known shape`, raw });
 
+/** Why a CA that copies the request would issue other names or EKUs than planned, or null (rules/request-names.ts). */
+export function wouldIssueOtherwise(input: IssuanceInput): string | null {
+  const requested = input.requestedSubjectAltNames;
+  const same = requested.length === input.dnsNames.length && requested.every((e, i) => e.toLowerCase() === `dns:${input.dnsNames[i]!.toLowerCase()}`);
+  if (requested.length > 0 && !same) return `would copy the requested SAN (${requested.join(', ')}) instead of ${input.dnsNames.join(', ')}`;
+  if (!input.requestHasScomEkus) return 'would issue the certificate without Server and Client Authentication (the request asks for neither)';
+  return null;
+}
+
 export function createAdcsBackend(o: AdcsBackendOptions): AdcsBackend {
   const tools: AdcsTools = createAdcsTools(o);
   const log = o.log.child({ component: 'adcs', ca: o.config });
@@ -62,6 +83,7 @@ export function createAdcsBackend(o: AdcsBackendOptions): AdcsBackend {
     if (cert && (parsed.disposition === 'issued' || parsed.disposition === 'unknown')) {
       if (parsed.disposition === 'unknown') log.warn({ event: 'ca_issued_unknown_text', caRequestId: id, output: run.text }, `${what}: certificate written, text of unknown shape`);
       chainCache.noteIssued(cert);
+      if (await wasSubmittedAfterTimeout(files)) await sweepLateDuplicates(path.basename(files.dir), id);
       await removeWorkFiles(files);
       return { kind: 'issued', caRequestId: id, certificateDer: cert, message: `issued by ${o.config} (RequestId ${id})` };
     }
@@ -85,19 +107,30 @@ export function createAdcsBackend(o: AdcsBackendOptions): AdcsBackend {
     return interpretCertreq(run, parseCertreqSubmit(run.text), id, files, 'certreq -retrieve');
   }
 
-  /** A pending request: add the SCOM EKUs if the request lacks them, ask the CA to issue, fetch the result. */
-  async function approveAndRetrieve(input: IssuanceInput, id: string, files: RequestWorkFiles): Promise<CaOutcome> {
-    if (!input.requestHasScomEkus) {
-      // docs/scom-facts.md §8.1: serverAuth + clientAuth, non-critical, on the pending request before -resubmit.
-      const run = await tools.setExtension(id, OID_EXT_KEY_USAGE, false, files.ekuFile);
-      if (run.transport) return retry(id, run.transport);
-      const status = parseCertutilStatus(run.text);
-      // Not pending any more (issued or denied meanwhile): nothing to add; retrieve tells which.
-      if (!status.ok && status.hresult !== HRESULT.badRequestStatus) {
-        if (status.verb === null) return unknownShape(id, 'certutil -setextension', run.text);
-        return { kind: 'failed', caRequestId: id, code: 'AC_CA_DENIED', message: `certutil -setextension failed: ${status.message || formatHresult(status.hresult ?? 0)}`, raw: run.text };
-      }
+  /** One `certutil -setextension` on a pending request; null when done (or the request is not pending any more). */
+  async function amend(id: string, oid: string, file: string): Promise<CaOutcome | null> {
+    const run = await tools.setExtension(id, oid, false, file);
+    if (run.transport) return retry(id, run.transport);
+    const status = parseCertutilStatus(run.text);
+    // Not pending any more (issued or denied meanwhile): nothing to add; retrieve tells which, the gate checks it.
+    if (!status.ok && status.hresult !== HRESULT.badRequestStatus) {
+      if (status.verb === null) return unknownShape(id, 'certutil -setextension', run.text);
+      return { kind: 'failed', caRequestId: id, code: 'AC_CA_DENIED', message: `certutil -setextension ${oid} failed: ${status.message || formatHresult(status.hresult ?? 0)}`, raw: run.text };
     }
+    return null;
+  }
+
+  /**
+   * A pending request: add the SCOM EKUs if the request lacks them, set the SAN to the names the policy allowed
+   * (the CA would copy the request's own), ask the CA to issue, fetch the result.
+   */
+  async function approveAndRetrieve(input: IssuanceInput, id: string, files: RequestWorkFiles): Promise<CaOutcome> {
+    // docs/scom-facts.md §8.1: serverAuth + clientAuth, non-critical, on the pending request before -resubmit.
+    const eku = input.requestHasScomEkus ? null : await amend(id, OID_EXT_KEY_USAGE, files.ekuFile);
+    if (eku) return eku;
+    // Always, so both backends issue the same names (README "Names in a certificate"); non-critical as in RFC 5280 §4.2.1.6 when the subject is not empty.
+    const san = await amend(id, OID_EXT_SUBJECT_ALT_NAME, files.sanFile);
+    if (san) return san;
     const run = await tools.resubmit(id);
     if (run.transport) return retry(id, run.transport);
     const resubmit = parseCertutilResubmit(run.text);
@@ -108,8 +141,53 @@ export function createAdcsBackend(o: AdcsBackendOptions): AdcsBackend {
     return retrieve(id, files);
   }
 
+  /**
+   * A submit that ended without a RequestId (killed at the timeout, or the service died while it ran) may still
+   * have reached the CA: ask the CA for a request carrying this fingerprint before submitting again.
+   */
+  async function lookForEarlierSubmit(input: IssuanceInput, earlier: ToolRun | null): Promise<{ id: string } | CaOutcome | null> {
+    if (!earlier || !(earlier.result.timedOut || earlier.result.exitCode === null)) return null;
+    const disposition = o.issuesAtSubmit ? DISPOSITION.issued : DISPOSITION.pending;
+    const found = await findSubmitted(tools, input.fingerprint, disposition);
+    if (found.kind === 'unavailable') {
+      return retry(null, `an earlier certreq -submit of this request ended without a RequestId and the CA could not be asked whether it took it (${found.message}); not submitting again until it answers. By hand: ${viewCommand(o.config, disposition)}, look for ${submitAttribute(input.fingerprint)}`);
+    }
+    if (found.kind === 'none') return null;
+    const [id, ...extra] = found.requestIds as [string, ...string[]];
+    log.warn({ event: 'ca_submit_found', caRequestId: id, extra, fingerprint: input.fingerprint }, `found RequestId ${id} at the CA by this request's fingerprint after a submit that timed out; not submitting again`);
+    // More than one (a retry raced the CA): the others would wait at the CA forever.
+    for (const other of extra) {
+      if (!o.issuesAtSubmit) await tools.deny(other);
+      else log.error({ event: 'ca_duplicate_issued', caRequestId: other, fingerprint: input.fingerprint }, `RequestId ${other} is a second certificate for this request; revoke it: certutil -config "${o.config}" -revoke <serial of RequestId ${other}> 0`);
+    }
+    return { id };
+  }
+
+  /**
+   * A request submitted again after a timed-out submit the CA did not show: that first submit may have landed
+   * late. Any other request at the CA carrying this fingerprint is denied (pending), or logged with what to do.
+   */
+  async function sweepLateDuplicates(fingerprint: string, keepId: string): Promise<void> {
+    const disposition = o.issuesAtSubmit ? DISPOSITION.issued : DISPOSITION.pending;
+    const found = await findSubmitted(tools, fingerprint, disposition);
+    if (found.kind === 'unavailable') {
+      log.error({ event: 'ca_duplicate_unchecked', fingerprint, caRequestId: keepId }, `could not ask the CA for a late duplicate of RequestId ${keepId} (${found.message}); check by hand: ${viewCommand(o.config, disposition)}, look for ${submitAttribute(fingerprint)}`);
+      return;
+    }
+    for (const other of found.kind === 'found' ? found.requestIds.filter((x) => x !== keepId) : []) {
+      if (!o.issuesAtSubmit) {
+        await tools.deny(other);
+        log.warn({ event: 'ca_duplicate_denied', fingerprint, caRequestId: other, kept: keepId }, `denied RequestId ${other}, a late duplicate of RequestId ${keepId} at the CA`);
+      } else log.error({ event: 'ca_duplicate_issued', fingerprint, caRequestId: other, kept: keepId }, `RequestId ${other} is a second certificate for this request; revoke it: certutil -config "${o.config}" -revoke <serial of RequestId ${other}> 0`);
+    }
+  }
+
   async function submit(input: IssuanceInput, persistCaRequestId: (id: string) => Promise<void>): Promise<CaOutcome> {
-    const files = await prepareWorkFiles(o.workDir, input.fingerprint, input.csrPem);
+    if (o.issuesAtSubmit) {
+      const wrong = wouldIssueOtherwise(input);
+      if (wrong) return { kind: 'failed', caRequestId: null, code: 'AC_REQUEST_REJECTED', message: `not submitted: the CA issues at submit and ${wrong}` };
+    }
+    const files = await prepareWorkFiles(o.workDir, input.fingerprint, input.csrPem, input.dnsNames);
     const journal = path.join(files.dir, 'submit');
     // A submit journaled before a crash (the service died while certreq ran): the CA may have taken the request.
     // Its output names the RequestId; submitting again would leave a second request at the CA.
@@ -120,8 +198,16 @@ export function createAdcsBackend(o: AdcsBackendOptions): AdcsBackend {
       log.warn({ event: 'ca_submit_recovered', caRequestId: recovered.requestId, fingerprint: input.fingerprint }, `recovered RequestId ${recovered.requestId} from a submit interrupted by a restart; not submitting again`);
       run = earlier;
     } else {
+      const found = await lookForEarlierSubmit(input, earlier);
+      if (found && 'kind' in found) return found;
+      if (found) {
+        await persistCaRequestId(found.id);
+        return resume(input, found.id);
+      }
+      // Submitting again after a submit that ended without a RequestId: remember to look for a late duplicate.
+      if (earlier && (earlier.result.timedOut || earlier.result.exitCode === null)) await markSubmittedAfterTimeout(files);
       await clearCertFile(files);
-      run = await tools.submit(files.requestFile, files.certFile, journal);
+      run = await tools.submit(files.requestFile, files.certFile, journal, submitAttribute(input.fingerprint));
     }
     const parsed = parseCertreqSubmit(run.text);
     if (parsed.requestId !== null) {
@@ -129,9 +215,12 @@ export function createAdcsBackend(o: AdcsBackendOptions): AdcsBackend {
       await persistCaRequestId(parsed.requestId);
       log.info({ event: 'ca_submitted', caRequestId: parsed.requestId, disposition: parsed.disposition, fingerprint: input.fingerprint }, 'submitted to the CA');
     }
-    // A timeout after the CA took the request leaves an orphan request at the CA (no id to resume from);
-    // an orphan pending request is harmless, a second certificate is not issued without an officer.
-    if (run.transport) return retry(parsed.requestId, run.transport);
+    // A timeout may come after the CA took the request: the next attempt asks the CA by the fingerprint attribute
+    // (lookForEarlierSubmit) before submitting again, so no orphan is left waiting at the CA.
+    if (run.transport) {
+      const disposition = o.issuesAtSubmit ? DISPOSITION.issued : DISPOSITION.pending;
+      return retry(parsed.requestId, parsed.requestId ? run.transport : `${run.transport}; the CA may have taken it: the next attempt looks for ${submitAttribute(input.fingerprint)} (${viewCommand(o.config, disposition)}) before submitting again`);
+    }
     if (parsed.requestId === null) {
       if (parsed.disposition === 'error') {
         if (isTransportHresult(parsed.hresult)) return retry(null, parsed.message);
@@ -147,7 +236,7 @@ export function createAdcsBackend(o: AdcsBackendOptions): AdcsBackend {
     if (!/^(\d{1,10}|0x[0-9a-fA-F]{1,8})$/.test(caRequestId)) {
       return { kind: 'failed', caRequestId, code: 'AC_INTERNAL', message: `stored CA request id is not an AD CS RequestId: ${caRequestId}` };
     }
-    const files = await prepareWorkFiles(o.workDir, input.fingerprint, input.csrPem);
+    const files = await prepareWorkFiles(o.workDir, input.fingerprint, input.csrPem, input.dnsNames);
     // Retrieve first: after a crash the request may already be issued (or denied) and must not be touched.
     const first = await retrieve(caRequestId, files);
     if (first.kind !== 'pending') return first;
@@ -180,6 +269,9 @@ export function createAdcsBackend(o: AdcsBackendOptions): AdcsBackend {
       if (!/^[0-9a-fA-F]{2,40}$/.test(serialHex)) throw new AgentcertError('AC_USAGE', `not a serial number: ${serialHex}`);
       // certutil -revoke takes the CRL reason code (RFC 5280 §5.3.1).
       return admin(await tools.revoke(serialHex.toLowerCase(), REVOCATION_REASONS[reason]), `certutil -revoke ${serialHex}`);
+    },
+    manualRevokeCommand(serialHex, reason) {
+      return `certutil -config "${o.config}" -revoke ${serialHex.toLowerCase()} ${REVOCATION_REASONS[reason]} && certutil -config "${o.config}" -crl`;
     },
     async setPendingExtension(caRequestId, oid, critical, valueDer) {
       const file = await writeExtensionFile(o.workDir, caRequestId, oid, valueDer);

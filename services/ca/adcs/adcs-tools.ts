@@ -28,7 +28,8 @@ export interface ToolRun {
 
 export interface AdcsTools {
   /** Journaled when the runner can (journalDir): the outcome survives a crash of the service. */
-  submit(requestFile: string, certFile: string, journalDir?: string): Promise<ToolRun>;
+  /** `attrib` goes to `-attrib` ("Name:Value", stored with the request at the CA). */
+  submit(requestFile: string, certFile: string, journalDir?: string, attrib?: string): Promise<ToolRun>;
   /** What an earlier journaled submit printed (waiting for it if it still runs), or null. */
   recoverSubmit(journalDir: string): Promise<ToolRun | null>;
   retrieve(requestId: string, certFile: string): Promise<ToolRun>;
@@ -38,6 +39,9 @@ export interface AdcsTools {
   caCert(outFile: string): Promise<ToolRun>;
   ping(): Promise<ToolRun>;
   revoke(serialHex: string, reason: number): Promise<ToolRun>;
+  /** `certutil -view -restrict <restrict> -out <columns> csv`: rows of the CA database. */
+  view(restrict: string, columns: string): Promise<ToolRun>;
+  deny(requestId: string): Promise<ToolRun>;
   publishCrl(): Promise<ToolRun>;
 }
 
@@ -69,7 +73,7 @@ export function createAdcsTools(o: AdcsToolOptions): AdcsTools {
   const certreq = (args: string[]) => run('certreq', args);
   const certutil = (verb: string[]) => run('certutil', ['-config', o.config, ...verb]);
   return {
-    submit: (req, cer, journalDir) => run('certreq', ['-submit', '-q', '-config', o.config, req, cer], journalDir),
+    submit: (req, cer, journalDir, attrib) => run('certreq', ['-submit', '-q', '-config', o.config, ...(attrib ? ['-attrib', attrib] : []), req, cer], journalDir),
     recoverSubmit: async (journalDir) => {
       const result = o.runner.recoverJournaled ? await o.runner.recoverJournaled(journalDir) : null;
       return result ? toToolRun('certreq -submit', result) : null;
@@ -83,5 +87,7 @@ export function createAdcsTools(o: AdcsToolOptions): AdcsTools {
     ping: () => certutil(['-ping']),
     revoke: (serial, reason) => certutil(['-revoke', serial, String(reason)]),
     publishCrl: () => certutil(['-crl']),
+    view: (restrict, columns) => certutil(['-view', '-restrict', restrict, '-out', columns, 'csv']),
+    deny: (id) => certutil(['-deny', id]),
   };
 }

@@ -23,7 +23,8 @@ function encodeLength(length: number): Buffer {
   return Buffer.from([0x80 | bytes.length, ...bytes]);
 }
 
-function tlv(tag: number, content: Buffer): Buffer {
+/** One DER TLV (X.690 §8.1: definite length). */
+export function tlv(tag: number, content: Buffer): Buffer {
   return Buffer.concat([Buffer.from([tag]), encodeLength(content.length), content]);
 }
 
@@ -62,7 +63,7 @@ export function decodeEkuExtensionValue(der: Buffer): string[] {
   return oids;
 }
 
-function readLength(der: Buffer, at: number): { start: number; length: number } {
+export function readLength(der: Buffer, at: number): { start: number; length: number } {
   const first = der[at];
   if (first === undefined) throw new AgentcertError('AC_DER_MALFORMED', 'truncated DER');
   if (first < 0x80) return { start: at + 1, length: first };

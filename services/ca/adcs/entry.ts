@@ -9,6 +9,7 @@ export const adcsBackend = defineCaBackend({
   settings: AdcsSettingsSchema,
   defaults: ADCS_DEFAULTS,
   validate: validateAdcsSettings,
+  issuesAsRequested: (s) => s.issuesAtSubmit,
   async create(s, common, deps) {
     return createAdcsBackend({
       config: s.config,
@@ -16,6 +17,7 @@ export const adcsBackend = defineCaBackend({
       certutilPath: s.certutilPath,
       timeoutMs: s.timeoutMs,
       pendingPollMs: s.pendingPollMs,
+      issuesAtSubmit: s.issuesAtSubmit,
       workDir: path.join(common.dataDir, 'adcs'),
       runner: deps.runner,
       log: deps.log,

@@ -11,6 +11,7 @@ export {
   type VerifyVerdict, type StoreQueryResult, type AddstoreResult,
 } from './certutil-output.js';
 export { encodeEkuExtensionValue, decodeEkuExtensionValue, encodeOid, OID_EXT_KEY_USAGE, OID_SERVER_AUTH, OID_CLIENT_AUTH, SCOM_EKUS } from './eku-extension.js';
+export { encodeSanExtensionValue, decodeSanExtensionValue, OID_EXT_SUBJECT_ALT_NAME } from './san-extension.js';
 export { readCaFile, certificatesFromPkcs7, orderChain } from './ca-chain.js';
 export { HRESULT, isTransportHresult, findFailureHresult, formatHresult } from './hresult.js';
 export { adcsBackend } from './entry.js';

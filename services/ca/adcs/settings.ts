@@ -10,6 +10,12 @@ export const AdcsSettingsSchema = Type.Object(
     timeoutMs: Type.Integer({ minimum: 1000 }),
     /** How often a request the CA keeps pending is asked about again. */
     pendingPollMs: Type.Integer({ minimum: 1000 }),
+    /**
+     * The CA issues a request at submit (policy module RequestDisposition 1) instead of keeping it pending:
+     * agentcert cannot amend it, so it rejects before submitting what would come out wrong (README "Names in a
+     * certificate").
+     */
+    issuesAtSubmit: Type.Boolean(),
   },
   { additionalProperties: false },
 );
@@ -21,6 +27,7 @@ export const ADCS_DEFAULTS: AdcsSettings = {
   certutilPath: 'certutil.exe',
   timeoutMs: 60_000,
   pendingPollMs: 300_000,
+  issuesAtSubmit: false,
 };
 
 /** certreq/certutil take the CA as `HOST\CA Name`; anything else would make them open a CA picker dialog. */

@@ -48,12 +48,14 @@ export function createBuiltinBackend(o: BuiltinBackendOptions): CaBackend & CrlS
     const der = await pool.sign({
       publicKeyDer: input.publicKeyDer,
       fqdn: input.fqdn,
+      // The names the policy allowed (rules/request-names.ts); the request's own SAN is never copied.
+      dnsNames: input.dnsNames,
       serialHex: intent.serialHex,
       notBefore: intent.notBefore,
       notAfter: intent.notAfter,
       crlDistributionPoint: o.crlDistributionPoint,
     });
-    return { kind: 'issued', caRequestId, certificateDer: der, message: 'issued by the built-in CA' };
+    return { kind: 'issued', caRequestId, certificateDer: der, message: `issued by the built-in CA with SAN ${input.dnsNames.join(', ')}` };
   };
 
   return {

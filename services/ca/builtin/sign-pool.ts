@@ -56,7 +56,7 @@ export function createSignPool(issuer: CaMaterial, size = Math.min(4, availableP
     sign(r) {
       const id = ++seq;
       // A copy: a Buffer is often a view into a larger pooled ArrayBuffer, which postMessage would clone whole.
-      const job: SignJob = { id, publicKeyDer: new Uint8Array(r.publicKeyDer), fqdn: r.fqdn, serialHex: r.serialHex, notBefore: r.notBefore.getTime(), notAfter: r.notAfter.getTime(), crlDistributionPoint: r.crlDistributionPoint };
+      const job: SignJob = { id, publicKeyDer: new Uint8Array(r.publicKeyDer), fqdn: r.fqdn, dnsNames: r.dnsNames, serialHex: r.serialHex, notBefore: r.notBefore.getTime(), notAfter: r.notAfter.getTime(), crlDistributionPoint: r.crlDistributionPoint };
       const worker = workers[next++ % workers.length]!;
       return new Promise<Buffer>((resolve, reject) => {
         pending.set(id, { resolve, reject, worker });

@@ -10,6 +10,7 @@ export interface SignJob {
   id: number;
   publicKeyDer: Uint8Array;
   fqdn: string;
+  dnsNames: string[];
   serialHex: string;
   notBefore: number;
   notAfter: number;
@@ -24,6 +25,7 @@ parentPort!.on('message', (job: SignJob) => {
       issuer,
       publicKeyDer: Buffer.from(job.publicKeyDer),
       fqdn: job.fqdn,
+      dnsNames: job.dnsNames,
       serialHex: job.serialHex,
       notBefore: new Date(job.notBefore),
       notAfter: new Date(job.notAfter),

@@ -2,6 +2,7 @@
  * The check step: the request's verdict from rules/assess.ts with the facts the store holds (other keys for the
  * FQDN, the renewal signer), and the transition it leads to from `received`.
  */
+import { caIssuesAsRequested } from '../../ca/index.js';
 import { inGroup, type StoredRequest, type Store } from '../../domain/index.js';
 import { describeCertificate, type ParsedRequest } from '../../pki/index.js';
 import { assess, checkRenewal, type Assessment, type RenewalCheck, type TenantRules } from '../../rules/index.js';
@@ -35,12 +36,12 @@ export function tenantOf(ctx: PipelineContext, name: string): TenantRules | null
 }
 
 /** The verdict and the transition it leads to from `received` (reads the store, writes nothing). */
-export async function assessRequest(ctx: PipelineContext, r: StoredRequest): Promise<Assessment & { transition: TransitionInput }> {
+export async function assessRequest(ctx: Pick<PipelineContext, 'config' | 'store' | 'clock' | 'parsed'>, r: StoredRequest): Promise<Assessment & { transition: TransitionInput }> {
   const parsed = ctx.parsed.of(r);
   const facts = await requestFacts(ctx.store, (o) => ctx.parsed.of(o), parsed, r.fqdn, ctx.clock.now(), r.id);
   const tenant = tenantByName(ctx.config, r.tenant);
   const trust = tenant ? await trustFindings(ctx, { requestId: r.id, fqdn: r.fqdn, tenant, parsed, isRenewal: facts.renewal.isRenewal }) : [];
-  const a = assess({ parsed, fqdn: r.fqdn, minKeyBits: ctx.config.policy.minKeyBits, tenant, protectedNames: effectiveProtectedNames(ctx.config), ...facts, trust });
+  const a = assess({ parsed, fqdn: r.fqdn, minKeyBits: ctx.config.policy.minKeyBits, tenant, protectedNames: effectiveProtectedNames(ctx.config), caIssuesAsRequested: caIssuesAsRequested(ctx.config.ca), ...facts, trust });
   const to = a.outcome === 'reject' ? 'rejected' : a.outcome === 'hold' ? 'awaiting_approval' : 'checked';
   return { ...a, transition: { from: 'received', to, reason: a.reason, message: a.message, findings: a.findings, data: a.renewalOf ? { renewalOf: a.renewalOf } : null } };
 }

@@ -6,8 +6,10 @@ import { humanDate, STATE_GROUPS, type CaOutcome, type IssuanceInput, type Store
 import { derToPem, describeCertificate, hasScomEkus } from '../../pki/index.js';
 import { caDenied } from '../../rules/index.js';
 import { writeRejection } from '../../intake/index.js';
-import { transition, transitions, type PipelineContext } from '../context.js';
+import { transition, transitions, type PipelineContext, type TransitionInput } from '../context.js';
 import { scheduleRetry } from '../retry.js';
+import { namePlanFor } from '../name-plan.js';
+import { refuseCertificate } from '../refusal.js';
 import { verifyGate } from './verify-gate.js';
 
 function issuanceInput(ctx: PipelineContext, r: StoredRequest): IssuanceInput {
@@ -19,6 +21,9 @@ function issuanceInput(ctx: PipelineContext, r: StoredRequest): IssuanceInput {
     csrPem: derToPem(parsed.csrDer, 'NEW CERTIFICATE REQUEST'),
     publicKeyDer: parsed.publicKeyDer,
     requestHasScomEkus: hasScomEkus(parsed.requestedExtensions.extendedKeyUsage),
+    // The names the policy allowed: what both backends issue (rules/request-names.ts).
+    dnsNames: namePlanFor(ctx, r, parsed).dnsNames,
+    requestedSubjectAltNames: parsed.requestedExtensions.subjectAltName,
   };
 }
 
@@ -46,17 +51,17 @@ async function applyOutcome(ctx: PipelineContext, r: StoredRequest, o: CaOutcome
       // The verify gate runs on the certificate before it is stored, and its verdict is committed together with
       // the `issued` event: one transaction instead of two (bulk bench), and the audit trail still shows both.
       const gate = await verifyGate(ctx, r, o.certificateDer, info);
-      return transitions(ctx, r, [
-        {
-          from,
-          to: 'issued',
-          reason: 'ISSUED',
-          message: `${o.message}${o.message.includes(info.serialNumber) ? '' : `; serial ${info.serialNumber}`}, valid until ${humanDate(info.notAfter)}`,
-          caRequestId: o.caRequestId,
-          certificate: { serialNumber: info.serialNumber, requestId: r.id, fqdn: r.fqdn, tenant: r.tenant, thumbprint: info.thumbprint, sha256: info.sha256, notBefore: info.notBefore.toISOString(), notAfter: info.notAfter.toISOString(), subject: info.subject, issuer: info.issuer, der: o.certificateDer },
-        },
-        gate,
-      ]);
+      const issued: TransitionInput = {
+        from,
+        to: 'issued',
+        reason: 'ISSUED',
+        message: `${o.message}${o.message.includes(info.serialNumber) ? '' : `; serial ${info.serialNumber}`}, valid until ${humanDate(info.notAfter)}`,
+        caRequestId: o.caRequestId,
+        certificate: { serialNumber: info.serialNumber, requestId: r.id, fqdn: r.fqdn, tenant: r.tenant, thumbprint: info.thumbprint, sha256: info.sha256, notBefore: info.notBefore.toISOString(), notAfter: info.notAfter.toISOString(), subject: info.subject, issuer: info.issuer, der: o.certificateDer },
+      };
+      if (gate.passed) return transitions(ctx, r, [issued, gate.transition]);
+      // Refused after the CA signed it: recorded as issued (the certificate exists at the CA), then revoked.
+      return refuseCertificate(ctx, await transition(ctx, r, issued), info, gate.checks);
     }
     case 'pending': {
       const nextAttemptAt = new Date(ctx.clock.now().getTime() + o.pollAfterMs).toISOString();
