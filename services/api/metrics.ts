@@ -38,6 +38,21 @@ async function expiringCounts(ctx: AppContext, now: Date, tenants?: readonly str
   return Promise.all([30, 7].map(async (days) => [String(days), await ctx.store.views.countActiveExpiring(now, new Date(now.getTime() + days * 86_400_000), tenants)] as [string, number]));
 }
 
+/** A tenant-scoped token's exposition: its tenants' request and certificate figures only. */
+async function renderScoped(ctx: AppContext, tenants: readonly string[]): Promise<string> {
+  const own = new Registry();
+  const req = new Gauge({ name: 'agentcert_requests', help: 'Requests by state (this token\'s tenants)', labelNames: ['state'], registers: [own] });
+  const cert = new Gauge({ name: 'agentcert_certificates', help: 'Certificates by state (this token\'s tenants)', labelNames: ['state'], registers: [own] });
+  const exp = new Gauge({ name: 'agentcert_certificates_expiring', help: 'Active certificates expiring within N days (this token\'s tenants)', labelNames: ['within_days'], registers: [own] });
+  const counts = await ctx.store.views.requestsByState(tenants);
+  for (const s of REQUEST_STATES) req.set({ state: s }, counts[s] ?? 0);
+  const certCounts = await ctx.store.views.certificatesByState(tenants);
+  for (const s of CERTIFICATE_STATES) cert.set({ state: s }, certCounts[s] ?? 0);
+  for (const [days, n] of await expiringCounts(ctx, ctx.clock.now(), tenants)) exp.set({ within_days: days }, n);
+  await tenantGauges(own)(ctx, tenants);
+  return own.metrics();
+}
+
 export function createMetrics(ctx: AppContext): ApiMetrics {
   const registry = new Registry();
   const requests = new Gauge({ name: 'agentcert_requests', help: 'Requests by state', labelNames: ['state'], registers: [registry] });
@@ -99,18 +114,6 @@ export function createMetrics(ctx: AppContext): ApiMetrics {
       }
       return registry.metrics();
     },
-    async renderScoped(tenants) {
-      const own = new Registry();
-      const req = new Gauge({ name: 'agentcert_requests', help: 'Requests by state (this token\'s tenants)', labelNames: ['state'], registers: [own] });
-      const cert = new Gauge({ name: 'agentcert_certificates', help: 'Certificates by state (this token\'s tenants)', labelNames: ['state'], registers: [own] });
-      const exp = new Gauge({ name: 'agentcert_certificates_expiring', help: 'Active certificates expiring within N days (this token\'s tenants)', labelNames: ['within_days'], registers: [own] });
-      const counts = await ctx.store.views.requestsByState(tenants);
-      for (const s of REQUEST_STATES) req.set({ state: s }, counts[s] ?? 0);
-      const certCounts = await ctx.store.views.certificatesByState(tenants);
-      for (const s of CERTIFICATE_STATES) cert.set({ state: s }, certCounts[s] ?? 0);
-      for (const [days, n] of await expiringCounts(ctx, ctx.clock.now(), tenants)) exp.set({ within_days: days }, n);
-      await tenantGauges(own)(ctx, tenants);
-      return own.metrics();
-    },
+    renderScoped: (tenants) => renderScoped(ctx, tenants),
   };
 }
