@@ -6,6 +6,9 @@
 import { Command, CommanderError } from 'commander';
 import { ERRORS, isAgentcertError, AgentcertError } from '../services/domain/index.js';
 import { registerCommands } from './commands.js';
+import { endQuietlyWhenStdoutCloses } from './output.js';
+
+endQuietlyWhenStdoutCloses();
 
 const program = new Command();
 program
@@ -14,8 +17,11 @@ program
   .option('--config <file>', 'config file (JSON or YAML); also AGENTCERT_CONFIG')
   .option('--share <dir>', 'share root (overrides share.root; also AGENTCERT_SHARE)')
   .option('--data <dir>', 'data directory (overrides data.dir; also AGENTCERT_DATA)')
+  // Subcommands inherit these settings (they are created after): their help lists the global options too.
+  .configureHelp({ showGlobalOptions: true })
   .exitOverride()
-  .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  // Commander's own "error: …" line is replaced by the coded one below (every error has a code).
+  .configureOutput({ writeErr: (s) => process.stderr.write(s), outputError: () => undefined });
 
 registerCommands(program);
 
@@ -26,13 +32,22 @@ function printError(err: AgentcertError): void {
   process.stderr.write(`remediation: ${spec.remediation}\n`);
 }
 
+/** Commander's usage errors as AC_USAGE (exit 2); help and --version asked for are not errors. */
+function usageError(err: CommanderError): AgentcertError | null {
+  if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0) return null;
+  // `agentcert` alone or `agentcert ca`: commander has printed the help on stderr.
+  const message = err.code === 'commander.help' ? 'a command is needed (the help above lists them)' : err.message.replace(/^error: /, '');
+  return new AgentcertError('AC_USAGE', message);
+}
+
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
   if (err instanceof CommanderError) {
-    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0) process.exit(0);
-    process.stderr.write(`remediation: ${ERRORS.AC_USAGE.remediation}\n`);
-    process.exit(ERRORS.AC_USAGE.exitCode);
+    const usage = usageError(err);
+    if (!usage) process.exit(0);
+    printError(usage);
+    process.exit(usage.spec.exitCode);
   }
   if (isAgentcertError(err)) {
     printError(err);

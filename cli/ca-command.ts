@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import type { Config } from '../services/config/index.js';
 import { caChainView, initializeLocalCa, localCaKeys, localChain, requireLocalCaKeys } from '../services/app/index.js';
-import { AgentcertError, systemClock } from '../services/domain/index.js';
+import { AgentcertError, humanDate, humanDateAndRelative, systemClock } from '../services/domain/index.js';
 
 function chainView(config: Readonly<Config>) {
   const chain = localChain(config);
@@ -22,7 +22,7 @@ export function caCommand(program: Command, configFrom: (cmd: Command) => Readon
       const view = chainView(config);
       if (opts.json) return out(JSON.stringify({ created: made.created, chain: view }, null, 2));
       out(made.created ? 'Created the built-in CA:' : 'The built-in CA exists already (nothing changed):');
-      for (const c of view) out(`  ${c.role.padEnd(7)} ${c.subject}  ${c.key}  thumbprint ${c.thumbprint}  valid until ${c.notAfter}`);
+      for (const c of view) out(`  ${c.role.padEnd(7)} ${c.subject}  ${c.key}  thumbprint ${c.thumbprint}  valid until ${humanDateAndRelative(c.notAfter)}`);
     });
   ca.command('show')
     .description('show the built-in CA certificates')
@@ -32,7 +32,7 @@ export function caCommand(program: Command, configFrom: (cmd: Command) => Readon
       const view = chainView(config);
       const keys = localCaKeys(config)?.report() ?? null;
       if (opts.json) return out(JSON.stringify({ chain: view, keys }, null, 2));
-      for (const c of view) out(`${c.role.padEnd(7)} ${c.subject}  ${c.key}  serial ${c.serialNumber}  thumbprint ${c.thumbprint}  ${c.notBefore} → ${c.notAfter}`);
+      for (const c of view) out(`${c.role.padEnd(7)} ${c.subject}  ${c.key}  serial ${c.serialNumber}  thumbprint ${c.thumbprint}  ${humanDate(c.notBefore)} → ${humanDateAndRelative(c.notAfter)}`);
       if (keys) out(`keys    ${keys.summary}`);
     });
   ca.command('protect')

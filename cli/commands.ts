@@ -5,7 +5,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig, type Config } from '../services/config/index.js';
-import { AgentcertError, REQUEST_STATES, systemClock, type RequestState, type Store } from '../services/domain/index.js';
+import { AgentcertError, humanDate, humanDateAndRelative, REQUEST_STATES, systemClock, type RequestState, type Store } from '../services/domain/index.js';
 import {
   allPages, CERTIFICATE_EXPORT_COLUMNS, inspectRequest, listCertificates, listRequests, localChain, openAppStore, renderInspect, renderVerify, renewalTiming, REQUEST_EXPORT_COLUMNS,
   makeSampleRequest, showRecord, storeExists, toCsv, verifyWithRecords,
@@ -20,9 +20,11 @@ import { storeCommand } from './store-command.js';
 import { serviceCommand } from './service-command.js';
 import { printTable } from './output.js';
 
-export function configFrom(cmd: Command): Readonly<Config> {
+
+export function configFrom(cmd: Command, more: { port?: string; host?: string } = {}): Readonly<Config> {
   const g = cmd.optsWithGlobals() as { config?: string; share?: string; data?: string };
-  return loadConfig({ file: g.config ?? null, env: process.env, flags: { ...(g.share ? { share: g.share } : {}), ...(g.data ? { data: g.data } : {}) } });
+  const flags = { ...(g.share ? { share: g.share } : {}), ...(g.data ? { data: g.data } : {}), ...(more.port !== undefined ? { port: more.port } : {}), ...(more.host ? { host: more.host } : {}) };
+  return loadConfig({ file: g.config ?? null, env: process.env, flags });
 }
 
 const out = (s: string): void => void process.stdout.write(s.endsWith('\n') ? s : `${s}\n`);
@@ -36,10 +38,14 @@ export function registerCommands(program: Command): void {
     .command('serve')
     .description('run the service: watcher, pipeline, API')
     .option('--once', 'process everything waiting in the share and the store, then exit')
-    .action(async (opts: { once?: boolean }, cmd: Command) => {
-      const config = configFrom(cmd);
+    .option('--dry-run', 'with --once: print what would be issued, held and rejected; issue, write and move nothing')
+    .option('--port <n>', 'API port (overrides api.port; also AGENTCERT_API_PORT)')
+    .option('--host <address>', 'API address to listen on (overrides api.host; also AGENTCERT_API_HOST)')
+    .action(async (opts: { once?: boolean; dryRun?: boolean; port?: string; host?: string }, cmd: Command) => {
+      if (opts.dryRun && !opts.once) throw new AgentcertError('AC_USAGE', '--dry-run goes with --once (serve --once --dry-run)');
+      const config = configFrom(cmd, opts);
       const log = createLogger(config.log.level);
-      const code = await serve(config, { once: opts.once === true, log, say: out });
+      const code = await serve(config, { once: opts.once === true, dryRun: opts.dryRun === true, log, say: out });
       process.exitCode = code;
     });
 
@@ -72,7 +78,7 @@ export function registerCommands(program: Command): void {
         const columns = expiring !== undefined ? CERTIFICATE_EXPORT_COLUMNS : REQUEST_EXPORT_COLUMNS;
         if (opts.json) out(JSON.stringify(rows, null, 2));
         else if (opts.csv) out(toCsv(rows, columns));
-        else printTable(out, rows as Record<string, unknown>[], expiring !== undefined ? ['serialNumber', 'fqdn', 'tenant', 'state', 'notAfter'] : ['id', 'fqdn', 'tenant', 'state', 'serialNumber', 'notAfter', ...(rows.some((r) => (r as { primaryServer?: string | null }).primaryServer) ? ['primaryServer'] : [])]);
+        else printTable(out, (rows as Record<string, unknown>[]).map((r) => ({ ...r, notAfter: humanDate(r['notAfter'] as string | null) })), expiring !== undefined ? ['serialNumber', 'fqdn', 'tenant', 'state', 'notAfter'] : ['id', 'fqdn', 'tenant', 'state', 'serialNumber', 'notAfter', ...(rows.some((r) => (r as { primaryServer?: string | null }).primaryServer) ? ['primaryServer'] : [])]);
       } finally {
         await store.close();
       }
@@ -92,12 +98,12 @@ export function registerCommands(program: Command): void {
         out(`Request ${r.id}  ${r.fqdn}  tenant ${r.tenant}  state ${r.state}`);
         out(`  file ${r.sourceName}, fingerprint ${r.fingerprint}`);
         if (r.caRequestId) out(`  CA request id ${r.caRequestId}`);
-        if (r.nextAttemptAt) out(`  next attempt ${r.nextAttemptAt} (attempt ${r.attempts})`);
-        if (v.certificate) out(`Certificate serial ${v.certificate.serialNumber}  thumbprint ${v.certificate.thumbprint}  valid ${v.certificate.notBefore} → ${v.certificate.notAfter}  (${v.certificate.state}), renewal due ${v.certificate.renewalDueAt}`);
+        if (r.nextAttemptAt) out(`  next attempt ${humanDateAndRelative(r.nextAttemptAt)} (attempt ${r.attempts})`);
+        if (v.certificate) out(`Certificate serial ${v.certificate.serialNumber}  thumbprint ${v.certificate.thumbprint}  valid ${humanDate(v.certificate.notBefore)} → ${humanDateAndRelative(v.certificate.notAfter)}  (${v.certificate.state}), renewal due ${humanDateAndRelative(v.certificate.renewalDueAt)}`);
         if (v.assignment) out(`Management servers: primary ${v.assignment.primary}, failovers ${v.assignment.failovers.join(', ') || '-'} (since ${v.assignment.assignedAt})`);
         for (const f of r.findings) out(`  [${f.severity}] ${f.rule}: ${f.message}`);
         out('Events:');
-        for (const e of v.events) out(`  ${e.at}  ${e.from ?? '-'} → ${e.to}  ${e.reason}  (${e.actor})  ${e.message}`);
+        for (const e of v.events) out(`  ${humanDate(e.at)}  ${e.from ?? '-'} → ${e.to}  ${e.reason}  (${e.actor})  ${e.message}`);
       } finally {
         await store.close();
       }

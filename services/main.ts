@@ -3,6 +3,7 @@
  */
 import path from 'node:path';
 import { buildApi, resolveApiTokens, watcherProbe } from './api/index.js';
+import { checkPortFree, portInUse } from './api/port-check.js';
 import type { Config } from './config/index.js';
 import { systemClock, type Clock, type Logger } from './domain/index.js';
 import { listRequestFiles, listResultFiles, startRequestWatcher, startResultsWatcher } from './intake/index.js';
@@ -10,13 +11,18 @@ import { chainForPackage, createApp, createMonitors, localCaKeys, requestCounts,
 import { runRenewalWatch } from './lifecycle/index.js';
 import { attachEventLog, type AttachedEventLog } from './notify/attach-event-log.js';
 import { agentcertVersion } from './version.js';
-import { cleanStaleStaging, publishTools } from './packaging/index.js';
+import { agentPaths, agentPathsWarning, cleanStaleStaging, publishTools } from './packaging/index.js';
+import { dryRunBacklog, renderDryRun } from './app/dry-run.js';
+import { trackBacklog } from './app/backlog-progress.js';
+import { startupError } from './app/startup-errors.js';
 import { createExecaRunner } from './process/index.js';
 import { acquireDataLock } from './store/index.js';
 import { mkdirSync } from 'node:fs';
 
 export interface ServeOptions {
   once: boolean;
+  /** With once: report what the backlog would do; issue, write and move nothing (app/dry-run.ts). */
+  dryRun?: boolean;
   log: Logger;
   clock?: Clock;
   /** Where human messages go (stdout). */
@@ -43,28 +49,40 @@ function watchElection(ctx: App['ctx'], log: Logger, leaseSeconds: number, runSi
 }
 
 export async function serve(config: Readonly<Config>, o: ServeOptions): Promise<number> {
-  mkdirSync(config.data.dir, { recursive: true, mode: 0o700 });
+  if (o.dryRun) {
+    for (const line of renderDryRun(await dryRunBacklog(config, o.clock ?? systemClock))) o.say(line);
+    return 0;
+  }
+  if (!o.once && config.api.enabled) await checkPortFree(config.api); // before anything is created
+  try {
+    mkdirSync(config.data.dir, { recursive: true, mode: 0o700 });
+  } catch (err) {
+    throw startupError(err, config);
+  }
   const release = acquireDataLock(config.data.dir);
   const clock = o.clock ?? systemClock;
   const eventLog = attachEventLog(config, o.log);
   const app = await createApp(config, { clock, log: o.log, runner: createExecaRunner(), listeners: eventLog ? [eventLog.listener] : [] }, { initCa: true }).catch((err) => {
     release();
-    throw err;
+    throw startupError(err, config);
   });
   const { ctx, pipeline } = app;
   if (eventLog) ctx.events = eventLog.events;
   try {
     // Other instances may be publishing to a shared share right now: only what a crash left long ago is cleaned.
     await cleanStaleStaging(ctx.layout.root, { minAgeMs: ctx.store.work.shared ? 15 * 60_000 : 0 });
-    await publishTools({ shareRoot: ctx.layout.root, chain: chainForPackage(await ctx.backend.chain()) });
+    await publishTools({ shareRoot: ctx.layout.root, chain: chainForPackage(await ctx.backend.chain()), agentPaths: agentPaths(config.packaging, config.share.root) });
   } catch (err) {
     o.log.error({ err }, 'could not publish tools/ on the share; requests are still processed');
   }
   if (o.once) {
     try {
       for (const f of await listResultFiles(ctx.layout.results)) pipeline.offerResult(f);
-      for (const f of await listRequestFiles(ctx.layout.requests, config.policy.tenants.map((t) => t.folder ?? t.name))) pipeline.offerFile(f);
+      const files = await listRequestFiles(ctx.layout.requests, config.policy.tenants.map((t) => t.folder ?? t.name));
+      const progress = trackBacklog(pipeline, ctx.store, { total: files.length + (await ctx.store.requests.due(clock.now(), 1_000_000)).length, clock });
+      for (const f of files) pipeline.offerFile(f);
       await pipeline.idle();
+      await progress.finish();
       await runExpiryWatch(ctx, app.notifier);
       await runRenewalWatch(ctx);
       await revokeSupersededAfterGrace(ctx);
@@ -112,7 +130,7 @@ async function runForever(config: Readonly<Config>, app: App, o: ServeOptions, r
   const auth = config.api.enabled ? resolveApiTokens(config) : null;
   const api = auth ? buildApi({ ...probe, startedAt: new Date(), pipeline, tokens: auth.tokens, refreshCrl: true, monitors }) : null;
   let address = 'disabled';
-  if (api) address = await api.listen({ host: config.api.host, port: config.api.port });
+  if (api) address = await api.listen({ host: config.api.host, port: config.api.port }).catch((err: NodeJS.ErrnoException) => Promise.reject(err.code === 'EADDRINUSE' ? portInUse(config.api) : err));
   const sample = path.join(ctx.layout.requests, 'web01.contoso.local.req');
   const caKeysLine = localCaKeys(config)?.report().summary ?? null;
   o.say(
@@ -125,6 +143,7 @@ async function runForever(config: Readonly<Config>, app: App, o: ServeOptions, r
       ...(caKeysLine ? [`  CA keys            : ${caKeysLine}`] : []),
       ...(api ? [`  Dashboard          : ${address}/    API docs: ${address}/docs`] : []),
       ...(auth?.adminTokenFile ? [`  Admin token        : ${auth.adminTokenFile}${auth.created ? ' (created now)' : ''} — sign in with its content`] : []),
+      ...[agentPathsWarning(agentPaths(config.packaging, config.share.root))].filter(Boolean).map((w) => `  WARNING            : ${w}`),
       `  Try it without Windows: npx agentcert sample-request web01.contoso.local --out "${sample}"`,
       'Stop with Ctrl+C.',
     ].join('\n'),

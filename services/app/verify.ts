@@ -2,6 +2,7 @@
  * `agentcert verify`: an issued certificate found on an agent, checked offline against the SCOM rules (the
  * checks of the community checkers, docs/scom-facts.md §4.1) and chained to the given or configured root.
  */
+import { humanDate, humanDateAndRelative } from '../domain/index.js';
 import { describeCertificate, readCertificateFile, reverseSerialHex, verifyChain, type ChainCheck } from '../pki/index.js';
 import { checkCertificate, shortNameOf } from '../rules/index.js';
 import { revocationChecks, type RevocationSources } from './verify-revocation.js';
@@ -86,7 +87,7 @@ export function renderVerify(d: VerifyDocument): string {
     `Serial (Windows)   : ${d.serialNumber}`,
     `Serial (registry)  : ${d.serialNumberReversed}   (ChannelCertificateSerialNumber, byte-reversed)`,
     `Thumbprint         : ${d.thumbprint}`,
-    `Valid              : ${d.notBefore} → ${d.notAfter}`,
+    `Valid              : ${humanDate(d.notBefore)} → ${humanDateAndRelative(d.notAfter)}`,
     `Chain              : ${d.chain.map((c) => c.subject).join('  ←  ')}`,
     '',
     ...d.checks.map((c) => `  [${c.passed ? 'PASS' : 'FAIL'}] ${c.rule}: ${c.message}`),

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { Value } from '@sinclair/typebox/value';
 import YAML from 'yaml';
 import { AgentcertError } from '../domain/index.js';
+import { describeSchemaError, originOf, recordOrigins, type Origins } from './problems.js';
 import { ConfigSchema, DEFAULT_CONFIG, type Config } from './schema.js';
 import { caSettingsProblems } from '../ca/index.js';
 import { redactUrl } from './store-url.js';
@@ -15,9 +16,13 @@ import { redactUrl } from './store-url.js';
 export interface ConfigFlags {
   share?: string;
   data?: string;
-  port?: number;
+  /** From `serve --port`: checked here like any other value, so a bad one names the flag. */
+  port?: number | string;
   host?: string;
 }
+
+/** The flag that sets each key (README "CLI"). */
+const FLAG_KEYS: Record<keyof ConfigFlags, string> = { share: 'share.root', data: 'data.dir', port: 'api.port', host: 'api.host' };
 
 export interface LoadConfigOptions {
   file?: string | null;
@@ -110,23 +115,25 @@ function envOverrides(env: Record<string, string | undefined>, problems: string[
     const raw = env[name];
     if (raw === undefined || raw === '') continue;
     if (spec.type === 'int') {
-      if (!/^\d+$/.test(raw)) problems.push(`${name}: "${raw}" is not a whole number (sets ${spec.path})`);
+      if (!/^\d+$/.test(raw)) problems.push(`${spec.path}: "${raw}" is not a whole number (from ${name})`);
       else setPath(tree, spec.path, Number(raw));
     } else if (spec.type === 'bool') {
       const v = raw.toLowerCase();
-      if (!['1', '0', 'true', 'false', 'yes', 'no'].includes(v)) problems.push(`${name}: "${raw}" is not true or false (sets ${spec.path})`);
+      if (!['1', '0', 'true', 'false', 'yes', 'no'].includes(v)) problems.push(`${spec.path}: "${raw}" is not allowed (from ${name}); allowed: true, false, yes, no, 1 or 0`);
       else setPath(tree, spec.path, ['1', 'true', 'yes'].includes(v));
     } else setPath(tree, spec.path, raw);
   }
   return tree;
 }
 
-function flagOverrides(flags: ConfigFlags): Tree {
+function flagOverrides(flags: ConfigFlags, problems: string[]): Tree {
   const tree: Tree = {};
-  if (flags.share !== undefined) setPath(tree, 'share.root', flags.share);
-  if (flags.data !== undefined) setPath(tree, 'data.dir', flags.data);
-  if (flags.port !== undefined) setPath(tree, 'api.port', flags.port);
-  if (flags.host !== undefined) setPath(tree, 'api.host', flags.host);
+  for (const [flag, key] of Object.entries(FLAG_KEYS) as [keyof ConfigFlags, string][]) {
+    const v = flags[flag];
+    if (v === undefined) continue;
+    if (flag === 'port' && !/^\d+$/.test(String(v))) problems.push(`${key}: "${v}" is not a whole number (from --port)`);
+    else setPath(tree, key, flag === 'port' ? Number(v) : v);
+  }
   return tree;
 }
 
@@ -157,10 +164,10 @@ function managementGroupProblems(c: Config): string[] {
 }
 
 /** Checks the schema cannot express. */
-function semanticProblems(c: Config): string[] {
+function semanticProblems(c: Config, origins: Origins): string[] {
   const problems: string[] = [];
   problems.push(...caSettingsProblems(c.ca));
-  if (c.pipeline.retryMaxMs < c.pipeline.retryBaseMs) problems.push('pipeline.retryMaxMs: must not be smaller than pipeline.retryBaseMs');
+  if (c.pipeline.retryMaxMs < c.pipeline.retryBaseMs) problems.push(`pipeline.retryMaxMs: ${c.pipeline.retryMaxMs} (${originOf(origins, 'pipeline.retryMaxMs')}) must not be smaller than pipeline.retryBaseMs (${c.pipeline.retryBaseMs})`);
   const seenNames = new Set<string>([c.policy.defaultTenant.name.toLowerCase()]);
   const seenFolders = new Set<string>();
   c.policy.tenants.forEach((t, i) => {
@@ -186,17 +193,26 @@ export function loadConfig(o: LoadConfigOptions = {}): Readonly<Config> {
   const problems: string[] = [];
   const file = o.file ?? env['AGENTCERT_CONFIG'] ?? null;
   let tree = structuredClone(DEFAULT_CONFIG) as unknown as Tree;
-  if (file) tree = deepMerge(tree, readConfigFile(path.resolve(cwd, file), problems));
-  tree = deepMerge(tree, envOverrides(env, problems));
-  tree = deepMerge(tree, flagOverrides(o.flags ?? {}));
+  const origins: Origins = new Map();
+  if (file) {
+    const resolved = path.resolve(cwd, file);
+    const fromFile = readConfigFile(resolved, problems);
+    recordOrigins(origins, fromFile, (key) => `from ${resolved}, key ${key}`);
+    tree = deepMerge(tree, fromFile);
+  }
+  const fromEnv = envOverrides(env, problems);
+  for (const [name, spec] of Object.entries(ENV_KEYS)) if (env[name]) origins.set(spec.path, `from ${name}`);
+  tree = deepMerge(tree, fromEnv);
+  const flags = o.flags ?? {};
+  tree = deepMerge(tree, flagOverrides(flags, problems));
+  for (const f of Object.keys(FLAG_KEYS) as (keyof ConfigFlags)[]) if (flags[f] !== undefined) origins.set(FLAG_KEYS[f], `from --${f}`);
   fillServerDefaults(tree);
   for (const e of Value.Errors(ConfigSchema, tree)) {
-    const where = e.path.replace(/^\//, '').replace(/\//g, '.') || '(top level)';
     // store.url may carry a password: never echoed.
-    const shown = where === 'store.url' && typeof e.value === 'string' ? redactUrl(e.value) : e.value;
-    problems.push(`${where}: ${e.message}${shown !== undefined && typeof shown !== 'object' ? ` (found ${JSON.stringify(shown)})` : ''}`);
+    const shown = e.path === '/store/url' && typeof e.value === 'string' ? { ...e, value: redactUrl(e.value) } : e;
+    problems.push(describeSchemaError(shown, origins));
   }
-  if (problems.length === 0) problems.push(...semanticProblems(tree as unknown as Config));
+  if (problems.length === 0) problems.push(...semanticProblems(tree as unknown as Config, origins));
   if (problems.length > 0) {
     throw new AgentcertError('AC_CONFIG_INVALID', `The configuration has ${problems.length} problem(s)`, problems);
   }

@@ -151,6 +151,18 @@ export const ERRORS = {
     summary: 'The configured CA backend cannot revoke certificates from agentcert.',
     remediation: 'Revoke on the CA itself (`certutil -config <CA> -revoke <serial> <reason>`, then `certutil -crl`); agentcert records a revocation only when its backend performed it.',
   },
+  AC_PORT_IN_USE: {
+    status: 503,
+    exitCode: 2,
+    summary: 'The API port is already in use; nothing was created.',
+    remediation: 'Stop what holds the port (named in the message when it can be found), or choose another: `agentcert serve --port N`, AGENTCERT_API_PORT or api.port in the config file.',
+  },
+  AC_PATH_UNUSABLE: {
+    status: 500,
+    exitCode: 2,
+    summary: 'A folder the service needs (data.dir, share.root) cannot be created or written.',
+    remediation: 'Check the path named in the message and the setting it comes from, and that the service account may create and write it; nothing else was changed.',
+  },
   AC_NO_MANAGEMENT_GROUP: {
     status: 409,
     exitCode: 2,

@@ -5,5 +5,6 @@ export * from './ports.js';
 export * from './ca-port.js';
 export * from './store-port.js';
 export * from './errors.js';
+export * from './human-time.js';
 export * from './event-ids.js';
 export * from './backoff.js';

@@ -49,6 +49,8 @@ export class Pipeline {
   private idleWaiters: (() => void)[] = [];
   private stopped = false;
   private results: Promise<void> = Promise.resolve();
+  /** Told when a request file has been taken in (with its request id) or a stored request advanced (serve --once progress). */
+  onWorkDone: ((requestId: string | null) => void) | null = null;
 
   constructor(private readonly ctx: PipelineContext) {
     // Several instances on one store: the leases of the requests in flight are renewed at a third of their
@@ -132,7 +134,7 @@ export class Pipeline {
         continue;
       }
       this.requestsInFlight.add(r.id);
-      this.spawn(() => this.advance(r.id), () => this.finish(r.id));
+      this.spawn(() => this.advance(r.id).then(() => this.onWorkDone?.(r.id)), () => this.finish(r.id));
     }
   }
 
@@ -153,6 +155,7 @@ export class Pipeline {
       if (res.kind === 'stored') await this.advance(res.request.id, true);
       // Not complete yet: look again soon (a change event or the scan may also offer it first).
       else if (res.retryInMs !== undefined) setTimeout(() => this.offerFile(file), res.retryInMs).unref();
+      if (res.kind === 'stored' || res.retryInMs === undefined) this.onWorkDone?.(res.kind === 'stored' ? res.request.id : null);
     } catch (err) {
       this.ctx.log.error({ err, file, event: 'intake_error' }, `could not take in ${file}; it stays on the share and is tried again`);
     }

@@ -1,6 +1,7 @@
 export { publishPackage, cleanStaleStaging, type DeliveryInput, type DeliveryPackage, type PublishDeps } from './publish.js';
 export { StagingThread, stageInProcess, type Stager } from './stage-pool.js';
 export { publishTools } from './tools.js';
+export { agentPaths, agentPathsWarning, uncPath, type AgentPaths } from './agent-paths.js';
 export {
   buildManifest,
   MANIFEST_SCHEMA_VERSION,

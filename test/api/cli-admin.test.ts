@@ -117,6 +117,8 @@ describe('admin CLI with the service stopped', () => {
     expect(r.code, r.stdout).toBe(0);
     for (const name of ['config', 'share', 'store', 'ca', 'crl', 'tools', 'service', 'tokens', 'monitor 7004', 'monitor 7005']) expect(r.stdout).toMatch(new RegExp(`^(OK|WARN)\\s+${name}\\s`, 'm'));
     expect(r.stdout).toMatch(/^WARN\s+service\s+no agentcert serve runs/m);
+    // The default config gives packages no path agents can reach: no results, no renewal — a warning, not OK.
+    expect(r.stdout).toMatch(/^WARN\s+agent paths\s+packages carry no install results path and no renewal task: set packaging\.shareUncPath/m);
     const doc = json<{ ok: boolean; checks: { name: string; status: string }[] }>(cli('doctor', '--json'));
     expect(doc.ok).toBe(true);
   });

@@ -102,6 +102,13 @@ describe('dashboard', () => {
     expect(after).toMatch(/id="request-state"><span class="state s-packaged">/);
     expect(after).toContain('dashboard:alice');
     expect(after).toContain('gateway &lt;gw01&gt;');
+    // Dates as people read them, the ISO value kept in datetime=; the API keeps ISO.
+    const cert = (await t.h.app.ctx.store.certificates.forRequest(id))!;
+    const human = `${cert.notAfter.slice(0, 10)} ${cert.notAfter.slice(11, 16)} UTC`;
+    expect(after).toMatch(new RegExp(`<time datetime="${cert.notAfter}" title="${cert.notAfter}">${human} \\(in (729|730) days\\)</time>`));
+    expect(after).not.toMatch(/<td>\d{4}-\d\d-\d\dT/);
+    const api = await t.api.inject({ url: `/api/v1/requests/${id}`, headers: { authorization: `Bearer ${ADMIN}` } });
+    expect((api.json() as { certificate: { notAfter: string } }).certificate.notAfter).toBe(cert.notAfter);
     // An API POST never accepts the session cookie instead of a bearer token.
     expect((await t.api.inject({ method: 'POST', url: `/api/v1/requests/${id}/deny`, headers: { cookie: admin }, payload: { reason: 'x' } })).statusCode).toBe(401);
   });

@@ -1,5 +1,5 @@
 /**
- * The dashboard in a real headless Chromium (Debian's /usr/bin/chromium driven by playwright-core) against the
+ * The dashboard in a real headless Chromium (Debian's chromium on PATH, driven by playwright-core) against the
  * real service: sign in with the first-start admin token, find a request the pipeline issued, approve a held
  * one and watch it become packaged, revoke a certificate. Saves test-artifacts/dashboard.png.
  */
@@ -10,9 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeSampleRequest, parseCrl } from '../../services/pki/index.js';
 import { repoRoot } from '../helpers/paths.js';
 import { cliEnv, runCli, startService, waitFor, type RunningService } from '../helpers/service.js';
+import { findTool, needTools } from '../helpers/system-tools.js';
 import { makeTempEnv, type TempEnv } from '../helpers/temp.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 let env: TempEnv;
@@ -50,7 +50,9 @@ beforeAll(async () => {
   svc = startService(['--config', configFile], cliEnv());
   const m = await svc.waitForOutput(/API: (http:\/\/127\.0\.0\.1:\d+)/, 60_000);
   base = m[1]!;
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  const executablePath = findTool('chromium');
+  if (!executablePath) return; // the browser test skips itself (needTools)
+  browser = await chromium.launch({ executablePath, args: ARGS });
   page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   // Every CSP violation the page reports, and every console error (Chromium logs blocked resources there too).
   await page.addInitScript(() => {
@@ -80,7 +82,8 @@ describe('the dashboard in Chromium', () => {
     expect(statSync(file).mode & 0o777).toBe(0o600);
   });
 
-  it('signs in, approves a held request, revokes an issued certificate, all recorded with the admin as actor', async () => {
+  it('signs in, approves a held request, revokes an issued certificate, all recorded with the admin as actor', async (ctx) => {
+    needTools(ctx, 'chromium');
     drop('web01.contoso.local');
     drop('ms01.contoso.local');
     await waitFor(() => existsSync(path.join(env.share, 'issued', 'web01.contoso.local', 'manifest.json')) && existsSync(path.join(env.share, 'pending', 'ms01.contoso.local.txt')), 60_000, 'one package and one held request');
@@ -153,7 +156,8 @@ describe('the dashboard in Chromium', () => {
     expect(consoleErrors).toEqual([]);
   }, 120_000);
 
-  it('sends a browser with no session from /docs to the sign-in page and back', async () => {
+  it('sends a browser with no session from /docs to the sign-in page and back', async (ctx) => {
+    needTools(ctx, 'chromium');
     const fresh = await browser.newContext();
     const p = await fresh.newPage();
     await p.goto(`${base}/docs`);

@@ -79,6 +79,37 @@ describe('configuration', () => {
     expect(problems(() => loadConfig({ file, env: {} }))[0]).toContain('used by two tenants');
   });
 
+  it('names the key, where the value came from and what is allowed, for a file, a variable and a flag', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'cfg-'));
+    const file = path.join(dir, 'agentcert.yaml');
+    writeFileSync(file, 'ca:\n  builtin:\n    keyBits: 1024\nshare:\n  pollIntervalMs: 5\n');
+    const p = problems(() => loadConfig({ file, env: { AGENTCERT_CA_BACKEND: 'foo' }, flags: { port: 70000 } }));
+    expect(p).toContain('ca.backend: "foo" is not allowed (from AGENTCERT_CA_BACKEND); allowed: "builtin" or "adcs"');
+    expect(p).toContain(`ca.builtin.keyBits: 1024 is not allowed (from ${file}, key ca.builtin.keyBits); allowed: 2048, 3072 or 4096`);
+    expect(p).toContain(`share.pollIntervalMs: 5 is not allowed (from ${file}, key share.pollIntervalMs); allowed: a whole number of at least 100`);
+    expect(p).toContain('api.port: 70000 is not allowed (from --port); allowed: a whole number from 0 to 65535');
+  });
+
+  it('names a flag or variable that is not a number, and says what a boolean variable takes', () => {
+    const p = problems(() => loadConfig({ env: { AGENTCERT_API_PORT: 'http', AGENTCERT_SHARE_POLLING: 'maybe' }, flags: { port: 'abc' } }));
+    expect(p).toContain('api.port: "http" is not a whole number (from AGENTCERT_API_PORT)');
+    expect(p).toContain('api.port: "abc" is not a whole number (from --port)');
+    expect(p).toContain('share.polling: "maybe" is not allowed (from AGENTCERT_SHARE_POLLING); allowed: true, false, yes, no, 1 or 0');
+  });
+
+  it('suggests the nearest key for an unknown one, at the top level and inside a section or a tenant', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'cfg-'));
+    const file = path.join(dir, 'agentcert.json');
+    writeFileSync(file, JSON.stringify({ apii: { port: 1 }, share: { pollingg: true }, policy: { tenants: [{ name: 'dmz', allowedNames: ['*.dmz.local'], approval: 'auto', aproval: 'x' }] }, zzzzzz: 1 }));
+    const p = problems(() => loadConfig({ file, env: {} }));
+    expect(p.find((l) => l.startsWith('apii:'))).toContain(`unknown key (from ${file}, key apii); did you mean "api"?`);
+    expect(p.find((l) => l.startsWith('share.pollingg:'))).toContain('did you mean "share.polling"?');
+    expect(p.find((l) => l.startsWith('policy.tenants.0.aproval:'))).toContain(`(from ${file}, key policy.tenants); did you mean "policy.tenants.0.approval"?`);
+    const far = p.find((l) => l.startsWith('zzzzzz:'))!;
+    expect(far).not.toContain('did you mean');
+    expect(far).toContain('Known keys here: share, data, api, ca');
+  });
+
   describe('managementGroup', () => {
     const withGroup = (mg: unknown, extra: Record<string, unknown> = {}): string => {
       const dir = mkdtempSync(path.join(os.tmpdir(), 'cfg-'));

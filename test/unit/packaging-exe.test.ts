@@ -6,8 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { publishPackage, type DeliveryInput } from '../../services/packaging/index.js';
 import { makeTestPki, packageChain, silentLog, type TestPki } from '../fixtures/packaging/test-pki.js';
 import { childRunner } from '../helpers/child-runner.js';
+import { needTools } from '../helpers/system-tools.js';
 
-// These tests need the Debian packages nsis (makensis), 7zip (7zz) and osslsigncode; .ci/run installs them.
+// The .exe tests need makensis and 7zz (and osslsigncode to sign), from Debian packages no npm package ships;
+// without them they skip with a note (test/helpers/system-tools.ts). .ci/run installs them.
 const FQDN = 'gw01.dmz.example.net';
 let pki: TestPki;
 let share: string;
@@ -58,7 +60,8 @@ afterAll(() => {
 });
 
 describe('<fqdn>-install.exe', () => {
-  it('is built with makensis found on PATH and holds the package files byte for byte', async () => {
+  it('is built with makensis found on PATH and holds the package files byte for byte', async (ctx) => {
+    needTools(ctx, 'makensis', '7zz');
     const pkg = await publishPackage(input(), { runner: childRunner, log: silentLog });
     const exe = path.join(pkg.dir, `${FQDN}-install.exe`);
     expect(statSync(exe).size).toBeGreaterThan(10_000);
@@ -68,7 +71,8 @@ describe('<fqdn>-install.exe', () => {
     expectExeHoldsPackage(pkg.dir);
   });
 
-  it('is Authenticode-signed with osslsigncode when a code-signing PFX is configured', async () => {
+  it('is Authenticode-signed with osslsigncode when a code-signing PFX is configured', async (ctx) => {
+    needTools(ctx, 'makensis', '7zz', 'osslsigncode');
     const pfxPath = pki.codeSigningPfx("p@ss 'word'");
     const pkg = await publishPackage(
       input({ signing: { osslsigncodePath: 'osslsigncode', pfxPath, passphrase: "p@ss 'word'" } }),

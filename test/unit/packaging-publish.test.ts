@@ -8,16 +8,9 @@ import { cleanStaleStaging, publishPackage, type DeliveryInput } from '../../ser
 import { makeTestPki, packageChain, silentLog, type TestPki } from '../fixtures/packaging/test-pki.js';
 import { childRunner } from '../helpers/child-runner.js';
 import { parsePowerShell } from '../helpers/powershell-parse.js';
+import { sevenZip } from '../helpers/system-tools.js';
 
 const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex').toUpperCase();
-const has7zz = (() => {
-  try {
-    execFileSync('7zz', ['i'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
 
 let pki: TestPki;
 let share: string;
@@ -163,10 +156,9 @@ describe('publishPackage', () => {
   });
 
   it('puts every other file into <fqdn>.zip, byte for byte', async () => {
-    if (!has7zz) throw new Error('7zz is needed (Debian package 7zip)');
     const pkg = await publishPackage(input(), { runner: childRunner, log: silentLog });
     const out = mkdtempSync(path.join(os.tmpdir(), 'agentcert-unzip-'));
-    execFileSync('7zz', ['x', `-o${out}`, path.join(pkg.dir, `${FQDN}.zip`)], { stdio: 'ignore' });
+    execFileSync(sevenZip(), ['x', `-o${out}`, path.join(pkg.dir, `${FQDN}.zip`)], { stdio: 'ignore' });
     const inZip = readdirSync(out).sort();
     expect(inZip).toEqual(pkg.files.map((f) => f.name).filter((n) => !n.endsWith('.zip')));
     for (const n of inZip) expect(readFileSync(path.join(out, n)).equals(readFileSync(path.join(pkg.dir, n)))).toBe(true);

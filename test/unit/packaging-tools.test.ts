@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:f
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { publishTools } from '../../services/packaging/index.js';
+import { agentPaths, agentPathsWarning, publishTools } from '../../services/packaging/index.js';
 import { makeTestPki, packageChain, type TestPki } from '../fixtures/packaging/test-pki.js';
 import { parsePowerShell } from '../helpers/powershell-parse.js';
 
@@ -40,6 +40,33 @@ describe('publishTools', () => {
     const after = readdirSync(tools).map((n) => [n, statSync(path.join(tools, n)).mtimeMs] as const);
     expect(after).toEqual(before);
     expect(readdirSync(tools).filter((n) => n.endsWith('.tmp'))).toEqual([]);
+  });
+});
+
+describe('how agents reach the share', () => {
+  const none = { shareUncPath: null, resultsUncPath: null };
+  it('takes share.root when it is a UNC path, packaging.shareUncPath before it, and nothing from a local path', () => {
+    expect(agentPaths(none, '\\\\fs01\\agentcert\\')).toEqual({ share: '\\\\fs01\\agentcert', results: '\\\\fs01\\agentcert\\results', from: 'share.root' });
+    expect(agentPaths(none, '//fs01/agent cert')).toMatchObject({ share: '\\\\fs01\\agent cert', from: 'share.root' });
+    expect(agentPaths({ ...none, shareUncPath: '\\\\dfs\\pki\\' }, '\\\\fs01\\agentcert')).toMatchObject({ share: '\\\\dfs\\pki', from: 'packaging.shareUncPath' });
+    const local = agentPaths(none, '/srv/agentcert/share');
+    expect(local).toEqual({ share: null, results: null, from: null });
+    expect(agentPathsWarning(local)).toBe('packages carry no install results path and no renewal task: set packaging.shareUncPath to how agents reach the share (e.g. \\\\fs01\\agentcert)');
+    const resultsOnly = agentPaths({ ...none, resultsUncPath: '\\\\fs01\\results' }, '/srv/share');
+    expect(agentPathsWarning(resultsOnly)).toMatch(/^packages carry no renewal task: /);
+  });
+
+  it('README.txt promises results and renewal only when packages carry the paths', async () => {
+    const readme = () => readFileSync(path.join(share, 'tools', 'README.txt'), 'utf8');
+    await publishTools({ shareRoot: share, chain: packageChain(pki), agentPaths: agentPaths({ shareUncPath: null, resultsUncPath: null }, share) });
+    expect(readme()).not.toContain('Renewal is automatic');
+    expect(readme()).toContain('Renewal is by hand');
+    expect(readme()).toContain('Install results are not collected');
+    await publishTools({ shareRoot: share, chain: packageChain(pki), agentPaths: agentPaths({ shareUncPath: '\\\\fs01\\agentcert', resultsUncPath: null }, share) });
+    expect(readme()).toContain('Renewal is automatic');
+    expect(readme()).toContain('drops it in \\\\fs01\\agentcert\\requests\\');
+    expect(readme()).toContain('written to \\\\fs01\\agentcert\\results\\<FQDN>.json');
+    expect(readme()).toContain('-File \\\\fs01\\agentcert\\tools\\request-certificate.ps1 -Share \\\\fs01\\agentcert');
   });
 });
 

@@ -5,6 +5,8 @@
  */
 import { DASHBOARD_CSS_PATH } from './styles.js';
 
+import { humanDate, humanDateAndRelative } from '../../domain/index.js';
+
 export class SafeHtml {
   constructor(readonly value: string) {}
   toString(): string {
@@ -67,4 +69,13 @@ ${p.refreshSeconds ? html`<meta http-equiv="refresh" content="${p.refreshSeconds
 
 export function stateBadge(state: string): SafeHtml {
   return html`<span class="state s-${state}">${state.replace(/_/g, ' ')}</span>`;
+}
+
+/**
+ * A date as people read it (`2028-11-30 22:56 UTC`, services/domain/human-time.ts), with the ISO value in the
+ * `datetime` attribute and the tooltip; `relative` adds "(in 729 days)".
+ */
+export function when(v: string | null | undefined, relative = false, now: Date = new Date()): SafeHtml {
+  if (!v) return html`–`;
+  return html`<time datetime="${v}" title="${v}">${relative ? humanDateAndRelative(v, now) : humanDate(v)}</time>`;
 }

@@ -2,7 +2,7 @@
 import type { HealthReport, Overview } from '../../app/index.js';
 import type { RequestSummary } from '../../domain/index.js';
 import type { ServerLoad } from '../../app/balance.js';
-import { html, layout, stateBadge, type SafeHtml } from './html.js';
+import { html, layout, stateBadge, when, type SafeHtml } from './html.js';
 
 export interface PageUser {
   name: string;
@@ -42,7 +42,7 @@ export function expiryChart(timeline: { month: string; count: number }[]): SafeH
 function requestRows(items: RequestSummary[], empty: string): SafeHtml {
   if (items.length === 0) return html`<p class="muted">${empty}</p>`;
   return html`<table><thead><tr><th>FQDN</th><th>Tenant</th><th>State</th><th>Since</th><th>Request</th></tr></thead><tbody>
-${items.map((r) => html`<tr><td><a href="/requests/${r.id}">${r.fqdn}</a></td><td>${r.tenant}</td><td>${stateBadge(r.state)}</td><td>${r.updatedAt}</td><td class="mono">${r.id}</td></tr>`)}
+${items.map((r) => html`<tr><td><a href="/requests/${r.id}">${r.fqdn}</a></td><td>${r.tenant}</td><td>${stateBadge(r.state)}</td><td>${when(r.updatedAt)}</td><td class="mono">${r.id}</td></tr>`)}
 </tbody></table>`;
 }
 
@@ -84,6 +84,6 @@ ${expiryChart(v.expiryTimeline)}
 <table id="monitors"><thead><tr><th>Event ID</th><th>Monitor</th><th>State</th><th>Detail</th></tr></thead><tbody>
 ${o.health.monitors.map((m) => html`<tr><td>${m.eventId}</td><td>${m.name}</td><td>${stateBadge(m.state)}</td><td>${m.message}</td></tr>`)}
 </tbody></table>
-<p class="muted">Checked ${o.health.checkedAt}. Exports: <a href="/api/v1/exports/certificates.csv">certificates.csv</a> · <a href="/api/v1/exports/requests.csv">requests.csv</a> · <a href="/api/v1/ca/crl">CRL</a></p>`;
+<p class="muted">Checked ${when(o.health.checkedAt)}. Exports: <a href="/api/v1/exports/certificates.csv">certificates.csv</a> · <a href="/api/v1/exports/requests.csv">requests.csv</a> · <a href="/api/v1/ca/crl">CRL</a></p>`;
   return layout({ title: 'Overview', user: o.user, body });
 }

@@ -1,7 +1,7 @@
 /** The request and certificate tables (searchable with ?q=, server side) and the request detail page. */
 import { REVOCATION_REASONS, type RecordView } from '../../app/index.js';
 import type { CertificateSummary, Page, RequestSummary } from '../../domain/index.js';
-import { href, html, layout, stateBadge, type SafeHtml } from './html.js';
+import { href, html, layout, stateBadge, when, type SafeHtml } from './html.js';
 import type { PageUser } from './pages-overview.js';
 
 function pager(base: string, query: Record<string, string | undefined>, p: Page<unknown>): SafeHtml {
@@ -24,7 +24,7 @@ export function requestsPage(o: { user: PageUser; page: Page<RequestSummary>; q?
   const body = html`<h1>Requests</h1>${searchForm('/requests', o.q, o.state, o.states)}
 <table id="requests"><thead><tr><th>FQDN</th><th>Tenant</th><th>State</th><th>Certificate</th><th>Updated</th><th>Request</th></tr></thead><tbody>
 ${o.page.items.map((r) => html`<tr><td><a href="/requests/${r.id}">${r.fqdn}</a></td><td>${r.tenant}</td><td>${stateBadge(r.state)}</td>
-<td class="mono">${r.serialNumber ?? '–'}${r.certificateState && r.certificateState !== 'active' ? html` ${stateBadge(r.certificateState)}` : ''}</td><td>${r.updatedAt}</td><td class="mono">${r.id}</td></tr>`)}
+<td class="mono">${r.serialNumber ?? '–'}${r.certificateState && r.certificateState !== 'active' ? html` ${stateBadge(r.certificateState)}` : ''}</td><td>${when(r.updatedAt)}</td><td class="mono">${r.id}</td></tr>`)}
 </tbody></table>${pager('/requests', query, o.page)}`;
   return layout({ title: 'Requests', user: o.user, body });
 }
@@ -35,7 +35,7 @@ export function certificatesPage(o: { user: PageUser; page: Page<CertificateSumm
   const body = html`<h1>Certificates</h1>${searchForm('/certificates', o.q, o.state, o.states, extra)}
 <table id="certificates"><thead><tr><th>FQDN</th><th>Serial</th><th>State</th><th>Valid until</th><th>Tenant</th><th>Thumbprint</th></tr></thead><tbody>
 ${o.page.items.map((c) => html`<tr><td><a href="/requests/${c.requestId}">${c.fqdn}</a></td><td class="mono">${c.serialNumber}</td>
-<td>${stateBadge(c.state)}${c.revocationReason ? html` <span class="muted">${c.revocationReason}</span>` : ''}</td><td>${c.notAfter}</td><td>${c.tenant}</td><td class="mono">${c.thumbprint}</td></tr>`)}
+<td>${stateBadge(c.state)}${c.revocationReason ? html` <span class="muted">${c.revocationReason}</span>` : ''}</td><td>${when(c.notAfter, true)}</td><td>${c.tenant}</td><td class="mono">${c.thumbprint}</td></tr>`)}
 </tbody></table>${pager('/certificates', query, o.page)}
 <p class="muted"><a href="${href('/api/v1/exports/certificates.csv', { q: o.q, state: o.state, expiringWithinDays: o.expiring })}">Export these as CSV</a></p>`;
   return layout({ title: 'Certificates', user: o.user, body });
@@ -90,12 +90,12 @@ ${adminActions(v, o.user)}
 <div class="panel"><table><tbody>
 <tr><th>Request id</th><td class="mono">${r.id}</td></tr><tr><th>Fingerprint</th><td class="mono">${r.fingerprint}</td></tr>
 <tr><th>Tenant / role</th><td>${r.tenant} / ${r.role}</td></tr><tr><th>File</th><td class="mono">${r.sourceName}</td></tr>
-<tr><th>Received</th><td>${r.createdAt}</td></tr><tr><th>CA request id</th><td class="mono">${r.caRequestId ?? '–'}</td></tr>
-${r.nextAttemptAt ? html`<tr><th>Next attempt</th><td>${r.nextAttemptAt} (attempt ${r.attempts})</td></tr>` : ''}
+<tr><th>Received</th><td>${when(r.createdAt)}</td></tr><tr><th>CA request id</th><td class="mono">${r.caRequestId ?? '–'}</td></tr>
+${r.nextAttemptAt ? html`<tr><th>Next attempt</th><td>${when(r.nextAttemptAt, true)} (attempt ${r.attempts})</td></tr>` : ''}
 </tbody></table></div>
 ${c ? html`<h2>Certificate</h2><div class="panel" id="certificate"><table><tbody>
 <tr><th>Serial</th><td class="mono">${c.serialNumber}</td></tr><tr><th>State</th><td id="certificate-state">${stateBadge(c.state)}</td></tr>
-<tr><th>Valid</th><td>${c.notBefore} → ${c.notAfter}${c.renewalDueAt ? html` <span class="muted">(renewal due ${c.renewalDueAt})</span>` : ''}</td></tr><tr><th>Thumbprint</th><td class="mono">${c.thumbprint}</td></tr>
+<tr><th>Valid</th><td>${when(c.notBefore)} → ${when(c.notAfter, true)}${c.renewalDueAt ? html` <span class="muted">(renewal due ${when(c.renewalDueAt, true)})</span>` : ''}</td></tr><tr><th>Thumbprint</th><td class="mono">${c.thumbprint}</td></tr>
 <tr><th>Subject / issuer</th><td>${c.subject} / ${c.issuer}</td></tr></tbody></table></div>` : ''}
 ${v.assignment ? html`<h2>Management servers</h2><div class="panel" id="assignment"><table><tbody>
 <tr><th>Primary</th><td class="mono">${v.assignment.primary}</td></tr><tr><th>Failovers</th><td class="mono">${v.assignment.failovers.join(', ') || '–'}</td></tr>
@@ -105,7 +105,7 @@ ${r.findings.length ? html`<table id="findings"><thead><tr><th>Rule</th><th>Seve
 ${r.findings.map((f) => html`<tr><td class="mono">${f.rule}</td><td>${f.severity}${f.holds ? ' (holds)' : ''}</td><td>${f.message}</td><td>${f.remediation}</td></tr>`)}</tbody></table>` : html`<p class="muted">None.</p>`}
 <h2>Events</h2>
 <table id="events"><thead><tr><th>At</th><th>Transition</th><th>Reason</th><th>Actor</th><th>Message</th></tr></thead><tbody>
-${v.events.map((e) => html`<tr><td>${e.at}</td><td>${e.from ?? '–'} → ${e.to}</td><td class="mono">${e.reason}</td><td>${e.actor}</td><td>${e.message}</td></tr>`)}
+${v.events.map((e) => html`<tr><td>${when(e.at)}</td><td>${e.from ?? '–'} → ${e.to}</td><td class="mono">${e.reason}</td><td>${e.actor}</td><td>${e.message}</td></tr>`)}
 </tbody></table>`;
   return layout({ title: r.fqdn, user: o.user, body, ...(MOVING.has(r.state) ? { refreshSeconds: 2 } : {}) });
 }

@@ -10,6 +10,7 @@ import { caKeys, createBackend } from '../../ca/index.js';
 import type { Config } from '../../config/index.js';
 import { isAgentcertError, isCrlSigner, type CaBackend, type Clock, type ErrorCode, type Logger, type Runner, type Store } from '../../domain/index.js';
 import { ensureShareLayout, SHARE_DIRS } from '../../intake/index.js';
+import { agentPaths, agentPathsWarning } from '../../packaging/index.js';
 import { CRL_FILE_NAME } from '../../lifecycle/index.js';
 import { parseCrl, describeCertificate } from '../../pki/index.js';
 import { dataLockHolder, openStore } from '../../store/index.js';
@@ -79,6 +80,13 @@ async function crlCheck(config: Readonly<Config>, backend: CaBackend | null, clo
   } catch (err) {
     return fail('crl', `${file} cannot be read: ${(err as Error).message}`, 'AC_CA_UNAVAILABLE');
   }
+}
+
+/** Packages report results and renew only when they know how agents reach the share (packaging/agent-paths.ts). */
+function agentPathsCheck(config: Readonly<Config>): DoctorCheck {
+  const p = agentPaths(config.packaging, config.share.root);
+  const problem = agentPathsWarning(p);
+  return problem ? warn('agent paths', problem) : ok('agent paths', `agents reach the share at ${p.share} (${p.from}); results go to ${p.results}`);
 }
 
 async function toolsCheck(config: Readonly<Config>): Promise<DoctorCheck> {
@@ -155,7 +163,7 @@ export async function runDoctor(config: Readonly<Config>, deps: { clock: Clock; 
   checks.push(await caCheck(config, backend, backendError, deps.clock));
   checks.push(...caKeysCheck(config));
   checks.push(await crlCheck(config, backend, deps.clock));
-  checks.push(await toolsCheck(config));
+  checks.push(await toolsCheck(config), agentPathsCheck(config));
   checks.push(await managementGroupCheck(config));
   checks.push(...serviceAndTokenChecks(config));
   checks.push(await windowsServiceCheck(config, deps.runner));

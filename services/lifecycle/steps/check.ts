@@ -36,7 +36,7 @@ export function tenantOf(ctx: PipelineContext, name: string): TenantRules | null
 }
 
 /** The verdict and the transition it leads to from `received` (reads the store, writes nothing). */
-export async function assessRequest(ctx: PipelineContext, r: StoredRequest): Promise<Assessment & { transition: TransitionInput }> {
+export async function assessRequest(ctx: Pick<PipelineContext, 'config' | 'store' | 'clock' | 'parsed'>, r: StoredRequest): Promise<Assessment & { transition: TransitionInput }> {
   const parsed = ctx.parsed.of(r);
   const facts = await requestFacts(ctx.store, (o) => ctx.parsed.of(o), parsed, r.fqdn, ctx.clock.now(), r.id);
   const tenant = tenantByName(ctx.config, r.tenant);

@@ -23,7 +23,7 @@ function sha256(b: Buffer): string {
 }
 
 /** The tenant a file belongs to: requests/<file> → default tenant; requests/<folder>/<file> → that tenant. */
-export function tenantForFile(ctx: PipelineContext, file: string): TenantConfig | null {
+export function tenantForFile(ctx: Pick<PipelineContext, 'layout' | 'config'>, file: string): TenantConfig | null {
   const rel = path.relative(ctx.layout.requests, file).split(path.sep);
   if (rel.length === 1) return ctx.config.policy.defaultTenant;
   const folder = rel[0]!.toLowerCase();

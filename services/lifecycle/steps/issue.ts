@@ -2,7 +2,7 @@
  * The issue step: submit to the CA (the CA request id is persisted before anything irreversible) or resume with
  * the stored id (never submitting again), and apply what the CA answered.
  */
-import { STATE_GROUPS, type CaOutcome, type IssuanceInput, type StoredRequest } from '../../domain/index.js';
+import { humanDate, STATE_GROUPS, type CaOutcome, type IssuanceInput, type StoredRequest } from '../../domain/index.js';
 import { derToPem, describeCertificate, hasScomEkus } from '../../pki/index.js';
 import { caDenied } from '../../rules/index.js';
 import { writeRejection } from '../../intake/index.js';
@@ -55,7 +55,7 @@ async function applyOutcome(ctx: PipelineContext, r: StoredRequest, o: CaOutcome
         from,
         to: 'issued',
         reason: 'ISSUED',
-        message: `${o.message}; serial ${info.serialNumber}, valid until ${info.notAfter.toISOString()}`,
+        message: `${o.message}${o.message.includes(info.serialNumber) ? '' : `; serial ${info.serialNumber}`}, valid until ${humanDate(info.notAfter)}`,
         caRequestId: o.caRequestId,
         certificate: { serialNumber: info.serialNumber, requestId: r.id, fqdn: r.fqdn, tenant: r.tenant, thumbprint: info.thumbprint, sha256: info.sha256, notBefore: info.notBefore.toISOString(), notAfter: info.notAfter.toISOString(), subject: info.subject, issuer: info.issuer, der: o.certificateDer },
       };

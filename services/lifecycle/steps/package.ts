@@ -1,5 +1,5 @@
 /** The package step: publish a verified request's delivery package to issued/<FQDN>/ (packaging/ writes it atomically). */
-import { publishPackage, type DeliveryPackage } from '../../packaging/index.js';
+import { agentPaths, publishPackage, type DeliveryPackage } from '../../packaging/index.js';
 import { describeCertificate } from '../../pki/index.js';
 import { AgentcertError, type StoredRequest } from '../../domain/index.js';
 import { removePending, removeRejection, writeRejection } from '../../intake/index.js';
@@ -17,9 +17,7 @@ async function publishRequestPackage(ctx: PipelineContext, r: StoredRequest): Pr
   const cert = await ctx.store.certificates.forRequest(r.id);
   if (!cert) throw new AgentcertError('AC_INTERNAL', `request ${r.id} has no certificate`);
   const chain = await ctx.backend.chain();
-  const { resultsUncPath, shareUncPath } = ctx.config.packaging;
-  const share = shareUncPath?.replace(/[\\/]+$/, '') ?? null;
-  const results = resultsUncPath?.replace(/[\\/]+$/, '') ?? (share ? `${share}\\results` : null);
+  const { share, results } = agentPaths(ctx.config.packaging, ctx.config.share.root);
   const role = packageRole(ctx.config, r.fqdn, r.role);
   // An agent is placed once and keeps its servers (README "Management group"); servers get no assignment.
   // In one transaction: two agents published at once must not both count the same server as the emptiest.

@@ -74,7 +74,7 @@ async function newNameFinding(store: Store, fqdn: string, requestId: string, pub
 }
 
 /** The trust findings of one request: name ownership and the new-name hold (the identity rules do the rest). */
-export async function trustFindings(ctx: PipelineContext, o: { requestId: string; fqdn: string; tenant: TenantConfig; parsed: ParsedRequest; isRenewal: boolean }): Promise<Finding[]> {
+export async function trustFindings(ctx: Pick<PipelineContext, 'config' | 'store'>, o: { requestId: string; fqdn: string; tenant: TenantConfig; parsed: ParsedRequest; isRenewal: boolean }): Promise<Finding[]> {
   const out: Finding[] = [];
   // An authenticated renewal proves possession of the name's current certificate: stronger than any folder.
   if (!o.isRenewal) {
