@@ -98,6 +98,12 @@ export async function serve(config: Readonly<Config>, o: ServeOptions): Promise<
 }
 
 async function runForever(config: Readonly<Config>, app: App, o: ServeOptions, release: () => void, eventLog: AttachedEventLog | null): Promise<number> {
+  // Listen for the stop signals first: a SIGTERM that arrives while start-up still runs must stop the service
+  // cleanly, not kill it (the default action).
+  const stopRequested = new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
   const { ctx, pipeline } = app;
   const share = { polling: config.share.polling, pollIntervalMs: config.share.pollIntervalMs, reconcileIntervalMs: config.share.reconcileIntervalMs, log: o.log };
   const watcher = startRequestWatcher({ ...share, requestsDir: ctx.layout.requests, tenantFolders: config.policy.tenants.map((t) => t.folder ?? t.name), onCandidate: (f) => pipeline.offerFile(f) });
@@ -152,10 +158,7 @@ async function runForever(config: Readonly<Config>, app: App, o: ServeOptions, r
   const version = agentcertVersion();
   eventLog?.writer.emit({ key: 'service.started', message: `agentcert ${version} started: CA backend ${ctx.backend.kind}, share ${ctx.layout.root}, API ${address}`, values: { version, caBackend: ctx.backend.kind, share: ctx.layout.root } });
   if (eventLog) await monitors.evaluate().catch((err) => o.log.error({ err }, 'monitor evaluation failed'));
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
+  await stopRequested;
   o.log.info({ event: 'stopping' }, 'stopping: finishing in-flight work');
   clearInterval(tick);
   clearInterval(expiryTimer);

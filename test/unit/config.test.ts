@@ -107,7 +107,7 @@ describe('configuration', () => {
     expect(p.find((l) => l.startsWith('policy.tenants.0.aproval:'))).toContain(`(from ${file}, key policy.tenants); did you mean "policy.tenants.0.approval"?`);
     const far = p.find((l) => l.startsWith('zzzzzz:'))!;
     expect(far).not.toContain('did you mean');
-    expect(far).toContain('Known keys here: share, data, api, ca');
+    expect(far).toContain('Known keys here: share, data, store, api, ca');
   });
 
   describe('managementGroup', () => {

@@ -12,7 +12,7 @@
 import path from 'node:path';
 import {
   AgentcertError, REVOCATION_REASONS, systemClock, type CaAdminOutcome, type CaBackend, type CaOutcome, type CaPing, type CaRevoker, type Clock, type CrlPublisher,
-  type IssuanceInput, type Logger, type PendingAmender, type Runner, type SubmitJournal,
+  type IssuanceInput, type Logger, type PendingAmender, type RevocationReason, type Runner, type SubmitJournal,
 } from '../../domain/index.js';
 import { createAdcsTools, type AdcsTools, type ToolRun } from './adcs-tools.js';
 import { createChainCache } from './chain-cache.js';
@@ -27,38 +27,9 @@ import {
   clearCertFile, markSubmittedAfterTimeout, prepareWorkFiles, readIssuedCertificate, removeWorkFiles, wasSubmittedAfterTimeout, writeExtensionFile,
   type RequestWorkFiles,
 } from './work-files.js';
+import type { AdcsAdminOutcome, AdcsBackend, AdcsBackendOptions } from './backend-options.js';
 
-export interface AdcsBackendOptions {
-  /** `HOST\CA Name`, as certreq/certutil -config take it. */
-  config: string;
-  certreqPath: string;
-  certutilPath: string;
-  /** Per tool call; a call still running then is killed and counts as a transport failure (retry). */
-  timeoutMs: number;
-  workDir: string;
-  runner: Runner;
-  log: Logger;
-  clock?: Clock;
-  /** How long the exported CA chain is trusted before it is asked for again (default 1 hour). */
-  chainTtlMs?: number;
-  /**
-   * The CA issues at submit (RequestDisposition 1): nothing can be amended, so a request whose names or EKUs would
-   * come out other than planned is refused here, before the CA sees it (the request checks reject it earlier).
-   */
-  issuesAtSubmit?: boolean;
-  /** How often a request the CA keeps pending is asked about again (default 5 minutes). */
-  pendingPollMs?: number;
-  /** Instances sharing a store: the submit record every instance sees (shared-submit.ts). */
-  submitJournal?: SubmitJournal;
-}
-
-/** Result of an administrative CA call (revoke, CRL publication, amending a pending request). */
-export type AdcsAdminOutcome = CaAdminOutcome;
-
-/** The AD CS backend revokes at the CA, asks it to publish its CRL, and can amend a pending request. */
-export interface AdcsBackend extends CaBackend, CaRevoker, CrlPublisher, PendingAmender {
-  readonly kind: 'adcs';
-}
+export type { AdcsAdminOutcome, AdcsBackend, AdcsBackendOptions } from './backend-options.js';
 
 const retry = (caRequestId: string | null, message: string): CaOutcome => ({ kind: 'retry', caRequestId, code: 'AC_CA_UNAVAILABLE', message });
 const unknownShape = (caRequestId: string | null, what: string, raw: string): CaOutcome =>
@@ -73,29 +44,73 @@ export function wouldIssueOtherwise(input: IssuanceInput): string | null {
   return null;
 }
 
-export function createAdcsBackend(o: AdcsBackendOptions): AdcsBackend {
-  const tools: AdcsTools = createAdcsTools(o);
-  const log = o.log.child({ component: 'adcs', ca: o.config });
-  const chainCache = createChainCache({ tools, workDir: o.workDir, clock: o.clock ?? systemClock, ttlMs: o.chainTtlMs ?? 3_600_000, log });
-  if (o.submitJournal) void uploadLocalSubmits(o.submitJournal, o.workDir, tools, log).catch((err: unknown) => log.warn({ err }, 'could not share the local submit journals'));
+/** The AD CS backend: one object per configured CA (see the file's header for the flow). */
+class AdcsCa implements AdcsBackend {
+  private readonly tools: AdcsTools;
+  private readonly log: Logger;
+  private readonly chainCache: ReturnType<typeof createChainCache>;
+
+  constructor(private readonly o: AdcsBackendOptions) {
+    this.tools = createAdcsTools(o);
+    this.log = o.log.child({ component: 'adcs', ca: o.config });
+    this.chainCache = createChainCache({ tools: this.tools, workDir: o.workDir, clock: o.clock ?? systemClock, ttlMs: o.chainTtlMs ?? 3_600_000, log: this.log });
+    if (o.submitJournal) void uploadLocalSubmits(o.submitJournal, o.workDir, this.tools, this.log).catch((err: unknown) => this.log.warn({ err }, 'could not share the local submit journals'));
+  }
+
+  readonly kind = 'adcs' as const;
+
+  submit(input: IssuanceInput, persistCaRequestId: (id: string) => Promise<void>): Promise<CaOutcome> {
+    return this.submitOnce(input, persistCaRequestId);
+  }
+
+  resume(input: IssuanceInput, caRequestId: string): Promise<CaOutcome> {
+    return this.resumeWith(input, caRequestId);
+  }
+
+  chain(): Promise<Buffer[]> {
+    return this.chainCache.get();
+  }
+
+  ping(): Promise<CaPing> {
+    return this.pingCa();
+  }
+
+  async revoke(serialHex: string, reason: RevocationReason): Promise<CaAdminOutcome> {
+    if (!/^[0-9a-fA-F]{2,40}$/.test(serialHex)) throw new AgentcertError('AC_USAGE', `not a serial number: ${serialHex}`);
+    // certutil -revoke takes the CRL reason code (RFC 5280 §5.3.1).
+    return this.admin(await this.tools.revoke(serialHex.toLowerCase(), REVOCATION_REASONS[reason]), `certutil -revoke ${serialHex}`);
+  }
+
+  manualRevokeCommand(serialHex: string, reason: RevocationReason): string {
+    return `certutil -config "${this.o.config}" -revoke ${serialHex.toLowerCase()} ${REVOCATION_REASONS[reason]} && certutil -config "${this.o.config}" -crl`;
+  }
+
+  async setPendingExtension(caRequestId: string, oid: string, critical: boolean, valueDer: Buffer): Promise<CaAdminOutcome> {
+    const file = await writeExtensionFile(this.o.workDir, caRequestId, oid, valueDer);
+    return this.admin(await this.tools.setExtension(caRequestId, oid, critical, file), `certutil -setextension ${caRequestId} ${oid}`);
+  }
+
+  async publishCrl(): Promise<CaAdminOutcome> {
+    return this.admin(await this.tools.publishCrl(), 'certutil -crl');
+  }
 
   /** What a `certreq -retrieve` (or an immediately issuing `-submit`) run means for the request. */
-  async function interpretCertreq(run: ToolRun, parsed: CertreqResult, id: string, files: RequestWorkFiles, what: string): Promise<CaOutcome> {
+  private async interpretCertreq(run: ToolRun, parsed: CertreqResult, id: string, files: RequestWorkFiles, what: string): Promise<CaOutcome> {
     if (run.transport) return retry(id, run.transport);
     const cert = await readIssuedCertificate(files);
     // The certificate file is the proof of issuance: certreq writes it only for an issued request.
     if (cert && (parsed.disposition === 'issued' || parsed.disposition === 'unknown')) {
-      if (parsed.disposition === 'unknown') log.warn({ event: 'ca_issued_unknown_text', caRequestId: id, output: run.text }, `${what}: certificate written, text of unknown shape`);
-      chainCache.noteIssued(cert);
-      if (await wasSubmittedAfterTimeout(files)) await sweepLateDuplicates(path.basename(files.dir), id);
+      if (parsed.disposition === 'unknown') this.log.warn({ event: 'ca_issued_unknown_text', caRequestId: id, output: run.text }, `${what}: certificate written, text of unknown shape`);
+      this.chainCache.noteIssued(cert);
+      if (await wasSubmittedAfterTimeout(files)) await this.sweepLateDuplicates(path.basename(files.dir), id);
       await removeWorkFiles(files);
-      return { kind: 'issued', caRequestId: id, certificateDer: cert, message: `issued by ${o.config} (RequestId ${id})` };
+      return { kind: 'issued', caRequestId: id, certificateDer: cert, message: `issued by ${this.o.config} (RequestId ${id})` };
     }
     switch (parsed.disposition) {
       case 'issued':
         return { kind: 'failed', caRequestId: id, code: 'AC_CA_OUTPUT_UNKNOWN', message: `${what} reported the request issued but wrote no certificate file`, raw: run.text };
       case 'pending':
-        return { kind: 'pending', caRequestId: id, message: parsed.message, pollAfterMs: o.pendingPollMs ?? 300_000 };
+        return { kind: 'pending', caRequestId: id, message: parsed.message, pollAfterMs: this.o.pendingPollMs ?? 300_000 };
       case 'denied':
         return { kind: 'denied', caRequestId: id, message: parsed.message };
       case 'error':
@@ -105,15 +120,15 @@ export function createAdcsBackend(o: AdcsBackendOptions): AdcsBackend {
     }
   }
 
-  async function retrieve(id: string, files: RequestWorkFiles): Promise<CaOutcome> {
+  private async retrieve(id: string, files: RequestWorkFiles): Promise<CaOutcome> {
     await clearCertFile(files);
-    const run = await tools.retrieve(id, files.certFile);
-    return interpretCertreq(run, parseCertreqSubmit(run.text), id, files, 'certreq -retrieve');
+    const run = await this.tools.retrieve(id, files.certFile);
+    return this.interpretCertreq(run, parseCertreqSubmit(run.text), id, files, 'certreq -retrieve');
   }
 
   /** One `certutil -setextension` on a pending request; null when done (or the request is not pending any more). */
-  async function amend(id: string, oid: string, file: string): Promise<CaOutcome | null> {
-    const run = await tools.setExtension(id, oid, false, file);
+  private async amend(id: string, oid: string, file: string): Promise<CaOutcome | null> {
+    const run = await this.tools.setExtension(id, oid, false, file);
     if (run.transport) return retry(id, run.transport);
     const status = parseCertutilStatus(run.text);
     // Not pending any more (issued or denied meanwhile): nothing to add; retrieve tells which, the gate checks it.
@@ -128,42 +143,42 @@ export function createAdcsBackend(o: AdcsBackendOptions): AdcsBackend {
    * A pending request: add the SCOM EKUs if the request lacks them, set the SAN to the names the policy allowed
    * (the CA would copy the request's own), ask the CA to issue, fetch the result.
    */
-  async function approveAndRetrieve(input: IssuanceInput, id: string, files: RequestWorkFiles): Promise<CaOutcome> {
+  private async approveAndRetrieve(input: IssuanceInput, id: string, files: RequestWorkFiles): Promise<CaOutcome> {
     // docs/scom-facts.md §8.1: serverAuth + clientAuth, non-critical, on the pending request before -resubmit.
-    const eku = input.requestHasScomEkus ? null : await amend(id, OID_EXT_KEY_USAGE, files.ekuFile);
+    const eku = input.requestHasScomEkus ? null : await this.amend(id, OID_EXT_KEY_USAGE, files.ekuFile);
     if (eku) return eku;
     // Always, so both backends issue the same names (README "Names in a certificate"); non-critical as in RFC 5280 §4.2.1.6 when the subject is not empty.
-    const san = await amend(id, OID_EXT_SUBJECT_ALT_NAME, files.sanFile);
+    const san = await this.amend(id, OID_EXT_SUBJECT_ALT_NAME, files.sanFile);
     if (san) return san;
-    const run = await tools.resubmit(id);
+    const run = await this.tools.resubmit(id);
     if (run.transport) return retry(id, run.transport);
     const resubmit = parseCertutilResubmit(run.text);
     if (resubmit.verdict === 'unknown') return unknownShape(id, 'certutil -resubmit', run.text);
     if (resubmit.verdict === 'not-found') return { kind: 'failed', caRequestId: id, code: 'AC_CA_DENIED', message: `the CA does not know RequestId ${id}`, raw: run.text };
     // An officer-only CA refuses the resubmit (access denied): the request stays pending, retrieve says so.
-    if (resubmit.verdict === 'error') log.warn({ event: 'ca_resubmit_refused', caRequestId: id, message: resubmit.message }, 'certutil -resubmit refused');
-    return retrieve(id, files);
+    if (resubmit.verdict === 'error') this.log.warn({ event: 'ca_resubmit_refused', caRequestId: id, message: resubmit.message }, 'certutil -resubmit refused');
+    return this.retrieve(id, files);
   }
 
   /**
    * A submit that ended without a RequestId (killed at the timeout, or the service died while it ran) may still
    * have reached the CA: ask the CA for a request carrying this fingerprint before submitting again.
    */
-  async function lookForEarlierSubmit(input: IssuanceInput, earlier: ToolRun | null, abandonedElsewhere: boolean): Promise<{ id: string } | CaOutcome | null> {
+  private async lookForEarlierSubmit(input: IssuanceInput, earlier: ToolRun | null, abandonedElsewhere: boolean): Promise<{ id: string } | CaOutcome | null> {
     // Also after another instance's submit that never recorded its outcome (it died while certreq ran).
     if (!abandonedElsewhere && (!earlier || !(earlier.result.timedOut || earlier.result.exitCode === null))) return null;
-    const disposition = o.issuesAtSubmit ? DISPOSITION.issued : DISPOSITION.pending;
-    const found = await findSubmitted(tools, input.fingerprint, disposition);
+    const disposition = this.o.issuesAtSubmit ? DISPOSITION.issued : DISPOSITION.pending;
+    const found = await findSubmitted(this.tools, input.fingerprint, disposition);
     if (found.kind === 'unavailable') {
-      return retry(null, `an earlier certreq -submit of this request ended without a RequestId and the CA could not be asked whether it took it (${found.message}); not submitting again until it answers. By hand: ${viewCommand(o.config, disposition)}, look for ${submitAttribute(input.fingerprint)}`);
+      return retry(null, `an earlier certreq -submit of this request ended without a RequestId and the CA could not be asked whether it took it (${found.message}); not submitting again until it answers. By hand: ${viewCommand(this.o.config, disposition)}, look for ${submitAttribute(input.fingerprint)}`);
     }
     if (found.kind === 'none') return null;
     const [id, ...extra] = found.requestIds as [string, ...string[]];
-    log.warn({ event: 'ca_submit_found', caRequestId: id, extra, fingerprint: input.fingerprint }, `found RequestId ${id} at the CA by this request's fingerprint after a submit that timed out; not submitting again`);
+    this.log.warn({ event: 'ca_submit_found', caRequestId: id, extra, fingerprint: input.fingerprint }, `found RequestId ${id} at the CA by this request's fingerprint after a submit that timed out; not submitting again`);
     // More than one (a retry raced the CA): the others would wait at the CA forever.
     for (const other of extra) {
-      if (!o.issuesAtSubmit) await tools.deny(other);
-      else log.error({ event: 'ca_duplicate_issued', caRequestId: other, fingerprint: input.fingerprint }, `RequestId ${other} is a second certificate for this request; revoke it: certutil -config "${o.config}" -revoke <serial of RequestId ${other}> 0`);
+      if (!this.o.issuesAtSubmit) await this.tools.deny(other);
+      else this.log.error({ event: 'ca_duplicate_issued', caRequestId: other, fingerprint: input.fingerprint }, `RequestId ${other} is a second certificate for this request; revoke it: certutil -config "${this.o.config}" -revoke <serial of RequestId ${other}> 0`);
     }
     return { id };
   }
@@ -172,65 +187,65 @@ export function createAdcsBackend(o: AdcsBackendOptions): AdcsBackend {
    * A request submitted again after a timed-out submit the CA did not show: that first submit may have landed
    * late. Any other request at the CA carrying this fingerprint is denied (pending), or logged with what to do.
    */
-  async function sweepLateDuplicates(fingerprint: string, keepId: string): Promise<void> {
-    const disposition = o.issuesAtSubmit ? DISPOSITION.issued : DISPOSITION.pending;
-    const found = await findSubmitted(tools, fingerprint, disposition);
+  private async sweepLateDuplicates(fingerprint: string, keepId: string): Promise<void> {
+    const disposition = this.o.issuesAtSubmit ? DISPOSITION.issued : DISPOSITION.pending;
+    const found = await findSubmitted(this.tools, fingerprint, disposition);
     if (found.kind === 'unavailable') {
-      log.error({ event: 'ca_duplicate_unchecked', fingerprint, caRequestId: keepId }, `could not ask the CA for a late duplicate of RequestId ${keepId} (${found.message}); check by hand: ${viewCommand(o.config, disposition)}, look for ${submitAttribute(fingerprint)}`);
+      this.log.error({ event: 'ca_duplicate_unchecked', fingerprint, caRequestId: keepId }, `could not ask the CA for a late duplicate of RequestId ${keepId} (${found.message}); check by hand: ${viewCommand(this.o.config, disposition)}, look for ${submitAttribute(fingerprint)}`);
       return;
     }
     for (const other of found.kind === 'found' ? found.requestIds.filter((x) => x !== keepId) : []) {
-      if (!o.issuesAtSubmit) {
-        await tools.deny(other);
-        log.warn({ event: 'ca_duplicate_denied', fingerprint, caRequestId: other, kept: keepId }, `denied RequestId ${other}, a late duplicate of RequestId ${keepId} at the CA`);
-      } else log.error({ event: 'ca_duplicate_issued', fingerprint, caRequestId: other, kept: keepId }, `RequestId ${other} is a second certificate for this request; revoke it: certutil -config "${o.config}" -revoke <serial of RequestId ${other}> 0`);
+      if (!this.o.issuesAtSubmit) {
+        await this.tools.deny(other);
+        this.log.warn({ event: 'ca_duplicate_denied', fingerprint, caRequestId: other, kept: keepId }, `denied RequestId ${other}, a late duplicate of RequestId ${keepId} at the CA`);
+      } else this.log.error({ event: 'ca_duplicate_issued', fingerprint, caRequestId: other, kept: keepId }, `RequestId ${other} is a second certificate for this request; revoke it: certutil -config "${this.o.config}" -revoke <serial of RequestId ${other}> 0`);
     }
   }
 
-  async function submit(input: IssuanceInput, persistCaRequestId: (id: string) => Promise<void>): Promise<CaOutcome> {
-    if (o.issuesAtSubmit) {
+  private async submitOnce(input: IssuanceInput, persistCaRequestId: (id: string) => Promise<void>): Promise<CaOutcome> {
+    if (this.o.issuesAtSubmit) {
       const wrong = wouldIssueOtherwise(input);
       if (wrong) return { kind: 'failed', caRequestId: null, code: 'AC_REQUEST_REJECTED', message: `not submitted: the CA issues at submit and ${wrong}` };
     }
-    const files = await prepareWorkFiles(o.workDir, input.fingerprint, input.csrPem, input.dnsNames);
+    const files = await prepareWorkFiles(this.o.workDir, input.fingerprint, input.csrPem, input.dnsNames);
     const journal = path.join(files.dir, 'submit');
     // A submit journaled before a crash (the service died while certreq ran): the CA may have taken the request.
     // Its output names the RequestId; submitting again would leave a second request at the CA.
-    const earlier = await tools.recoverSubmit(journal);
+    const earlier = await this.tools.recoverSubmit(journal);
     const recovered = earlier ? parseCertreqSubmit(earlier.text) : null;
     let run: ToolRun;
     if (earlier && recovered?.requestId) {
-      log.warn({ event: 'ca_submit_recovered', caRequestId: recovered.requestId, fingerprint: input.fingerprint }, `recovered RequestId ${recovered.requestId} from a submit interrupted by a restart; not submitting again`);
+      this.log.warn({ event: 'ca_submit_recovered', caRequestId: recovered.requestId, fingerprint: input.fingerprint }, `recovered RequestId ${recovered.requestId} from a submit interrupted by a restart; not submitting again`);
       run = earlier;
     } else {
-      const abandoned = await abandonedElsewhere(o.submitJournal, input.fingerprint, o.clock ?? systemClock);
-      const found = await lookForEarlierSubmit(input, earlier, abandoned);
+      const abandoned = await abandonedElsewhere(this.o.submitJournal, input.fingerprint, this.o.clock ?? systemClock);
+      const found = await this.lookForEarlierSubmit(input, earlier, abandoned);
       if (found && 'kind' in found) return found;
       if (found) {
         await persistCaRequestId(found.id);
-        return resume(input, found.id);
+        return this.resumeWith(input, found.id);
       }
       // Submitting again after a submit that ended without a RequestId: remember to look for a late duplicate.
       if (abandoned || (earlier && (earlier.result.timedOut || earlier.result.exitCode === null))) await markSubmittedAfterTimeout(files);
       await clearCertFile(files);
-      const shared = await submitOnce(o.submitJournal, input.fingerprint, { timeoutMs: o.timeoutMs, clock: o.clock ?? systemClock }, () =>
-        tools.submit(files.requestFile, files.certFile, journal, submitAttribute(input.fingerprint)),
+      const shared = await submitOnce(this.o.submitJournal, input.fingerprint, { timeoutMs: this.o.timeoutMs, clock: this.o.clock ?? systemClock }, () =>
+        this.tools.submit(files.requestFile, files.certFile, journal, submitAttribute(input.fingerprint)),
       );
       if ('busy' in shared) return retry(null, shared.busy);
-      if (shared.recovered) log.warn({ event: 'ca_submit_recovered', fingerprint: input.fingerprint }, 'recovered the RequestId of a submit another instance made; not submitting again');
+      if (shared.recovered) this.log.warn({ event: 'ca_submit_recovered', fingerprint: input.fingerprint }, 'recovered the RequestId of a submit another instance made; not submitting again');
       run = shared.run;
     }
     const parsed = parseCertreqSubmit(run.text);
     if (parsed.requestId !== null) {
       // domain/ports.ts: persisted before any further CA call, so a crash from here on resumes, never resubmits.
       await persistCaRequestId(parsed.requestId);
-      log.info({ event: 'ca_submitted', caRequestId: parsed.requestId, disposition: parsed.disposition, fingerprint: input.fingerprint }, 'submitted to the CA');
+      this.log.info({ event: 'ca_submitted', caRequestId: parsed.requestId, disposition: parsed.disposition, fingerprint: input.fingerprint }, 'submitted to the CA');
     }
     // A timeout may come after the CA took the request: the next attempt asks the CA by the fingerprint attribute
     // (lookForEarlierSubmit) before submitting again, so no orphan is left waiting at the CA.
     if (run.transport) {
-      const disposition = o.issuesAtSubmit ? DISPOSITION.issued : DISPOSITION.pending;
-      return retry(parsed.requestId, parsed.requestId ? run.transport : `${run.transport}; the CA may have taken it: the next attempt looks for ${submitAttribute(input.fingerprint)} (${viewCommand(o.config, disposition)}) before submitting again`);
+      const disposition = this.o.issuesAtSubmit ? DISPOSITION.issued : DISPOSITION.pending;
+      return retry(parsed.requestId, parsed.requestId ? run.transport : `${run.transport}; the CA may have taken it: the next attempt looks for ${submitAttribute(input.fingerprint)} (${viewCommand(this.o.config, disposition)}) before submitting again`);
     }
     if (parsed.requestId === null) {
       if (parsed.disposition === 'error') {
@@ -239,57 +254,50 @@ export function createAdcsBackend(o: AdcsBackendOptions): AdcsBackend {
       }
       return unknownShape(null, 'certreq -submit', run.text);
     }
-    if (parsed.disposition === 'pending') return approveAndRetrieve(input, parsed.requestId, files);
-    return interpretCertreq(run, parsed, parsed.requestId, files, 'certreq -submit');
+    if (parsed.disposition === 'pending') return this.approveAndRetrieve(input, parsed.requestId, files);
+    return this.interpretCertreq(run, parsed, parsed.requestId, files, 'certreq -submit');
   }
 
-  async function resume(input: IssuanceInput, caRequestId: string): Promise<CaOutcome> {
+  private async resumeWith(input: IssuanceInput, caRequestId: string): Promise<CaOutcome> {
     if (!/^(\d{1,10}|0x[0-9a-fA-F]{1,8})$/.test(caRequestId)) {
       return { kind: 'failed', caRequestId, code: 'AC_INTERNAL', message: `stored CA request id is not an AD CS RequestId: ${caRequestId}` };
     }
-    const files = await prepareWorkFiles(o.workDir, input.fingerprint, input.csrPem, input.dnsNames);
+    const files = await prepareWorkFiles(this.o.workDir, input.fingerprint, input.csrPem, input.dnsNames);
     // Retrieve first: after a crash the request may already be issued (or denied) and must not be touched.
-    const first = await retrieve(caRequestId, files);
+    const first = await this.retrieve(caRequestId, files);
     if (first.kind !== 'pending') return first;
-    return approveAndRetrieve(input, caRequestId, files);
+    return this.approveAndRetrieve(input, caRequestId, files);
   }
 
-  async function ping(): Promise<CaPing> {
-    const run = await tools.ping();
+  private async pingCa(): Promise<CaPing> {
+    const run = await this.tools.ping();
     // A dead or hung process says nothing about the CA; an RPC failure is printed and parsed below.
     if (run.result.timedOut || run.result.spawnError) return { ok: false, message: run.transport ?? 'certutil -ping failed' };
     const parsed = parseCertutilPing(run.text);
-    return { ok: parsed.ok, message: parsed.ok ? `${o.config}: ${parsed.message}` : `${o.config}: ${parsed.message}${parsed.hresult ? ` (${formatHresult(parsed.hresult)})` : ''}` };
+    return { ok: parsed.ok, message: parsed.ok ? `${this.o.config}: ${parsed.message}` : `${this.o.config}: ${parsed.message}${parsed.hresult ? ` (${formatHresult(parsed.hresult)})` : ''}` };
   }
 
-  async function admin(run: ToolRun, what: string): Promise<AdcsAdminOutcome> {
+  private async admin(run: ToolRun, what: string): Promise<AdcsAdminOutcome> {
     if (run.transport) return { kind: 'retry', code: 'AC_CA_UNAVAILABLE', message: run.transport };
     const status = parseCertutilStatus(run.text);
     if (status.ok) return { kind: 'done', message: `${what} completed` };
     if (status.verb === null) return { kind: 'failed', code: 'AC_CA_OUTPUT_UNKNOWN', message: `${what} printed output of no known shape`, raw: run.text };
     return { kind: 'failed', code: 'AC_CA_DENIED', message: `${what} failed: ${status.message}`, raw: run.text };
   }
+}
 
+/** The backend as a plain object of its operations (callers may wrap or spread it, as tests of capabilities do). */
+export function createAdcsBackend(o: AdcsBackendOptions): AdcsBackend {
+  const ca = new AdcsCa(o);
   return {
     kind: 'adcs',
-    submit,
-    resume,
-    chain: () => chainCache.get(),
-    ping,
-    async revoke(serialHex, reason) {
-      if (!/^[0-9a-fA-F]{2,40}$/.test(serialHex)) throw new AgentcertError('AC_USAGE', `not a serial number: ${serialHex}`);
-      // certutil -revoke takes the CRL reason code (RFC 5280 §5.3.1).
-      return admin(await tools.revoke(serialHex.toLowerCase(), REVOCATION_REASONS[reason]), `certutil -revoke ${serialHex}`);
-    },
-    manualRevokeCommand(serialHex, reason) {
-      return `certutil -config "${o.config}" -revoke ${serialHex.toLowerCase()} ${REVOCATION_REASONS[reason]} && certutil -config "${o.config}" -crl`;
-    },
-    async setPendingExtension(caRequestId, oid, critical, valueDer) {
-      const file = await writeExtensionFile(o.workDir, caRequestId, oid, valueDer);
-      return admin(await tools.setExtension(caRequestId, oid, critical, file), `certutil -setextension ${caRequestId} ${oid}`);
-    },
-    async publishCrl() {
-      return admin(await tools.publishCrl(), 'certutil -crl');
-    },
+    submit: (input, persist) => ca.submit(input, persist),
+    resume: (input, id) => ca.resume(input, id),
+    chain: () => ca.chain(),
+    ping: () => ca.ping(),
+    revoke: (serial, reason) => ca.revoke(serial, reason),
+    manualRevokeCommand: (serial, reason) => ca.manualRevokeCommand(serial, reason),
+    setPendingExtension: (id, oid, critical, der) => ca.setPendingExtension(id, oid, critical, der),
+    publishCrl: () => ca.publishCrl(),
   };
 }
