@@ -6,11 +6,11 @@
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import type { Command } from 'commander';
-import type { Config } from '../services/config/index.js';
+import type { Config } from '../services/app/index.js';
 import { ERRORS, systemClock } from '../services/domain/index.js';
 import { approveRequest, createApp, crlSummary, denyRequest, REVOCATION_REASONS, revokeCertificate, runDoctor, signCrlNow, type App } from '../services/app/index.js';
-import { createLogger } from '../services/log.js';
-import { createExecaRunner } from '../services/process/index.js';
+import { createLogger } from '../services/app/index.js';
+import { createExecaRunner } from '../services/app/index.js';
 import { AgentcertError } from '../services/domain/index.js';
 
 function cliActor(): string {
@@ -34,6 +34,12 @@ async function withApp<T>(config: Readonly<Config>, fn: (app: App) => Promise<T>
 }
 
 export function adminCommands(program: Command, configFrom: (cmd: Command) => Readonly<Config>, out: (s: string) => void): void {
+  decisionCommands(program, configFrom, out);
+  operationCommands(program, configFrom, out);
+}
+
+/** approve, deny, revoke: an admin's decisions, recorded as cli:<os user>. */
+function decisionCommands(program: Command, configFrom: (cmd: Command) => Readonly<Config>, out: (s: string) => void): void {
   program
     .command('approve <id>')
     .description('approve a held request (id, fingerprint or FQDN); the service issues it without a restart')
@@ -73,7 +79,10 @@ export function adminCommands(program: Command, configFrom: (cmd: Command) => Re
       out(crl ? `CRL ${crl.crlNumber} published to ${crl.file} (${crl.entries} revoked, next update ${crl.nextUpdate}).` : `The CA publishes its own CRL: ${r.caMessage}`);
       if (r.packageWithdrawnTo) out(`Its package was withdrawn from issued/${r.fqdn}/ to ${r.packageWithdrawnTo}; issued/${r.fqdn}/REVOKED.txt says so.`);
     });
+}
 
+/** ca crl and doctor: the operations an admin runs on the service's state. */
+function operationCommands(program: Command, configFrom: (cmd: Command) => Readonly<Config>, out: (s: string) => void): void {
   const ca = program.commands.find((c) => c.name() === 'ca');
   if (!ca) throw new AgentcertError('AC_INTERNAL', 'the ca command must be registered before the admin commands');
   ca.command('crl')

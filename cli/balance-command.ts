@@ -5,7 +5,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import type { Config } from '../services/config/index.js';
+import type { Config } from '../services/app/index.js';
 import { AgentcertError, systemClock } from '../services/domain/index.js';
 import { balanceAgents, balanceScript, balanceScriptFile, openAppStore, type BalanceSummary } from '../services/app/index.js';
 import { printTable } from './output.js';

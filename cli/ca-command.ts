@@ -1,6 +1,6 @@
 /** `agentcert ca init|show|protect|root export|root import`: a CA that agentcert keeps itself (the built-in CA) and its keys. */
 import type { Command } from 'commander';
-import type { Config } from '../services/config/index.js';
+import type { Config } from '../services/app/index.js';
 import { caChainView, initializeLocalCa, localCaKeys, localChain, requireLocalCaKeys } from '../services/app/index.js';
 import { AgentcertError, humanDate, humanDateAndRelative, systemClock } from '../services/domain/index.js';
 

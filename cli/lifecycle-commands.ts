@@ -1,9 +1,9 @@
 /** `agentcert notify test`: check the webhook end to end. */
 import type { Command } from 'commander';
 import { sendTestNotification } from '../services/app/index.js';
-import type { Config } from '../services/config/index.js';
+import type { Config } from '../services/app/index.js';
 import { systemClock } from '../services/domain/index.js';
-import { createLogger } from '../services/log.js';
+import { createLogger } from '../services/app/index.js';
 
 export function lifecycleCommands(program: Command, configFrom: (cmd: Command) => Readonly<Config>, out: (s: string) => void): void {
   const notify = program.command('notify').description('notifications (expiry alerts, daily digest)');

@@ -5,9 +5,9 @@
  */
 import path from 'node:path';
 import type { Command } from 'commander';
-import type { Config } from '../services/config/index.js';
+import type { Config } from '../services/app/index.js';
 import { AgentcertError } from '../services/domain/index.js';
-import { createExecaRunner } from '../services/process/index.js';
+import { createExecaRunner } from '../services/app/index.js';
 import {
   bundledWinsw, controlPlan, describePlan, executePlan, fileIo, installPlan, registryValues, serviceDefinition, uninstallPlan, type PlanStep,
 } from '../services/windows-service/index.js';

@@ -1,6 +1,6 @@
 /** `agentcert store migrate --to postgres://…`: move the data folder's SQLite store to PostgreSQL (README "Several instances"). */
 import type { Command } from 'commander';
-import type { Config } from '../services/config/index.js';
+import type { Config } from '../services/app/index.js';
 import { moveStoreToPostgres } from '../services/app/index.js';
 
 export function storeCommand(program: Command, configFrom: (cmd: Command) => Readonly<Config>, out: (s: string) => void): void {

@@ -115,17 +115,7 @@ async function runForever(config: Readonly<Config>, app: App, o: ServeOptions, r
   await watcher.scan();
   pipeline.kick();
   const tick = setInterval(() => pipeline.kick(), config.pipeline.tickMs);
-  const watchExpiry = (): void => {
-    // The singletons run on the elected instance only (always this one on SQLite; README "Several instances").
-    void ctx.store.work.leads().then((leads) => {
-      if (!leads) return;
-      return runExpiryWatch(ctx, app.notifier)
-        .then(() => runRenewalWatch(ctx))
-        .catch((err: unknown) => o.log.error({ err }, 'expiry watch failed'))
-        .then(() => revokeSupersededAfterGrace(ctx))
-        .catch((err: unknown) => o.log.error({ err }, 'revoking superseded certificates failed'));
-    });
-  };
+  const watchExpiry = (): void => runSchedule(app, o.log);
   watchExpiry();
   const expiryTimer = setInterval(watchExpiry, config.lifecycle.checkIntervalMs);
   const election = ctx.store.work.shared ? watchElection(ctx, o.log, config.store.leaseSeconds, watchExpiry) : null;
@@ -137,23 +127,7 @@ async function runForever(config: Readonly<Config>, app: App, o: ServeOptions, r
   const api = auth ? buildApi({ ...probe, startedAt: new Date(), pipeline, tokens: auth.tokens, refreshCrl: true, monitors }) : null;
   let address = 'disabled';
   if (api) address = await api.listen({ host: config.api.host, port: config.api.port }).catch((err: NodeJS.ErrnoException) => Promise.reject(err.code === 'EADDRINUSE' ? portInUse(config.api) : err));
-  const sample = path.join(ctx.layout.requests, 'web01.contoso.local.req');
-  const caKeysLine = localCaKeys(config)?.report().summary ?? null;
-  o.say(
-    [
-      'agentcert is running.',
-      `  Drop requests here : ${ctx.layout.requests}${path.sep}<FQDN>.req`,
-      `  Packages appear in : ${ctx.layout.issued}${path.sep}<FQDN>${path.sep}`,
-      `  Rejections         : ${ctx.layout.rejected}${path.sep}<FQDN>.txt`,
-      `  CA backend         : ${ctx.backend.kind}    API: ${address} (GET /healthz)`,
-      ...(caKeysLine ? [`  CA keys            : ${caKeysLine}`] : []),
-      ...(api ? [`  Dashboard          : ${address}/    API docs: ${address}/docs`] : []),
-      ...(auth?.adminTokenFile ? [`  Admin token        : ${auth.adminTokenFile}${auth.created ? ' (created now)' : ''} — sign in with its content`] : []),
-      ...[agentPathsWarning(agentPaths(config.packaging, config.share.root))].filter(Boolean).map((w) => `  WARNING            : ${w}`),
-      `  Try it without Windows: npx agentcert sample-request web01.contoso.local --out "${sample}"`,
-      'Stop with Ctrl+C.',
-    ].join('\n'),
-  );
+  o.say(banner(config, app, address, { api: api !== null, auth }));
   o.log.info({ event: 'started', share: ctx.layout.root, data: config.data.dir, api: address, backend: ctx.backend.kind }, 'agentcert started');
   const version = agentcertVersion();
   eventLog?.writer.emit({ key: 'service.started', message: `agentcert ${version} started: CA backend ${ctx.backend.kind}, share ${ctx.layout.root}, API ${address}`, values: { version, caBackend: ctx.backend.kind, share: ctx.layout.root } });
@@ -174,4 +148,37 @@ async function runForever(config: Readonly<Config>, app: App, o: ServeOptions, r
   release();
   o.log.info({ event: 'stopped' }, 'agentcert stopped');
   return 0;
+}
+
+/** The time-driven singletons, on the elected instance only (always this one on SQLite; README "Several instances"). */
+function runSchedule(app: App, log: Logger): void {
+  const { ctx } = app;
+  void ctx.store.work.leads().then((leads) => {
+    if (!leads) return;
+    return runExpiryWatch(ctx, app.notifier)
+      .then(() => runRenewalWatch(ctx))
+      .catch((err: unknown) => log.error({ err }, 'expiry watch failed'))
+      .then(() => revokeSupersededAfterGrace(ctx))
+      .catch((err: unknown) => log.error({ err }, 'revoking superseded certificates failed'));
+  });
+}
+
+/** What `serve` prints once it runs: where to drop requests, where things appear, how to sign in. */
+function banner(config: Readonly<Config>, app: App, address: string, o: { api: boolean; auth: ReturnType<typeof resolveApiTokens> | null }): string {
+  const { ctx } = app;
+  const sample = path.join(ctx.layout.requests, 'web01.contoso.local.req');
+  const caKeysLine = localCaKeys(config)?.report().summary ?? null;
+  return [
+    'agentcert is running.',
+    `  Drop requests here : ${ctx.layout.requests}${path.sep}<FQDN>.req`,
+    `  Packages appear in : ${ctx.layout.issued}${path.sep}<FQDN>${path.sep}`,
+    `  Rejections         : ${ctx.layout.rejected}${path.sep}<FQDN>.txt`,
+    `  CA backend         : ${ctx.backend.kind}    API: ${address} (GET /healthz)`,
+    ...(caKeysLine ? [`  CA keys            : ${caKeysLine}`] : []),
+    ...(o.api ? [`  Dashboard          : ${address}/    API docs: ${address}/docs`] : []),
+    ...(o.auth?.adminTokenFile ? [`  Admin token        : ${o.auth.adminTokenFile}${o.auth.created ? ' (created now)' : ''} — sign in with its content`] : []),
+    ...[agentPathsWarning(agentPaths(config.packaging, config.share.root))].filter(Boolean).map((w) => `  WARNING            : ${w}`),
+    `  Try it without Windows: npx agentcert sample-request web01.contoso.local --out "${sample}"`,
+    'Stop with Ctrl+C.',
+  ].join('\n');
 }

@@ -4,7 +4,7 @@
  * length nor its first differing byte shows in the answer time.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Config } from '../config/index.js';
+import type { Config } from '../app/index.js';
 import type { Clock } from '../domain/index.js';
 import { ensureAdminToken, type TenantScope } from '../app/index.js';
 

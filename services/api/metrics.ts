@@ -8,7 +8,7 @@
 import { stat } from 'node:fs/promises';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { CERTIFICATE_STATES, REQUEST_STATES } from '../domain/index.js';
-import { listRequestFiles } from '../intake/index.js';
+import { listRequestFiles } from '../app/index.js';
 import { MONITORS, monitorStateValue, type AppContext, type HealthReport } from '../app/index.js';
 
 export interface ApiMetrics {

@@ -22,3 +22,8 @@ export { sendTestNotification } from './notifications.js';
 export { makeSampleRequest } from '../pki/index.js';
 export { moveStoreToPostgres, type StoreMoveReport } from './store-move.js';
 export * from './balance.js';
+// What the CLI and the API need of the lower floors, handed on here so they depend on app/ (and domain/) alone.
+export { loadConfig, type Config } from '../config/index.js';
+export { createLogger } from '../log.js';
+export { createExecaRunner } from '../process/index.js';
+export { listRequestFiles } from '../intake/index.js';

@@ -5,7 +5,7 @@
  */
 import { statfs } from 'node:fs/promises';
 import type { Config } from '../../config/index.js';
-import type { DoctorCheck } from './doctor.js';
+import type { DoctorCheck } from './doctor-check.js';
 import { effectiveProtectedNames } from '../../lifecycle/steps/trust.js';
 
 /** statfs f_type of network file systems (Linux magic numbers, linux/magic.h): NFS, SMB, CIFS, SMB2, 9P, FUSE. */

@@ -17,22 +17,11 @@ import { dataLockHolder, openStore } from '../../store/index.js';
 import { adminTokenMode, adminTokenPath } from '../tokens.js';
 import { storePath } from '../app.js';
 import { createMonitors } from './monitors.js';
+import { fail, ok, warn, type DoctorCheck } from './doctor-check.js';
 import { trustCheck } from './doctor-trust.js';
 import { serviceState } from '../../windows-service/index.js';
 
-export type CheckStatus = 'ok' | 'warn' | 'fail';
-
-export interface DoctorCheck {
-  name: string;
-  status: CheckStatus;
-  message: string;
-  /** For a failing check: the registry code whose exit code `doctor` returns and whose remediation it prints. */
-  code?: ErrorCode;
-}
-
-const ok = (name: string, message: string): DoctorCheck => ({ name, status: 'ok', message });
-const warn = (name: string, message: string): DoctorCheck => ({ name, status: 'warn', message });
-const fail = (name: string, message: string, code: ErrorCode): DoctorCheck => ({ name, status: 'fail', message, code });
+export type { CheckStatus, DoctorCheck } from './doctor-check.js';
 
 async function shareCheck(config: Readonly<Config>): Promise<DoctorCheck> {
   try {
