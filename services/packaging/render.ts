@@ -23,7 +23,7 @@ function q(value: string | null): string {
  */
 function managementGroupLines(m: Manifest): string[] {
   const mg = m.managementGroup;
-  if (mg === null) return ['    ManagementGroup = $null'];
+  if (!mg) return ['    ManagementGroup = $null'];
   return [
     '    ManagementGroup = @{',
     `        Name = ${q(mg.name)}`,

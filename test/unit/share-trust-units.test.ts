@@ -91,6 +91,7 @@ describe('the installer signs its result; the service checks the signature', () 
     chain: [{ file: 'root-ca.cer', store: 'Root', thumbprint: 'CC'.repeat(20), subject: 'CN=ca' }],
     files: [], requestFingerprint: 'f'.repeat(64), requestId: 'ffffffffffff', issuedAt: '2025-01-01T00:00:00.000Z', issuer: 'builtin',
     resultsPath: '\\\\fs01\\agentcert\\results\\agent01.contoso.local.json', renewal: { dueAt: null, requestsPath: null, issuedPath: null },
+    managementGroup: null,
   } as unknown as Manifest;
   const script = renderInstallScript(template, manifest);
   const fn = /^function Protect-Result[\s\S]*?^}\r?$/m.exec(script)?.[0] ?? '';
