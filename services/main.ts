@@ -99,11 +99,12 @@ export async function serve(config: Readonly<Config>, o: ServeOptions): Promise<
 
 async function runForever(config: Readonly<Config>, app: App, o: ServeOptions, release: () => void, eventLog: AttachedEventLog | null): Promise<number> {
   // Listen for the stop signals first: a SIGTERM that arrives while start-up still runs must stop the service
-  // cleanly, not kill it (the default action).
-  const stopRequested = new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
+  // cleanly, not kill it (the default action). Listeners stay until the service has stopped: execa's signal-exit
+  // re-raises a signal that no other listener is left to handle, which would kill the stop half-way.
+  let requestStop!: () => void;
+  const stopRequested = new Promise<void>((resolve) => (requestStop = resolve));
+  process.on('SIGINT', requestStop);
+  process.on('SIGTERM', requestStop);
   const { ctx, pipeline } = app;
   const share = { polling: config.share.polling, pollIntervalMs: config.share.pollIntervalMs, reconcileIntervalMs: config.share.reconcileIntervalMs, log: o.log };
   const watcher = startRequestWatcher({ ...share, requestsDir: ctx.layout.requests, tenantFolders: config.policy.tenants.map((t) => t.folder ?? t.name), onCandidate: (f) => pipeline.offerFile(f) });
@@ -147,6 +148,8 @@ async function runForever(config: Readonly<Config>, app: App, o: ServeOptions, r
   await eventLog?.writer.close();
   release();
   o.log.info({ event: 'stopped' }, 'agentcert stopped');
+  process.off('SIGINT', requestStop);
+  process.off('SIGTERM', requestStop);
   return 0;
 }
 

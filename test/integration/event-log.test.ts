@@ -126,7 +126,8 @@ describe('the service writing to the Event Log', () => {
       writeFileSync(path.join(env.share, 'requests', 'web01.contoso.local.req'), readFileSync(req));
       await waitFor(() => readLog(logFile).some((r) => r.event?.id === 7110), 30_000, 'event 7110');
     } finally {
-      expect(await svc.stop()).toBe(0);
+      const code = await svc.stop();
+      expect(code, `exit ${code} (${svc.proc.signalCode ?? 'no signal'}):\n${svc.stderr().slice(-3000)}`).toBe(0);
     }
     const recs = readLog(logFile);
     expect(recs.filter((r) => r.kind === 'start')).toHaveLength(1);
