@@ -11,6 +11,7 @@ import type { PgDb } from './database.js';
 import { appendEvent } from './events.js';
 import { insertCertificate } from './certificates.js';
 import { pgToRequest } from './rows.js';
+import { afterNote, afterTransition } from '../record-changes.js';
 
 export const DUE = `(state IN (${sqlStateList('pipeline')}) OR (state IN (${sqlStateList('republishable')}) AND republish))`;
 
@@ -91,16 +92,7 @@ export class PgRequests implements RequestStore {
       const cur = await this.locked(id);
       if (!t.from.includes(cur.state)) throw new StateConflictError(id, t.from.join('|'), cur.state);
       const now = this.now();
-      const next: StoredRequest = {
-        ...cur,
-        state: t.to,
-        caRequestId: t.caRequestId !== undefined ? t.caRequestId : cur.caRequestId,
-        findings: t.findings ?? cur.findings,
-        attempts: t.attempts ?? 0,
-        nextAttemptAt: t.nextAttemptAt ?? null,
-        republish: t.republish === true,
-        updatedAt: now,
-      };
+      const next = afterTransition(cur, t, now);
       await this.db.query(`UPDATE requests SET state = $1, ca_request_id = $2, findings = $3, attempts = $4, next_attempt_at = $5, republish = $6, updated_at = $7 WHERE id = $8`, [
         next.state, next.caRequestId, JSON.stringify(next.findings), next.attempts, next.nextAttemptAt, next.republish, now, id,
       ]);
@@ -114,13 +106,7 @@ export class PgRequests implements RequestStore {
     return this.db.transaction(async () => {
       const cur = await this.locked(id);
       const now = this.now();
-      const next: StoredRequest = {
-        ...cur,
-        attempts: e.attempts ?? cur.attempts,
-        nextAttemptAt: e.nextAttemptAt !== undefined ? e.nextAttemptAt : cur.nextAttemptAt,
-        republish: e.republish ?? cur.republish,
-        updatedAt: now,
-      };
+      const next = afterNote(cur, e, now);
       await this.db.query(`UPDATE requests SET attempts = $1, next_attempt_at = $2, republish = $3, updated_at = $4 WHERE id = $5`, [next.attempts, next.nextAttemptAt, next.republish, now, id]);
       await appendEvent(this.db, { requestId: id, fqdn: cur.fqdn, at: now, from: cur.state, to: cur.state, reason: e.reason, message: e.message, actor: e.actor ?? 'service', data: e.data ?? null });
       return next;

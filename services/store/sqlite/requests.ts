@@ -7,6 +7,7 @@ import type { SqliteDb } from './database.js';
 import { appendEvent } from './events.js';
 import { insertCertificate } from './certificates.js';
 import { rowToRequest, type RequestRow } from './rows.js';
+import { afterNote, afterTransition } from '../record-changes.js';
 
 const DUE = `(state IN (${sqlStateList('pipeline')}) OR (state IN (${sqlStateList('republishable')}) AND republish = 1))`;
 
@@ -82,16 +83,7 @@ export class SqliteRequests implements RequestStore {
       if (!cur) throw new AgentcertError('AC_NOT_FOUND', `no request ${id}`);
       if (!t.from.includes(cur.state)) throw new StateConflictError(id, t.from.join('|'), cur.state);
       const now = this.now();
-      const next: StoredRequest = {
-        ...cur,
-        state: t.to,
-        caRequestId: t.caRequestId !== undefined ? t.caRequestId : cur.caRequestId,
-        findings: t.findings ?? cur.findings,
-        attempts: t.attempts ?? 0,
-        nextAttemptAt: t.nextAttemptAt ?? null,
-        republish: t.republish === true,
-        updatedAt: now,
-      };
+      const next = afterTransition(cur, t, now);
       this.s
         .stmt(`UPDATE requests SET state = ?, ca_request_id = ?, findings = ?, attempts = ?, next_attempt_at = ?, republish = ?, updated_at = ? WHERE id = ?`)
         .run(next.state, next.caRequestId, JSON.stringify(next.findings), next.attempts, next.nextAttemptAt, next.republish ? 1 : 0, now, id);
@@ -108,13 +100,7 @@ export class SqliteRequests implements RequestStore {
       const cur = this.getSync(id);
       if (!cur) throw new AgentcertError('AC_NOT_FOUND', `no request ${id}`);
       const now = this.now();
-      const next: StoredRequest = {
-        ...cur,
-        attempts: e.attempts ?? cur.attempts,
-        nextAttemptAt: e.nextAttemptAt !== undefined ? e.nextAttemptAt : cur.nextAttemptAt,
-        republish: e.republish ?? cur.republish,
-        updatedAt: now,
-      };
+      const next = afterNote(cur, e, now);
       this.s
         .stmt(`UPDATE requests SET attempts = ?, next_attempt_at = ?, republish = ?, updated_at = ? WHERE id = ?`)
         .run(next.attempts, next.nextAttemptAt, next.republish ? 1 : 0, now, id);
