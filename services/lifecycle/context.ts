@@ -4,8 +4,8 @@
  */
 import type { Config } from '../config/index.js';
 import {
-  assertTransition, type CaBackend, type Clock, type IssuedCertificate, type Logger, type ReasonCode, type RequestState, type Runner, type Store,
-  type StoredRequest, type StoreTx, type TransitionListener, type TransitionRecord, type Finding, type EventSink,
+  assertTransition, type CaBackend, type Clock, type Logger, type RequestState, type Runner, type Store,
+  type StoredRequest, type StoreTx, type TransitionListener, type TransitionRecord, type EventSink,
 } from '../domain/index.js';
 import type { ShareArchive, ShareLayout } from '../intake/index.js';
 import type { SharedDirSync } from '../files/index.js';
@@ -36,20 +36,12 @@ export interface ShareIo {
   issuedSync: SharedDirSync;
 }
 
-export interface TransitionInput {
+/** A state change as steps give it: the store's record, with one or several `from` states and defaults for actor and data. */
+export type TransitionInput = Omit<TransitionRecord, 'from' | 'actor' | 'data'> & {
   from: RequestState | readonly RequestState[];
-  to: RequestState;
-  reason: ReasonCode;
-  message: string;
   actor?: string;
   data?: Record<string, unknown> | null;
-  caRequestId?: string | null;
-  findings?: Finding[];
-  attempts?: number;
-  nextAttemptAt?: string | null;
-  republish?: boolean;
-  certificate?: Omit<IssuedCertificate, 'createdAt' | 'state' | 'revokedAt' | 'revocationReason'>;
-}
+};
 
 /** What recording a transition needs of the context. */
 export type TransitionDeps = Pick<PipelineContext, 'store' | 'log' | 'listeners'>;

@@ -1,19 +1,10 @@
 /** The audit trail: append-only event rows, one per state change or note (written by requests.ts). */
-import type { AuditEvent, EventStore, ReasonCode, RequestState } from '../../domain/index.js';
+import type { AuditEvent, EventStore } from '../../domain/index.js';
 import type { SqliteDb } from './database.js';
 import { rowToEvent, type EventRow } from './rows.js';
 
-export interface EventInput {
-  requestId: string;
-  fqdn: string;
-  at: string;
-  from: RequestState | null;
-  to: RequestState;
-  reason: ReasonCode;
-  message: string;
-  actor: string;
-  data: Record<string, unknown> | null;
-}
+/** An event as written: the audit event without the id the table assigns. */
+export type EventInput = Omit<AuditEvent, 'id'>;
 
 export function appendEvent(s: SqliteDb, e: EventInput): void {
   s.stmt(`INSERT INTO events (request_id, fqdn, at, from_state, to_state, reason, message, actor, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)

@@ -1,25 +1,12 @@
-/**
- * The lifecycle's typed state, kept in the `meta` table under fixed keys (the key names are those earlier
- * versions wrote, so an existing store keeps its CRL number, digest day and notified windows).
- */
-import type { LifecycleStateStore, SubmitRecord } from '../../domain/index.js';
+/** The lifecycle's typed state in the SQLite store's `meta` table (store/typed-state.ts holds the keys and conversions). */
 import type { SqliteDb } from './database.js';
-import { decodeFiles, encodeFiles } from '../ca-files-codec.js';
+import { encodeFiles } from '../ca-files-codec.js';
+import { STATE_KEYS as KEYS, TypedState } from '../typed-state.js';
 
-const KEYS = {
-  crlNumber: 'crl.number',
-  digestDay: 'digest:last',
-  expiryNotified: (serial: string) => `expiry-notified:${serial}`,
-  appliedResult: (fqdn: string) => `result:${fqdn}`,
-  caFiles: 'ca.files',
-  caSubmit: (fingerprint: string) => `ca-submit:${fingerprint}`,
-  heartbeat: (by: string) => (by === 'doctor' ? 'doctor.checkedAt' : 'monitor.heartbeat'),
-  renewalOverdue: (serial: string) => `renewal-overdue:${serial}`,
-  renewalsWaiting: 'renewals.waiting',
-};
-
-export class SqliteState implements LifecycleStateStore {
-  constructor(private readonly s: SqliteDb) {}
+export class SqliteState extends TypedState {
+  constructor(private readonly s: SqliteDb) {
+    super();
+  }
 
   private getSync(key: string): string | null {
     return (this.s.stmt(`SELECT value FROM meta WHERE key = ?`).get(key) as { value: string } | undefined)?.value ?? null;
@@ -29,11 +16,11 @@ export class SqliteState implements LifecycleStateStore {
     this.s.stmt(`INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`).run(key, value);
   }
 
-  private get(key: string): Promise<string | null> {
+  protected get(key: string): Promise<string | null> {
     return this.s.run(() => this.getSync(key));
   }
 
-  private set(key: string, value: string): Promise<void> {
+  protected set(key: string, value: string): Promise<void> {
     return this.s.run(() => this.setSync(key, value));
   }
 
@@ -49,66 +36,8 @@ export class SqliteState implements LifecycleStateStore {
     );
   }
 
-  lastDigestDay(): Promise<string | null> {
-    return this.get(KEYS.digestDay);
-  }
-
-  setLastDigestDay(day: string): Promise<void> {
-    return this.set(KEYS.digestDay, day);
-  }
-
-  async expiryNotifiedWindow(serial: string): Promise<number | null> {
-    const v = await this.get(KEYS.expiryNotified(serial));
-    return v === null ? null : Number(v);
-  }
-
-  setExpiryNotifiedWindow(serial: string, days: number): Promise<void> {
-    return this.set(KEYS.expiryNotified(serial), String(days));
-  }
-
-  appliedResultHash(fqdn: string): Promise<string | null> {
-    return this.get(KEYS.appliedResult(fqdn));
-  }
-
-  setAppliedResultHash(fqdn: string, hash: string): Promise<void> {
-    return this.set(KEYS.appliedResult(fqdn), hash);
-  }
-
-  async caFiles(): Promise<Record<string, Buffer> | null> {
-    return decodeFiles(await this.get(KEYS.caFiles));
-  }
-
   async offerCaFiles(files: Record<string, Buffer>): Promise<Record<string, Buffer>> {
     await this.s.run(() => this.s.stmt(`INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO NOTHING`).run(KEYS.caFiles, encodeFiles(files)));
     return (await this.caFiles())!;
-  }
-
-  async caSubmit(fingerprint: string): Promise<SubmitRecord | null> {
-    const v = await this.get(KEYS.caSubmit(fingerprint));
-    return v === null ? null : (JSON.parse(v) as SubmitRecord);
-  }
-
-  setCaSubmit(fingerprint: string, r: SubmitRecord): Promise<void> {
-    return this.set(KEYS.caSubmit(fingerprint), JSON.stringify(r));
-  }
-
-  heartbeat(at: string, by: 'monitor' | 'doctor'): Promise<void> {
-    return this.set(KEYS.heartbeat(by), at);
-  }
-
-  renewalOverdueNotifiedAt(serial: string): Promise<string | null> {
-    return this.get(KEYS.renewalOverdue(serial));
-  }
-
-  setRenewalOverdueNotifiedAt(serial: string, at: string): Promise<void> {
-    return this.set(KEYS.renewalOverdue(serial), at);
-  }
-
-  async renewalsWaiting(): Promise<number> {
-    return Number((await this.get(KEYS.renewalsWaiting)) ?? 0);
-  }
-
-  setRenewalsWaiting(count: number): Promise<void> {
-    return this.set(KEYS.renewalsWaiting, String(count));
   }
 }
