@@ -7,6 +7,7 @@
  *   BENCH_N=2000                          burst size of the bulk bench (default 10,000)
  *   BENCH_CA_BITS=2048                    the built-in CA's key (default 3072, as `agentcert ca init` makes)
  *   BENCH_LOOP_N=200                      requests in the openssl x509 -req loop baseline
+ *   BENCH_SCALE=1000,10000,100000         backlog sizes of serve --once (cost linear in the work)
  *   BENCH_ADCS_N=100                      requests through the fake AD CS CA (sequential, then a burst)
  *   BENCH_STARTUP_N=100000                stored requests for the start-up bench
  *   BENCH_CPU_PROF=<dir>                  write a V8 CPU profile of the service during the bulk burst
@@ -18,7 +19,7 @@ import { runAdcsBench } from './adcs.js';
 import { runApiListBench, type BenchRow } from './api-list.js';
 import { runBulkBench } from './bulk.js';
 import { runStartupBench } from './startup.js';
-import { machine, type BenchOutput, type Figure } from './common.js';
+import { machine, runDeferredCleanups, type BenchOutput, type Figure } from './common.js';
 
 type Row = Record<string, string | number>;
 
@@ -95,6 +96,7 @@ for (const b of BENCHES) {
     process.stdout.write(`FAILED: ${(err as Error).message}\n`);
   }
 }
+runDeferredCleanups();
 const loadAfter = machine().loadavg;
 process.stdout.write(`\n== summary\nmachine: nproc ${host.nproc}, ${host.cpu}, ${host.memoryMB} MB, node ${host.node}, ${host.openssl}, ${host.os}; load average ${host.loadavg} before, ${loadAfter} after\n`);
 process.stdout.write(table(summaryRows(figures)));
