@@ -21,7 +21,7 @@ import { combineFloor, floorText, fsFloor, ofFloor, opensslLoop, opensslSignFloo
 const SCALE = (process.env.BENCH_SCALE ?? '1000,10000').split(',').map(Number).filter((x) => x > 0);
 
 /** A fresh share and data folder with the built-in CA made; removed at the end of the run. */
-function prepare(prefix: string): { share: string; config: string; base: string[]; dir: string } {
+function prepare(prefix: string, store?: Record<string, unknown>, storeEnv: Record<string, string> = {}): { share: string; config: string; base: string[]; dir: string } {
   const env = makeTempEnv(prefix);
   cleanupLater(env.cleanup);
   const config = writeConfig(path.join(env.dir, 'agentcert.json'), {
@@ -29,9 +29,10 @@ function prepare(prefix: string): { share: string; config: string; base: string[
     data: { dir: env.data },
     ca: { builtin: { keyBits: CA_BITS } },
     packaging: { buildExe: false },
+    ...(store ? { store } : {}),
   });
   const base = ['--config', config];
-  const init = runCliSync(['ca', 'init', ...base]);
+  const init = runCliSync(['ca', 'init', ...base], cliEnv(storeEnv));
   if (init.code !== 0) throw new Error(`ca init failed: ${init.stderr}`);
   return { share: env.share, config, base, dir: env.dir };
 }
@@ -44,6 +45,8 @@ interface ServeResult {
   peakRssMB: number;
   idleRssMB: number;
   cpuMsPerRequest: number;
+  /** CPU of other processes the caller counts (the PostgreSQL server), a request. */
+  otherCpuMsPerRequest: number;
   startupMs: number;
   /** CPU a request by thread (main; the other threads are all named "node": workers, libuv's pool, V8's helpers). */
   threads: { name: string; msPerRequest: number }[];
@@ -53,17 +56,18 @@ interface ServeResult {
  * Drops requests into a running `agentcert serve` — all at once (perSecond: null) or one every 1/perSecond s —
  * and times each from its rename into requests/ to the rename of its package into issued/ (inotify).
  */
-export async function serveRun(n: number, perSecond: number | null): Promise<ServeResult> {
+export async function serveRun(n: number, perSecond: number | null, o: { store?: Record<string, unknown>; env?: Record<string, string>; otherCpuMs?: () => number } = {}): Promise<ServeResult> {
   const cache = cachedRequests(Math.max(n, BENCH_N));
   const files = cache.files.slice(0, n);
-  const run = prepare('agentcert-bench-serve-');
+  const storeEnv = o.env ?? {};
+  const run = prepare('agentcert-bench-serve-', o.store, storeEnv);
   const staging = path.join(run.dir, 'staging');
   mkdirSync(staging);
   for (const f of files) copyFileSync(path.join(cache.dir, f), path.join(staging, f));
   // BENCH_CPU_PROF=<dir>: a V8 CPU profile of the service (open it in Chrome DevTools).
   // BENCH_NODE_ARGS: more node flags for the service (e.g. --perf-basic-prof for `perf record -p`).
   const prof = [...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(process.env.BENCH_CPU_PROF)] : []), ...(process.env.BENCH_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? [])];
-  const svc = startService(run.base, cliEnv(), { execArgv: prof });
+  const svc = startService(run.base, cliEnv(storeEnv), { execArgv: prof });
   const running = await svc.waitForOutput(/agentcert is running/);
   const startupMs = ms(svc.spawnedAt, running);
   await sleep(500);
@@ -83,6 +87,7 @@ export async function serveRun(n: number, perSecond: number | null): Promise<Ser
   // A package appears as one rename of its staging folder (.tmp-…) to issued/<FQDN>.
   const watcher = watch(issued, (_event, name) => record(typeof name === 'string' ? name : null, process.hrtime.bigint()));
   const cpu0 = cpuMs(pid);
+  const other0 = o.otherCpuMs?.() ?? 0;
   const threads0 = threadCpuMs(pid);
   const dropAt: bigint[] = new Array(n);
   const start = process.hrtime.bigint();
@@ -105,11 +110,12 @@ export async function serveRun(n: number, perSecond: number | null): Promise<Ser
   const end = appearedAt.reduce<bigint>((a, b) => (b! > a ? b! : a), 0n);
   const peak = peakRssMB(pid);
   const cpu = cpuMs(pid) - cpu0;
+  const otherCpu = (o.otherCpuMs?.() ?? 0) - other0;
   const threads = [...threadCpuMs(pid)].map(([name, t]) => ({ name, msPerRequest: (t - (threads0.get(name) ?? 0)) / n })).filter((x) => x.msPerRequest > 0).sort((a, b) => b.msPerRequest - a.msPerRequest);
   await svc.stop('SIGTERM');
   const seconds = ms(start, end) / 1000;
   const latencies = appearedAt.map((t, i) => ms(dropAt[i]!, t!)).sort((a, b) => a - b);
-  return { n, seconds, perSecond: n / seconds, latencies, peakRssMB: peak, idleRssMB, cpuMsPerRequest: cpu / n, startupMs, threads };
+  return { n, seconds, perSecond: n / seconds, latencies, peakRssMB: peak, idleRssMB, cpuMsPerRequest: cpu / n, otherCpuMsPerRequest: otherCpu / n, startupMs, threads };
 }
 
 async function waitForAll(count: () => number, n: number, rescan: () => void, svc: { proc: { exitCode: number | null }; stderr(): string }): Promise<void> {

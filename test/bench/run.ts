@@ -3,11 +3,12 @@
  * table with every figure, its same-run baseline, the ratio and the target (met / not met), and the machine;
  * writes everything to bench-results.json.
  *
- *   node dist/test/bench/run.js [name…]   only the named benches (bulk, adcs, startup, api-list)
+ *   node dist/test/bench/run.js [name…]   only the named benches (bulk, postgres, adcs, startup, api-list)
  *   BENCH_N=2000                          burst size of the bulk bench (default 10,000)
  *   BENCH_CA_BITS=2048                    the built-in CA's key (default 3072, as `agentcert ca init` makes)
  *   BENCH_LOOP_N=200                      requests in the openssl x509 -req loop baseline
  *   BENCH_SCALE=1000,10000,100000         backlog sizes of serve --once (cost linear in the work)
+ *   BENCH_PG_N=2000                       burst size on PostgreSQL and on SQLite (the postgres bench)
  *   BENCH_ADCS_N=100                      requests through the fake AD CS CA (sequential, then a burst)
  *   BENCH_STARTUP_N=100000                stored requests for the start-up bench
  *   BENCH_CPU_PROF=<dir>                  write a V8 CPU profile of the service during the bulk burst
@@ -18,6 +19,7 @@ import { writeFileSync } from 'node:fs';
 import { runAdcsBench } from './adcs.js';
 import { runApiListBench, type BenchRow } from './api-list.js';
 import { runBulkBench } from './bulk.js';
+import { runPostgresCpuBench } from './postgres-cpu.js';
 import { runStartupBench } from './startup.js';
 import { machine, runDeferredCleanups, type BenchOutput, type Figure } from './common.js';
 
@@ -42,6 +44,7 @@ function apiListFigures(rows: BenchRow[]): Figure[] {
 
 const BENCHES: { name: string; run: () => Promise<BenchOutput> }[] = [
   { name: 'bulk', run: runBulkBench },
+  { name: 'postgres', run: runPostgresCpuBench },
   { name: 'adcs', run: runAdcsBench },
   { name: 'startup', run: runStartupBench },
   {
