@@ -25,8 +25,19 @@ export function spkiOfKey(key: KeyObject): Buffer {
   return pub.export({ type: 'spki', format: 'der' });
 }
 
+const issuers = new WeakMap<Buffer, { subject: Asn1; keyId: Buffer }>();
+
 /** The parts of an issuer certificate a child needs: its subject Name (byte-exact) and its key identifier. */
 export function issuerParts(certDer: Buffer): { subject: Asn1; keyId: Buffer } {
+  // The signing workers sign with one issuer for their whole life: its parts are read once.
+  const known = issuers.get(certDer);
+  if (known) return known;
+  const parts = readIssuerParts(certDer);
+  issuers.set(certDer, parts);
+  return parts;
+}
+
+function readIssuerParts(certDer: Buffer): { subject: Asn1; keyId: Buffer } {
   const tbs = tlvChildren(certDer, tlvChildren(certDer, readTlv(certDer, 0))[0]!);
   const off = tbs[0]!.tag === 0xa0 ? 1 : 0;
   const subject = parseDer(Buffer.from(tlvBytes(certDer, tbs[off + 4]!)));
@@ -67,7 +78,18 @@ export function buildCertificate(t: CertificateTemplate): Buffer {
   ]);
   const tbsDer = toDer(tbs);
   const { algId, signature } = signData(t.issuerKey, tbsDer);
-  return toDer(seqOf([parseDer(tbsDer), algId, bitStringNode(signature)]));
+  // Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm, signatureValue }, the TBS bytes as signed
+  // (not parsed and encoded again).
+  const body = Buffer.concat([tbsDer, toDer(algId), toDer(bitStringNode(signature))]);
+  return Buffer.concat([derSequenceHeader(body.length), body]);
+}
+
+/** A DER SEQUENCE tag and definite length (X.690 §8.1.3). */
+function derSequenceHeader(length: number): Buffer {
+  if (length < 0x80) return Buffer.from([0x30, length]);
+  const bytes: number[] = [];
+  for (let n = length; n > 0; n >>>= 8) bytes.unshift(n & 0xff);
+  return Buffer.from([0x30, 0x80 | bytes.length, ...bytes]);
 }
 
 export function signLeafCertificate(o: {
