@@ -71,11 +71,27 @@ export function renderInstallScript(template: string, m: Manifest): string {
 }
 
 /**
+ * The installer script as written (UTF-8 with BOM, CRLF) in three pieces: the template before the rendered
+ * block, the block, the template after it. The first and last are the same Buffers for every package, so the zip
+ * deflates them once (zip.ts); joined they are withUtf8Bom(renderInstallScript(template, m)).
+ */
+export function renderInstallScriptParts(template: string, m: Manifest): Buffer[] {
+  const parts = templateParts(template);
+  parts.bytes ??= { head: withUtf8Bom(parts.head), tail: Buffer.from(parts.tail, 'utf8') };
+  return [parts.bytes.head, Buffer.from(toCrlf(renderPackageBlock(m)), 'utf8'), parts.bytes.tail];
+}
+
+/**
  * The template around the rendered block, converted to CRLF once per template text: converting the whole 42 KB
  * script again for every package was a visible share of a package's CPU (bulk bench).
  */
-const partsCache = new Map<string, { head: string; tail: string }>();
-function templateParts(template: string): { head: string; tail: string } {
+interface TemplateParts {
+  head: string;
+  tail: string;
+  bytes?: { head: Buffer; tail: Buffer };
+}
+const partsCache = new Map<string, TemplateParts>();
+function templateParts(template: string): TemplateParts {
   let parts = partsCache.get(template);
   if (!parts) {
     const start = template.indexOf(BEGIN);

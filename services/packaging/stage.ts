@@ -8,7 +8,7 @@ import { packagedInstaller, readInfTemplate, readInstaller } from './assets.js';
 import { describeForPackage } from './certificate-facts.js';
 import { fsyncPath, writeFilesSynced } from '../files/index.js';
 import { buildManifest, certificateFileName, chainFileNames, type Manifest, type ManifestInput } from './manifest.js';
-import { renderInstallScript, withUtf8Bom } from './render.js';
+import { renderInstallScriptParts } from './render.js';
 import { RENEW_SCRIPT, RENEWAL_INF, renderRenewalInf, renewalKeyLength } from './renewal.js';
 import { zipBuffer } from './zip.js';
 
@@ -43,14 +43,22 @@ export function stagePayloadInput({ shareRoot, makensisPath, buildExe, signing, 
  * The payload the installer verifies, in install order: certificate, CA certificates, scripts, and what the
  * renewal task runs with (renew-certificate.ps1 and this certificate's renewal.inf).
  */
-async function renderPayload(input: StagePayloadInput): Promise<{ files: { name: string; data: Buffer }[]; manifest: Manifest }> {
+interface PayloadFile {
+  name: string;
+  data: Buffer;
+  /** The same bytes in pieces the zip deflates one by one (the installer script). */
+  parts?: Buffer[];
+  sha256?: string;
+}
+
+async function renderPayload(input: StagePayloadInput): Promise<{ files: PayloadFile[]; manifest: Manifest }> {
   const chainNames = chainFileNames(input.chain);
   const renewalInf = renderRenewalInf(await readInfTemplate(RENEWAL_INF), {
     fqdn: input.fqdn,
     thumbprint: describeForPackage(input.certificateDer).thumbprint,
     keyLength: renewalKeyLength(input.certificateDer),
   });
-  const base: { name: string; data: Buffer }[] = [
+  const base: PayloadFile[] = [
     { name: certificateFileName(input.fqdn), data: input.certificateDer },
     ...input.chain.map((c, i) => ({ name: chainNames[i]!, data: c.der })),
     { name: 'install.cmd', data: await packagedInstaller('install.cmd') },
@@ -60,9 +68,10 @@ async function renderPayload(input: StagePayloadInput): Promise<{ files: { name:
   // The script pins manifest values, and the manifest lists the script's hash: render the manifest without the
   // script first (same values), render the script from it, then list every file.
   const draft = buildManifest({ ...input, files: [] });
-  const script = withUtf8Bom(renderInstallScript(await readInstaller('install-certificate.ps1'), draft));
-  const files = [...base, { name: 'install-certificate.ps1', data: script }];
-  const manifest = buildManifest({ ...input, files: files.map((f) => ({ name: f.name, sha256: sha256Hex(f.data) })) });
+  const parts = renderInstallScriptParts(await readInstaller('install-certificate.ps1'), draft);
+  const files: PayloadFile[] = [...base, { name: 'install-certificate.ps1', data: Buffer.concat(parts), parts }];
+  for (const f of files) f.sha256 = sha256Hex(f.data);
+  const manifest = buildManifest({ ...input, files: files.map((f) => ({ name: f.name, sha256: f.sha256! })) });
   return { files, manifest };
 }
 
@@ -70,11 +79,11 @@ async function renderPayload(input: StagePayloadInput): Promise<{ files: { name:
 export async function stagePayload(input: StagePayloadInput, dir: string): Promise<StagedPayload> {
   const { files, manifest } = await renderPayload(input);
   const manifestData = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`, 'utf8');
-  const all = [...files, { name: 'manifest.json', data: manifestData }];
-  const zip = await zipBuffer(all.map((f) => ({ ...f, store: f.name === 'install-certificate.ps1' })), new Date(input.issuedAt));
-  const written = [...all, { name: `${input.fqdn}.zip`, data: zip }];
+  const all: PayloadFile[] = [...files, { name: 'manifest.json', data: manifestData }];
+  const zip = await zipBuffer(all, new Date(input.issuedAt));
+  const written: PayloadFile[] = [...all, { name: `${input.fqdn}.zip`, data: zip }];
   // All files at once: their fsyncs overlap instead of queueing one behind the other (bulk bench).
   await writeFilesSynced(dir, written);
   await fsyncPath(dir); // the folder's entries too, here rather than in the service's main thread
-  return { manifest, published: written.map((f) => ({ name: f.name, sha256: sha256Hex(f.data) })), payloadNames: all.map((f) => f.name) };
+  return { manifest, published: written.map((f) => ({ name: f.name, sha256: f.sha256 ?? sha256Hex(f.data) })), payloadNames: all.map((f) => f.name) };
 }

@@ -7,7 +7,7 @@
  * request cost in the bulk bench. Here each distinct content is deflated once (cache keyed by SHA-256).
  */
 import { createHash } from 'node:crypto';
-import { crc32, deflateRawSync } from 'node:zlib';
+import { constants, crc32, deflateRawSync } from 'node:zlib';
 
 interface Compressed {
   crc: number;
@@ -37,6 +37,29 @@ function compress(data: Buffer, store: boolean): Compressed {
   return c;
 }
 
+/**
+ * One entry from parts that are deflated separately and joined: every part but the last ends with a sync flush
+ * (an empty stored block, so the next part starts on a byte boundary, RFC 1951 §3.2.4), the last one is finished.
+ * Each part refers back only into itself, which the joined stream allows, so a part that is the same Buffer in
+ * every package (the installer script's template around its rendered block) is deflated once in the process.
+ */
+const partCache = new WeakMap<Buffer, { last: Buffer | undefined; more: Buffer | undefined }>();
+function compressParts(parts: Buffer[]): Compressed {
+  let crc = 0;
+  const out = parts.map((part, i) => {
+    crc = crc32(part, crc);
+    const last = i === parts.length - 1;
+    const known = partCache.get(part) ?? { last: undefined, more: undefined };
+    let d = last ? known.last : known.more;
+    if (!d) {
+      d = deflateRawSync(part, last ? {} : { finishFlush: constants.Z_SYNC_FLUSH });
+      partCache.set(part, last ? { ...known, last: d } : { ...known, more: d });
+    }
+    return d;
+  });
+  return { crc, method: 8, data: Buffer.concat(out) };
+}
+
 /** MS-DOS date and time (APPNOTE §4.4.6), in local time like every zip tool. */
 function dosDateTime(d: Date): { time: number; date: number } {
   const year = Math.max(1980, d.getFullYear());
@@ -50,16 +73,16 @@ const UTF8_NAMES = 0x0800; // general purpose bit 11: names are UTF-8
 const MADE_BY_UNIX = (3 << 8) | 20; // so the external attributes carry the Unix mode
 
 /**
- * `store: true` keeps an entry uncompressed: for content that differs in every package (the rendered
- * install-certificate.ps1), where deflating cost more CPU than anything else in the zip and saved ~30 KB.
+ * An entry is its `data`; `parts` (optional) are the same bytes in pieces, deflated piece by piece (compressParts).
+ * `store: true` keeps an entry uncompressed.
  */
-export async function zipBuffer(entries: { name: string; data: Buffer; store?: boolean }[], mtime: Date): Promise<Buffer> {
+export async function zipBuffer(entries: { name: string; data: Buffer; parts?: Buffer[]; store?: boolean }[], mtime: Date): Promise<Buffer> {
   const { time, date } = dosDateTime(mtime);
   const parts: Buffer[] = [];
   const central: Buffer[] = [];
   let offset = 0;
   for (const e of entries) {
-    const c = compress(e.data, e.store === true);
+    const c = e.parts && !e.store ? compressParts(e.parts) : compress(e.data, e.store === true);
     const name = Buffer.from(e.name, 'utf8');
     // APPNOTE §4.3.7 and §4.3.12: the local header and the central directory entry carry the same 24 bytes from
     // "version needed" to "file name length"; the central entry adds "made by" before and more after.

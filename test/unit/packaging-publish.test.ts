@@ -1,6 +1,6 @@
 import { createHash, X509Certificate } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, utimesSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, utimesSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -163,6 +163,21 @@ describe('publishPackage', () => {
     expect(inZip).toEqual(pkg.files.map((f) => f.name).filter((n) => !n.endsWith('.zip')));
     for (const n of inZip) expect(readFileSync(path.join(out, n)).equals(readFileSync(path.join(pkg.dir, n)))).toBe(true);
     rmSync(out, { recursive: true, force: true });
+  });
+
+  it('deflates the installer script in the zip too, right for a second package with the same template', async () => {
+    await publishPackage(input(), { runner: childRunner, log: silentLog });
+    const pkg = await publishPackage(input({ certificateDer: pki.resignLeaf('0D0E0F') }), { runner: childRunner, log: silentLog });
+    const out = mkdtempSync(path.join(os.tmpdir(), 'agentcert-unzip-'));
+    // 7-Zip checks every entry's CRC-32 as it extracts (`t` fails on a bad one).
+    execFileSync(sevenZip(), ['t', path.join(pkg.dir, `${FQDN}.zip`)], { stdio: 'ignore' });
+    execFileSync(sevenZip(), ['x', `-o${out}`, path.join(pkg.dir, `${FQDN}.zip`)], { stdio: 'ignore' });
+    const script = readFileSync(path.join(out, 'install-certificate.ps1'));
+    expect(script.equals(readFileSync(path.join(pkg.dir, 'install-certificate.ps1')))).toBe(true);
+    expect(script.toString('utf8')).toContain("SerialNumber = '0D0E0F'");
+    rmSync(out, { recursive: true, force: true });
+    const files = pkg.files.filter((f) => !f.name.endsWith('.zip')).reduce((n, f) => n + statSync(path.join(pkg.dir, f.name)).size, 0);
+    expect(statSync(path.join(pkg.dir, `${FQDN}.zip`)).size).toBeLessThan(files / 2);
   });
 
   it('replaces an existing package and leaves no staging folders', async () => {
