@@ -14,6 +14,7 @@ import { agentcertVersion } from './version.js';
 import { agentPaths, agentPathsWarning, cleanStaleStaging, publishTools } from './packaging/index.js';
 import { dryRunBacklog, renderDryRun } from './app/dry-run.js';
 import { trackBacklog } from './app/backlog-progress.js';
+import { startHeapBudget } from './app/heap-budget.js';
 import { startupError } from './app/startup-errors.js';
 import { createExecaRunner } from './process/index.js';
 import { acquireDataLock } from './store/index.js';
@@ -75,12 +76,14 @@ export async function serve(config: Readonly<Config>, o: ServeOptions): Promise<
   } catch (err) {
     o.log.error({ err }, 'could not publish tools/ on the share; requests are still processed');
   }
+  startHeapBudget();
   if (o.once) {
     try {
       for (const f of await listResultFiles(ctx.layout.results)) pipeline.offerResult(f);
       const files = await listRequestFiles(ctx.layout.requests, config.policy.tenants.map((t) => t.folder ?? t.name));
-      const progress = trackBacklog(pipeline, ctx.store, { total: files.length + (await ctx.store.requests.due(clock.now(), 1_000_000)).length, clock });
-      for (const f of files) pipeline.offerFile(f);
+      // Counted, not read: after a CA outage the store can hold a backlog of 100,000 due requests.
+      const progress = trackBacklog(pipeline, ctx.store, { total: files.length + (await ctx.store.views.countDue(clock.now())), clock });
+      await pipeline.offerBacklog(files);
       await pipeline.idle();
       await progress.finish();
       await runExpiryWatch(ctx, app.notifier);

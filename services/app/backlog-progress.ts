@@ -113,15 +113,17 @@ export function startBacklogProgress(o: { total: number; sink: ProgressSink; clo
  * request has been advanced.
  */
 export function trackBacklog(
-  pipeline: { onWorkDone: ((requestId: string | null) => void) | null },
+  pipeline: { onWorkDone: ((requestId: string | null, state?: string) => void) | null },
   store: { requests: { get(id: string): Promise<{ state: string } | null> } },
   o: { total: number; clock: Clock; sink?: ProgressSink },
 ): { finish(): Promise<void> } {
   const sink = o.sink ?? { isTTY: process.stderr.isTTY === true, write: (s: string) => void process.stderr.write(s) };
   const progress = startBacklogProgress({ total: o.total, sink, clock: o.clock });
   const lookups = new Set<Promise<void>>();
-  pipeline.onWorkDone = (id) => {
+  pipeline.onWorkDone = (id, state) => {
     if (!id) return progress.done(null, null);
+    // The pipeline says where the request was left; only when it cannot is the row read.
+    if (state !== undefined) return progress.done(state, id);
     const p: Promise<void> = store.requests.get(id).then(
       (r) => progress.done(r?.state, id),
       () => progress.done(null, id),

@@ -49,8 +49,11 @@ export class Pipeline {
   private idleWaiters: (() => void)[] = [];
   private stopped = false;
   private results: Promise<void> = Promise.resolve();
-  /** Told when a request file has been taken in (with its request id) or a stored request advanced (serve --once progress). */
-  onWorkDone: ((requestId: string | null) => void) | null = null;
+  /**
+   * Told when a request file has been taken in (with its request id) or a stored request advanced, with the state
+   * the work left it in (serve --once progress; undefined when not known here).
+   */
+  onWorkDone: ((requestId: string | null, state?: string) => void) | null = null;
 
   constructor(private readonly ctx: PipelineContext) {
     // Several instances on one store: the leases of the requests in flight are renewed at a third of their
@@ -77,6 +80,27 @@ export class Pipeline {
     if (this.stopped || this.filesInFlight.has(file)) return;
     this.files.add(file);
     this.pump();
+  }
+
+  private roomWaiters: (() => void)[] = [];
+
+  /**
+   * Offers a backlog (serve --once): at most `ahead` files wait beyond those in flight, so a backlog of 100,000
+   * names is not queued at once, and each name is let go of once offered (the array is emptied as it goes) —
+   * what the service holds stays the same for any backlog (bulk bench: peak RSS at 1,000 / 10,000 / 100,000).
+   */
+  async offerBacklog(files: string[], ahead = this.ctx.config.pipeline.concurrency * 4): Promise<void> {
+    for (let i = 0; i < files.length && !this.stopped; i++) {
+      while (this.files.size >= ahead && !this.stopped) await new Promise<void>((resolve) => this.roomWaiters.push(resolve));
+      this.offerFile(files[i]!);
+      files[i] = '';
+    }
+  }
+
+  private roomMade(): void {
+    const w = this.roomWaiters;
+    this.roomWaiters = [];
+    for (const f of w) f();
   }
 
   /** An install result on the share: applied one at a time, in the order seen. */
@@ -125,6 +149,7 @@ export class Pipeline {
       this.filesInFlight.add(file);
       this.spawn(() => this.ingest(file), () => this.filesInFlight.delete(file));
     }
+    if (this.roomWaiters.length > 0) this.roomMade();
     if (this.running >= limit) return;
     // Claimed: leased to this instance when the store is shared (requests in flight here come back too).
     const due = (await this.ctx.store.work.claimDue(this.ctx.clock.now(), limit - this.running + this.requestsInFlight.size)).filter((r) => !this.requestsInFlight.has(r.id));
@@ -134,7 +159,7 @@ export class Pipeline {
         continue;
       }
       this.requestsInFlight.add(r.id);
-      this.spawn(() => this.advance(r.id).then(() => this.onWorkDone?.(r.id)), () => this.finish(r.id));
+      this.spawn(() => this.advance(r.id).then((state) => this.onWorkDone?.(r.id, state)), () => this.finish(r.id));
     }
   }
 
@@ -152,10 +177,10 @@ export class Pipeline {
   private async ingest(file: string): Promise<void> {
     try {
       const res = await ingestFile(this.ctx, file);
-      if (res.kind === 'stored') await this.advance(res.request.id, true);
+      const state = res.kind === 'stored' ? await this.advance(res.request.id, true) : undefined;
       // Not complete yet: look again soon (a change event or the scan may also offer it first).
-      else if (res.retryInMs !== undefined) setTimeout(() => this.offerFile(file), res.retryInMs).unref();
-      if (res.kind === 'stored' || res.retryInMs === undefined) this.onWorkDone?.(res.kind === 'stored' ? res.request.id : null);
+      if (res.kind === 'skipped' && res.retryInMs !== undefined) setTimeout(() => this.offerFile(file), res.retryInMs).unref();
+      if (res.kind === 'stored' || res.retryInMs === undefined) this.onWorkDone?.(res.kind === 'stored' ? res.request.id : null, state);
     } catch (err) {
       this.ctx.log.error({ err, file, event: 'intake_error' }, `could not take in ${file}; it stays on the share and is tried again`);
     }
@@ -168,14 +193,17 @@ export class Pipeline {
     if (this.ctx.store.work.shared) this.ctx.store.work.release(id).catch((err: unknown) => this.ctx.log.warn({ err, requestId: id }, 'could not release a lease; it expires'));
   }
 
-  /** Advance one request through as many steps as it can take now. */
-  private async advance(id: string, claim = false): Promise<void> {
+  /**
+   * Advance one request through as many steps as it can take now. Returns the state it was left in, or undefined
+   * when this task did not work on it (another task or instance did) or it is gone.
+   */
+  private async advance(id: string, claim = false): Promise<string | undefined> {
     if (claim) {
-      if (this.requestsInFlight.has(id)) return;
+      if (this.requestsInFlight.has(id)) return undefined;
       this.requestsInFlight.add(id);
       if (!(await this.ctx.store.work.claim(id).catch(() => false))) {
         this.requestsInFlight.delete(id); // another instance works on it
-        return;
+        return undefined;
       }
     }
     try {
@@ -184,7 +212,7 @@ export class Pipeline {
       let r = await this.ctx.store.requests.get(id);
       for (let i = 0; i < 16 && !this.stopped && r && !this.leasesLost.has(id); i++) {
         const step = stepFor(r, this.ctx.clock.now());
-        if (!step) return;
+        if (!step) return r.state;
         try {
           r = await step(this.ctx, r);
         } catch (err) {
@@ -195,9 +223,10 @@ export class Pipeline {
           const code = isAgentcertError(err) ? err.code : 'AC_INTERNAL';
           requestLog(this.ctx, r).error({ err, state: r.state }, `step for ${r.state} failed`);
           await scheduleRetry(this.ctx, r, code, `${r.state} step failed: ${(err as Error).message}`);
-          return;
+          return undefined; // the retry may have ended it as failed: the row says
         }
       }
+      return r?.state;
     } finally {
       if (claim) this.finish(id);
     }
@@ -226,6 +255,7 @@ export class Pipeline {
     this.stopped = true;
     if (this.renewal) clearInterval(this.renewal);
     this.files.clear();
+    this.roomMade();
     while (this.running > 0) await new Promise((r) => setTimeout(r, 20));
     await this.results;
   }
