@@ -6,7 +6,7 @@
  * writes, and a timer writes whatever is left every second, so a burst of thousands of requests makes one write
  * for many lines instead of one each. Warnings and errors are written at once, and pino writes what is left when
  * the process exits; only a SIGKILL can lose the last second of info lines (the audit trail is in the store either
- * way). README "Logs".
+ * way). README "Configuration" (`log.level`).
  */
 import pino from 'pino';
 import type { Logger } from './domain/index.js';

@@ -8,7 +8,7 @@
  * store (same CA, same share).
  */
 import Database from 'better-sqlite3';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { parseRequest } from '../../services/pki/index.js';
@@ -140,7 +140,8 @@ export async function runStartupBench(): Promise<BenchOutput> {
     const t0 = Date.now();
     seedStore(big.env, n, cachedRequests(RECEIVED + AWAITING_APPROVAL));
     const seedMs = Date.now() - t0;
-    const dbMB = readdirSync(big.env.data).filter((f) => f.startsWith('agentcert.db')).reduce((a, f) => a + readFileSync(path.join(big.env.data, f)).length, 0) / 1048576;
+    // SQLite removes its -wal file when the last connection closes: a file listed here may be gone when read.
+    const dbMB = readdirSync(big.env.data).filter((f) => f.startsWith('agentcert.db')).reduce((a, f) => a + (statSync(path.join(big.env.data, f), { throwIfNoEntry: false })?.size ?? 0), 0) / 1048576;
     log(`startup: seeded ${n} requests (+${RECEIVED} received, ${AWAITING_APPROVAL} awaiting approval) in ${seedMs} ms, ${dbMB.toFixed(0)} MB; ${RUNS} × serve and ${RUNS} × serve --once`);
     const b = await measure(big.config);
     const label = n.toLocaleString('en-US');
