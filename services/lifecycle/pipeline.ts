@@ -86,8 +86,8 @@ export class Pipeline {
 
   /**
    * Offers a backlog (serve --once): at most `ahead` files wait beyond those in flight, so a backlog of 100,000
-   * names is not queued at once, and each name is let go of once offered (the array is emptied as it goes) —
-   * what the service holds stays the same for any backlog (bulk bench: peak RSS at 1,000 / 10,000 / 100,000).
+   * names is not queued at once, and each name is let go of once offered (the array is emptied as it goes): the
+   * queue does not grow with the backlog.
    */
   async offerBacklog(files: string[], ahead = this.ctx.config.pipeline.concurrency * 4): Promise<void> {
     for (let i = 0; i < files.length && !this.stopped; i++) {
