@@ -188,7 +188,21 @@ export function fmt(x: number, digits = 1): string {
   return x >= 100 ? x.toFixed(0) : x.toFixed(digits);
 }
 
-/** CPU time (user+system) of each thread of a live process in ms, by thread name (/proc/<pid>/task/<tid>/stat). */
+/**
+ * A /proc stat file (`/proc/<pid>/stat`, `/proc/<pid>/task/<tid>/stat`): the command name and user+system CPU in
+ * ms (utime and stime, clock ticks of 10 ms), or null when the process or thread is gone.
+ */
+export function readProcStat(file: string): { name: string; cpuMs: number } | null {
+  try {
+    const stat = readFileSync(file, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { name: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')), cpuMs: (Number(fields[11]) + Number(fields[12])) * 10 };
+  } catch {
+    return null;
+  }
+}
+
+/** CPU time (user+system) of each thread of a live process in ms, by thread name (the process's own: `main`). */
 export function threadCpuMs(pid: number): Map<string, number> {
   const out = new Map<string, number>();
   let tids: string[] = [];
@@ -198,30 +212,18 @@ export function threadCpuMs(pid: number): Map<string, number> {
     return out;
   }
   for (const tid of tids) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      const key = tid === String(pid) ? 'main' : name;
-      out.set(key, (out.get(key) ?? 0) + (Number(fields[11]) + Number(fields[12])) * 10);
-    } catch {
-      /* the thread ended */
-    }
+    const t = readProcStat(`/proc/${pid}/task/${tid}/stat`);
+    if (!t) continue; // the thread ended
+    const key = tid === String(pid) ? 'main' : t.name;
+    out.set(key, (out.get(key) ?? 0) + t.cpuMs);
   }
   return out;
 }
 
-/** CPU time (user+system) of a live process in ms, from /proc/<pid>/stat (clock ticks of 10 ms). */
+/** CPU time (user+system) of a live process in ms, or NaN when it is gone. */
 export function cpuMs(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * 10;
-  } catch {
-    return NaN;
-  }
+  return readProcStat(`/proc/${pid}/stat`)?.cpuMs ?? NaN;
 }
-
 
 const deferred: (() => void)[] = [];
 /**

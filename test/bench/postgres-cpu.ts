@@ -3,23 +3,17 @@
  * request, and the service's plus the PostgreSQL server's (its processes are all named `postgres`). Runs when
  * PostgreSQL's binaries are there (test/helpers/postgres-server.ts); BENCH_PG_N requests (default 2,000).
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { postgresAvailable, startPostgres } from '../helpers/postgres-server.js';
 import { serveRun } from './bulk.js';
-import { fmt, log, round, type BenchOutput } from './common.js';
+import { fmt, log, readProcStat, round, type BenchOutput } from './common.js';
 
 /** CPU (ms) of every live process named postgres. */
 function postgresCpuMs(): number {
   let total = 0;
   for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      if (stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) !== 'postgres') continue;
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      total += (Number(f[11]) + Number(f[12])) * 10;
-    } catch {
-      /* gone */
-    }
+    const p = readProcStat(`/proc/${pid}/stat`);
+    if (p?.name === 'postgres') total += p.cpuMs;
   }
   return total;
 }
