@@ -102,7 +102,7 @@ export async function dryRunBacklog(config: Readonly<Config>, clock: Clock): Pro
   const { store, drop } = await throwawayStore(config, clock);
   try {
     const ctx: Ctx = { config, store, clock, layout, parsed: new ParsedRequests() };
-    const dueInStore = (await store.requests.due(clock.now(), 1_000_000)).length;
+    const dueInStore = await store.views.countDue(clock.now());
     const lines: DryRunLine[] = [];
     for (const file of (await listRequestFiles(layout.requests, config.policy.tenants.map((t) => t.folder ?? t.name))).sort()) {
       const line = await assessFile(ctx, file);

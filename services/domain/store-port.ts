@@ -80,6 +80,8 @@ export interface CertificateFilter {
   fqdn?: string;
   state?: CertificateState;
   expiringBefore?: string;
+  /** Only certificates after this one in the (notAfter, serial) order: the next page after the last one read. */
+  after?: { notAfter: string; serialNumber: string };
   limit?: number;
   offset?: number;
 }
@@ -236,7 +238,7 @@ export interface StoreViews {
   expiryByMonth(from: Date, to: Date, tenants?: readonly string[]): Promise<{ month: string; count: number }[]>;
   /** The request longest in one of the group's states (by its last change). */
   oldestIn(group: StateGroup): Promise<{ id: string; fqdn: string; state: RequestState; since: string } | null>;
-  /** How many requests the pipeline could work on now (the stall monitor). */
+  /** How many requests `requests.due` would return now, without reading them (the stall monitor, the `--once` progress). */
   countDue(now: Date): Promise<number>;
   /** The newest event (the pipeline's last sign of life). */
   lastEvent(): Promise<{ id: number; at: string } | null>;

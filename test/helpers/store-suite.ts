@@ -4,6 +4,7 @@
  * (test/integration/store-postgres.test.ts) alike.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { certificatePages } from '../../services/lifecycle/schedule/certificate-pages.js';
 import { StateConflictError, type Clock, type NewRequest, type Store, type TransitionRecord } from '../../services/domain/index.js';
 
 export interface StoreFactory {
@@ -119,6 +120,20 @@ export function storeSuite(name: string, factory: () => StoreFactory): void {
       expect((await store.certificates.findMany({ expiringBefore: '2027-03-01T00:00:00.000Z' })).map((c) => c.serialNumber)).toEqual(['0A']);
     });
 
+    it('pages certificates after a (notAfter, serial) cursor, ties on notAfter included, and the watches read every one once', async () => {
+      const ends = ['2027-05-01T00:00:00.000Z', '2027-02-01T00:00:00.000Z', '2027-05-01T00:00:00.000Z', '2027-05-01T00:00:00.000Z', '2027-09-01T00:00:00.000Z'];
+      for (const [i, end] of ends.entries()) await issue(store, `4${i}`.repeat(32), `0${i + 1}`, end, `h${i}.contoso.local`);
+      const all = (await store.certificates.findMany({ state: 'active' })).map((c) => c.serialNumber);
+      expect(all).toEqual(['02', '01', '03', '04', '05']);
+      expect((await store.certificates.findMany({ state: 'active', after: { notAfter: '2027-05-01T00:00:00.000Z', serialNumber: '01' }, limit: 2 })).map((c) => c.serialNumber)).toEqual(['03', '04']);
+      const seen: string[] = [];
+      for await (const c of certificatePages(store.certificates, { state: 'active' }, 2)) {
+        seen.push(c.serialNumber);
+        if (c.serialNumber === '01') await store.certificates.setState('04', 'expired', ['active']); // changed while paging
+      }
+      expect(seen).toEqual(['02', '01', '03', '05']);
+    });
+
     it('lists only due work, in order, and honours the retry schedule and the republish flag', async () => {
       const { request } = await store.requests.insert(req('34'.repeat(32)), 'received');
       await store.requests.note(request.id, { reason: 'AC_CA_UNAVAILABLE', message: 'later', attempts: 1, nextAttemptAt: '2026-11-23T10:05:00.000Z' });
@@ -132,6 +147,7 @@ export function storeSuite(name: string, factory: () => StoreFactory): void {
       expect(await store.requests.due(new Date('2026-11-23T10:06:00Z'), 10)).toHaveLength(1);
       await store.requests.note(b.request.id, { reason: 'REDROPPED', message: 'again', republish: true });
       expect((await store.requests.due(new Date('2026-11-23T10:06:00Z'), 10)).map((r) => r.id)).toEqual([request.id, b.request.id]);
+      expect(await store.views.countDue(new Date('2026-11-23T10:06:00Z'))).toBe(2); // the republish-flagged one counts too
     });
 
     it('survives reopening: state, bytes and events are durable', async () => {

@@ -7,6 +7,7 @@
 import { inGroup, STATE_GROUPS, type IssuedCertificate } from '../../domain/index.js';
 import type { Notifier } from '../../notify/index.js';
 import { transition, type PipelineContext } from '../context.js';
+import { certificatePages } from './certificate-pages.js';
 import { renewalDueAt, renewalTiming } from './renewal-due.js';
 
 const DAY = 86_400_000;
@@ -30,7 +31,7 @@ export async function runExpiryWatch(ctx: PipelineContext, notifier: Notifier): 
   const windows = [...ctx.config.lifecycle.expiryWindowsDays].sort((a, b) => a - b);
   const report: ExpiryReport = { notified: [], expired: [], digestSent: false };
   const widest = new Date(now.getTime() + windows[windows.length - 1]! * DAY).toISOString();
-  for (const c of await ctx.store.certificates.findMany({ state: 'active', expiringBefore: widest, limit: 1_000_000 })) {
+  for await (const c of certificatePages(ctx.store.certificates, { state: 'active', expiringBefore: widest })) {
     const notAfter = new Date(c.notAfter);
     if (notAfter <= now) {
       await expire(ctx, c);

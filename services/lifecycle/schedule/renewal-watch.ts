@@ -4,6 +4,7 @@
  * renewals are due); one that is `lifecycle.renewalOverdueDays` past its date raises event 7141 once.
  */
 import type { PipelineContext } from '../context.js';
+import { certificatePages } from './certificate-pages.js';
 import { renewalDueAt, renewalTiming } from './renewal-due.js';
 
 const DAY = 86_400_000;
@@ -16,7 +17,7 @@ export interface RenewalWatchReport {
 export async function runRenewalWatch(ctx: PipelineContext): Promise<RenewalWatchReport> {
   const now = ctx.clock.now();
   const report: RenewalWatchReport = { waiting: 0, overdue: [] };
-  for (const c of await ctx.store.certificates.findMany({ state: 'active', limit: 1_000_000 })) {
+  for await (const c of certificatePages(ctx.store.certificates, { state: 'active' })) {
     const notAfter = new Date(c.notAfter);
     if (notAfter <= now) continue; // the expiry watch expires it
     const dueAt = renewalDueAt(new Date(c.notBefore), notAfter, renewalTiming(ctx.config));

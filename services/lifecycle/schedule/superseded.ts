@@ -4,6 +4,7 @@
  */
 import type { PipelineContext } from '../context.js';
 import { revokeIssued } from '../revocation.js';
+import { certificatePages } from './certificate-pages.js';
 
 const DAY = 86_400_000;
 
@@ -11,7 +12,7 @@ export async function revokeSupersededAfterGrace(ctx: PipelineContext): Promise<
   const now = ctx.clock.now().getTime();
   const graceDays = ctx.config.lifecycle.supersededRevokeGraceDays;
   const revoked: string[] = [];
-  for (const c of await ctx.store.certificates.findMany({ state: 'superseded', limit: 1_000_000 })) {
+  for await (const c of certificatePages(ctx.store.certificates, { state: 'superseded' })) {
     const at = (await ctx.store.events.forRequest(c.requestId)).filter((e) => e.reason === 'SUPERSEDED').at(-1)?.at;
     if (!at || now - new Date(at).getTime() < graceDays * DAY) continue;
     try {

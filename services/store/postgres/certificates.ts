@@ -33,6 +33,7 @@ export class PgCertificates implements CertificateStore {
     if (f.fqdn) where.push(`fqdn = ${arg(f.fqdn.toLowerCase())}`);
     if (f.state) where.push(`state = ${arg(f.state)}`);
     if (f.expiringBefore) where.push(`not_after <= ${arg(f.expiringBefore)}`);
+    if (f.after) where.push(`(not_after, serial) > (${arg(f.after.notAfter)}, ${arg(f.after.serialNumber)})`);
     const sql = `SELECT * FROM certificates ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY not_after, serial LIMIT ${arg(f.limit ?? 1000)} OFFSET ${arg(f.offset ?? 0)}`;
     return (await this.db.query(sql, args)).map(pgToCertificate);
   }

@@ -9,7 +9,7 @@ import { insertCertificate } from './certificates.js';
 import { rowToRequest, type RequestRow } from './rows.js';
 import { afterNote, afterTransition } from '../record-changes.js';
 
-const DUE = `(state IN (${sqlStateList('pipeline')}) OR (state IN (${sqlStateList('republishable')}) AND republish = 1))`;
+export const DUE = `(state IN (${sqlStateList('pipeline')}) OR (state IN (${sqlStateList('republishable')}) AND republish = 1))`;
 
 export class SqliteRequests implements RequestStore {
   constructor(private readonly s: SqliteDb, private readonly clock: Clock) {}
