@@ -6,7 +6,7 @@ import { buildApi, resolveApiTokens, watcherProbe } from './api/index.js';
 import { checkPortFree, portInUse } from './api/port-check.js';
 import type { Config } from './config/index.js';
 import { systemClock, type Clock, type Logger } from './domain/index.js';
-import { listRequestFiles, listResultFiles, startRequestWatcher, startResultsWatcher } from './intake/index.js';
+import { listResultFiles, requestFiles, startRequestWatcher, startResultsWatcher } from './intake/index.js';
 import { chainForPackage, createApp, createMonitors, localCaKeys, requestCounts, revokeSupersededAfterGrace, runExpiryWatch, type App } from './app/index.js';
 import { runRenewalWatch } from './lifecycle/index.js';
 import { attachEventLog, type AttachedEventLog } from './notify/attach-event-log.js';
@@ -80,10 +80,13 @@ export async function serve(config: Readonly<Config>, o: ServeOptions): Promise<
   if (o.once) {
     try {
       for (const f of await listResultFiles(ctx.layout.results)) pipeline.offerResult(f);
-      const files = await listRequestFiles(ctx.layout.requests, config.policy.tenants.map((t) => t.folder ?? t.name));
-      // Counted, not read: after a CA outage the store can hold a backlog of 100,000 due requests.
-      const progress = trackBacklog(pipeline, ctx.store, { total: files.length + (await ctx.store.views.countDue(clock.now())), clock });
-      await pipeline.offerBacklog(files);
+      const folders = config.policy.tenants.map((t) => t.folder ?? t.name);
+      // Counted, not held: the share can hold a backlog of 100,000 files and, after a CA outage, the store as many
+      // due requests. The names are read again as they are offered.
+      let waiting = 0;
+      for await (const _ of requestFiles(ctx.layout.requests, folders)) waiting++;
+      const progress = trackBacklog(pipeline, ctx.store, { total: waiting + (await ctx.store.views.countDue(clock.now())), clock });
+      await pipeline.offerBacklog(requestFiles(ctx.layout.requests, folders));
       await pipeline.idle();
       await progress.finish();
       await runExpiryWatch(ctx, app.notifier);

@@ -11,7 +11,7 @@
  * This is the only module that watches the file system (docs/architecture.md "House rules" 1).
  */
 import { watch, type FSWatcher } from 'node:fs';
-import { readdir } from 'node:fs/promises';
+import { opendir, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '../domain/index.js';
 import { isRequestName } from './layout.js';
@@ -43,25 +43,29 @@ export interface RequestWatcher {
  */
 export async function listRequestFiles(requestsDir: string, tenantFolders: readonly string[] = [], onOtherFolder?: (name: string) => void): Promise<string[]> {
   const out: string[] = [];
+  for await (const f of requestFiles(requestsDir, tenantFolders, onOtherFolder)) out.push(f);
+  return out;
+}
+
+/**
+ * The same files as `listRequestFiles`, one at a time while the folders are read (opendir), so a backlog of
+ * 100,000 names is never held at once (serve --once).
+ */
+export async function* requestFiles(requestsDir: string, tenantFolders: readonly string[] = [], onOtherFolder?: (name: string) => void): AsyncGenerator<string> {
   const tenants = new Set(tenantFolders.map((f) => f.toLowerCase()));
-  let entries;
-  try {
-    entries = await readdir(requestsDir, { withFileTypes: true });
-  } catch {
-    return out;
-  }
-  for (const e of entries) {
+  const dir = await opendir(requestsDir, { bufferSize: 128 }).catch(() => null);
+  if (!dir) return;
+  for await (const e of dir) {
     const p = path.join(requestsDir, e.name);
     if (e.isDirectory() && !/\.req$/i.test(e.name)) {
       if (!tenants.has(e.name.toLowerCase())) {
         onOtherFolder?.(e.name);
         continue;
       }
-      const sub = await readdir(p, { withFileTypes: true }).catch(() => []);
-      for (const s of sub) if (isRequestName(s.name)) out.push(path.join(p, s.name));
-    } else if (isRequestName(e.name)) out.push(p);
+      const sub = await opendir(p, { bufferSize: 128 }).catch(() => null);
+      if (sub) for await (const s of sub) if (isRequestName(s.name)) yield path.join(p, s.name);
+    } else if (isRequestName(e.name)) yield p;
   }
-  return out;
 }
 
 /** Every `<FQDN>.json` in results/ (install results written by the installer). */

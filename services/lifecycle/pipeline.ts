@@ -86,14 +86,13 @@ export class Pipeline {
 
   /**
    * Offers a backlog (serve --once): at most `ahead` files wait beyond those in flight, so a backlog of 100,000
-   * names is not queued at once, and each name is let go of once offered (the array is emptied as it goes): the
-   * queue does not grow with the backlog.
+   * names is not queued at once. The names come as the folder is read (`requestFiles`); none is kept once offered.
    */
-  async offerBacklog(files: string[], ahead = this.ctx.config.pipeline.concurrency * 4): Promise<void> {
-    for (let i = 0; i < files.length && !this.stopped; i++) {
+  async offerBacklog(files: AsyncIterable<string> | Iterable<string>, ahead = this.ctx.config.pipeline.concurrency * 4): Promise<void> {
+    for await (const file of files) {
       while (this.files.size >= ahead && !this.stopped) await new Promise<void>((resolve) => this.roomWaiters.push(resolve));
-      this.offerFile(files[i]!);
-      files[i] = '';
+      if (this.stopped) return;
+      this.offerFile(file);
     }
   }
 
