@@ -13,7 +13,8 @@ import { insertCertificate } from './certificates.js';
 import { pgToRequest } from './rows.js';
 import { afterNote, afterTransition } from '../record-changes.js';
 
-export const DUE = `(state IN (${sqlStateList('pipeline')}) OR (state IN (${sqlStateList('republishable')}) AND republish))`;
+/** Due work at the time in $1: the `pipeline` group, or republishable with the flag, and no later retry scheduled. */
+export const DUE_AT_1 = `(state IN (${sqlStateList('pipeline')}) OR (state IN (${sqlStateList('republishable')}) AND republish)) AND (next_attempt_at IS NULL OR next_attempt_at <= $1)`;
 
 export class PgRequests implements RequestStore {
   constructor(private readonly db: PgDb, private readonly clock: Clock, private readonly lease: { owner: string; seconds: number }) {}
@@ -78,7 +79,7 @@ export class PgRequests implements RequestStore {
   }
 
   async due(now: Date, limit: number): Promise<StoredRequest[]> {
-    const rows = await this.db.query(`SELECT * FROM requests WHERE ${DUE} AND (next_attempt_at IS NULL OR next_attempt_at <= $1) ORDER BY created_at, seq LIMIT $2`, [now.toISOString(), limit]);
+    const rows = await this.db.query(`SELECT * FROM requests WHERE ${DUE_AT_1} ORDER BY created_at, seq LIMIT $2`, [now.toISOString(), limit]);
     return rows.map(pgToRequest);
   }
 

@@ -6,7 +6,7 @@
  */
 import { sqlStateList, type AuditEvent, type CertificatePageFilter, type CertificateSummary, type EventPageFilter, type Page, type RequestPageFilter, type RequestState, type RequestSummary, type StateGroup, type StoreViews, type TenantStateCount } from '../../domain/index.js';
 import type { PgDb, Row } from './database.js';
-import { DUE } from './requests.js';
+import { DUE_AT_1 } from './requests.js';
 import { pgToEvent } from './rows.js';
 
 /** `ILIKE` with the wildcards of the user's text taken literally (backslash is ILIKE's default escape). */
@@ -136,7 +136,7 @@ export class PgViews implements StoreViews {
   }
 
   async countDue(now: Date): Promise<number> {
-    return count(await this.db.query(`SELECT COUNT(*) AS n FROM requests WHERE ${DUE} AND (next_attempt_at IS NULL OR next_attempt_at <= $1)`, [now.toISOString()]));
+    return count(await this.db.query(`SELECT COUNT(*) AS n FROM requests WHERE ${DUE_AT_1}`, [now.toISOString()]));
   }
 
   async lastEvent(): Promise<{ id: number; at: string } | null> {

@@ -19,7 +19,7 @@ import pg from 'pg';
 import type { StoredRequest, WorkCoordination } from '../../domain/index.js';
 import { connectionOptions } from './connection.js';
 import type { PgDb } from './database.js';
-import { DUE } from './requests.js';
+import { DUE_AT_1 } from './requests.js';
 import { pgToRequest } from './rows.js';
 
 /** The advisory lock key of the elected instance ("agentlead" folded into 63 bits). */
@@ -45,7 +45,7 @@ export class PgWork implements WorkCoordination {
     const rows = await this.db.query(
       `WITH c AS (
          SELECT r.id FROM requests r
-         WHERE ${DUE} AND (next_attempt_at IS NULL OR next_attempt_at <= $1)
+         WHERE ${DUE_AT_1}
            AND NOT EXISTS (SELECT 1 FROM leases l WHERE l.request_id = r.id AND l.owner <> $3 AND l.expires_at > now())
          ORDER BY r.created_at, r.seq LIMIT $2
          FOR UPDATE OF r SKIP LOCKED

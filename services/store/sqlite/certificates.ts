@@ -35,7 +35,7 @@ export class SqliteCertificates implements CertificateStore {
     if (f.fqdn) (where.push('fqdn = ?'), args.push(f.fqdn.toLowerCase()));
     if (f.state) (where.push('state = ?'), args.push(f.state));
     if (f.expiringBefore) (where.push('not_after <= ?'), args.push(f.expiringBefore));
-    if (f.after) (where.push('(not_after > ? OR (not_after = ? AND serial > ?))'), args.push(f.after.notAfter, f.after.notAfter, f.after.serialNumber));
+    if (f.after) (where.push('(not_after, serial) > (?, ?)'), args.push(f.after.notAfter, f.after.serialNumber));
     const sql = `SELECT * FROM certificates ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY not_after, serial LIMIT ? OFFSET ?`;
     return this.s.run(() => (this.s.stmt(sql).all(...args, f.limit ?? 1000, f.offset ?? 0) as CertificateRow[]).map(rowToCertificate));
   }

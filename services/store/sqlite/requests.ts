@@ -9,7 +9,8 @@ import { insertCertificate } from './certificates.js';
 import { rowToRequest, type RequestRow } from './rows.js';
 import { afterNote, afterTransition } from '../record-changes.js';
 
-export const DUE = `(state IN (${sqlStateList('pipeline')}) OR (state IN (${sqlStateList('republishable')}) AND republish = 1))`;
+/** Due work at the time bound to its `?`: the `pipeline` group, or republishable with the flag, and no later retry scheduled. */
+export const DUE_AT = `(state IN (${sqlStateList('pipeline')}) OR (state IN (${sqlStateList('republishable')}) AND republish = 1)) AND (next_attempt_at IS NULL OR next_attempt_at <= ?)`;
 
 export class SqliteRequests implements RequestStore {
   constructor(private readonly s: SqliteDb, private readonly clock: Clock) {}
@@ -66,7 +67,7 @@ export class SqliteRequests implements RequestStore {
   due(now: Date, limit: number): Promise<StoredRequest[]> {
     return this.s.run(() =>
       (this.s
-        .stmt(`SELECT * FROM requests WHERE ${DUE} AND (next_attempt_at IS NULL OR next_attempt_at <= ?) ORDER BY created_at LIMIT ?`)
+        .stmt(`SELECT * FROM requests WHERE ${DUE_AT} ORDER BY created_at LIMIT ?`)
         .all(now.toISOString(), limit) as RequestRow[]).map(rowToRequest),
     );
   }

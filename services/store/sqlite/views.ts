@@ -2,7 +2,7 @@
 import { sqlStateList, type AuditEvent, type CertificatePageFilter, type CertificateSummary, type EventPageFilter, type Page, type RequestPageFilter, type RequestState, type RequestSummary, type StateGroup, type StoreViews, type TenantStateCount } from '../../domain/index.js';
 import type { SqliteDb } from './database.js';
 import { countActiveExpiring, countByState, countByTenantAndState, expiryByMonth, marks, pageCertificates, pageRequests } from './listing.js';
-import { DUE } from './requests.js';
+import { DUE_AT } from './requests.js';
 import { rowToEvent, type EventRow } from './rows.js';
 
 export class SqliteViews implements StoreViews {
@@ -62,7 +62,7 @@ export class SqliteViews implements StoreViews {
 
   countDue(now: Date): Promise<number> {
     return this.s.run(
-      () => (this.s.stmt(`SELECT COUNT(*) AS n FROM requests WHERE ${DUE} AND (next_attempt_at IS NULL OR next_attempt_at <= ?)`).get(now.toISOString()) as { n: number }).n,
+      () => (this.s.stmt(`SELECT COUNT(*) AS n FROM requests WHERE ${DUE_AT}`).get(now.toISOString()) as { n: number }).n,
     );
   }
 
