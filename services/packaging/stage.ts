@@ -43,7 +43,7 @@ export function stagePayloadInput({ shareRoot, makensisPath, buildExe, signing, 
  * The payload the installer verifies, in install order: certificate, CA certificates, scripts, and what the
  * renewal task runs with (renew-certificate.ps1 and this certificate's renewal.inf).
  */
-interface PayloadFile {
+export interface PayloadFile {
   name: string;
   data: Buffer;
   /** The same bytes in pieces the zip deflates one by one (the installer script). */
@@ -75,15 +75,20 @@ async function renderPayload(input: StagePayloadInput): Promise<{ files: Payload
   return { files, manifest };
 }
 
-/** Render the payload and write it, manifest.json and `<fqdn>.zip` into `dir` (which exists and is empty). */
-export async function stagePayload(input: StagePayloadInput, dir: string): Promise<StagedPayload> {
+/** Every file of the package in memory: the payload, manifest.json and `<fqdn>.zip`, in the order written. */
+export async function renderPackage(input: StagePayloadInput): Promise<{ manifest: Manifest; files: PayloadFile[]; payloadNames: string[] }> {
   const { files, manifest } = await renderPayload(input);
   const manifestData = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`, 'utf8');
   const all: PayloadFile[] = [...files, { name: 'manifest.json', data: manifestData }];
   const zip = await zipBuffer(all, new Date(input.issuedAt));
-  const written: PayloadFile[] = [...all, { name: `${input.fqdn}.zip`, data: zip }];
+  return { manifest, files: [...all, { name: `${input.fqdn}.zip`, data: zip }], payloadNames: all.map((f) => f.name) };
+}
+
+/** Render the payload and write it, manifest.json and `<fqdn>.zip` into `dir` (which exists and is empty). */
+export async function stagePayload(input: StagePayloadInput, dir: string): Promise<StagedPayload> {
+  const { manifest, files, payloadNames } = await renderPackage(input);
   // All files at once: their fsyncs overlap instead of queueing one behind the other (bulk bench).
-  await writeFilesSynced(dir, written);
+  await writeFilesSynced(dir, files);
   await fsyncPath(dir); // the folder's entries too, here rather than in the service's main thread
-  return { manifest, published: written.map((f) => ({ name: f.name, sha256: f.sha256 ?? sha256Hex(f.data) })), payloadNames: all.map((f) => f.name) };
+  return { manifest, published: files.map((f) => ({ name: f.name, sha256: f.sha256 ?? sha256Hex(f.data) })), payloadNames };
 }
