@@ -17,6 +17,9 @@ export async function* certificatePages(
     const page = await certificates.findMany({ ...filter, after, limit: pageSize });
     yield* page;
     if (page.length < pageSize) return;
+    // A turn of the event loop between pages: the SQLite store answers synchronously, and a watch over 100,000
+    // certificates would otherwise hold intake and the API for seconds.
+    await new Promise<void>((resolve) => setImmediate(resolve));
     const last = page[page.length - 1]!;
     after = { notAfter: last.notAfter, serialNumber: last.serialNumber };
   }
