@@ -10,7 +10,7 @@
  * store, verify gate, packaging). A burst of the same size follows (throughput with pipeline.concurrency).
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, renameSync, watch } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, watch, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { writeScenario } from '../fakes/fake-ca-state.js';
 import { ADCS_CONFIG, adcsConfig } from '../helpers/adcs-config.js';
@@ -60,7 +60,13 @@ export async function runAdcsBench(): Promise<BenchOutput> {
   const fakeEnv = { AGENTCERT_FAKE_CA_DIR: fakeDir };
   try {
     writeScenario(fakeDir, {});
+    // The tool timeout as shipped (ca.adcs.timeoutMs, 60 s), not the tests' 2.5 s: a burst of 100 starts 16 fake
+    // tool processes at once, which on two slow shared cores can take longer than 2.5 s each, and every timed-out
+    // submit is then asked after with certutil -view under the same load.
     const config = adcsConfig(env);
+    const settings = JSON.parse(readFileSync(config, 'utf8')) as { ca: { adcs: Record<string, unknown> } };
+    settings.ca.adcs.timeoutMs = 60_000;
+    writeFileSync(config, JSON.stringify(settings));
     const staging = path.join(env.dir, 'staging');
     mkdirSync(staging);
     for (const f of cache.files) copyFileSync(path.join(cache.dir, f), path.join(staging, f));

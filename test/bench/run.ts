@@ -8,6 +8,7 @@
  *   BENCH_CA_BITS=2048                    the built-in CA's key (default 3072, as `agentcert ca init` makes)
  *   BENCH_LOOP_N=200                      requests in the openssl x509 -req loop baseline
  *   BENCH_SCALE=1000,10000,100000         backlog sizes of serve --once (cost linear in the work)
+ *   BENCH_WORK_N=1000                     requests of the work-alone measure (work-alone.ts) in the bulk bench
  *   BENCH_PG_N=2000                       burst size on PostgreSQL and on SQLite (the postgres bench)
  *   BENCH_ADCS_N=100                      requests through the fake AD CS CA (sequential, then a burst)
  *   BENCH_STARTUP_N=100000                stored requests for the start-up bench
